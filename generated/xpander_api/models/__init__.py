@@ -1,0 +1,93 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .agent_execution_status import AgentExecutionStatus
+from .attachment_kind import AttachmentKind
+from .attachment_record import AttachmentRecord
+from .attachment_ref import AttachmentRef
+from .create_task_request import CreateTaskRequest
+from .deep_planning import DeepPlanning
+from .deep_planning_task import DeepPlanningTask
+from .error_response import ErrorResponse
+from .harness_cli import HarnessCLI
+from .hitl_request import HITLRequest
+from .http_validation_error import HTTPValidationError
+from .llm_reasoning_effort import LLMReasoningEffort
+from .mcp_env_vars import MCPEnvVars
+from .mcp_headers import MCPHeaders
+from .mcp_server_auth_type import MCPServerAuthType
+from .mcp_server_details import MCPServerDetails
+from .mcp_server_record import MCPServerRecord
+from .mcp_server_record_env_vars import MCPServerRecordEnvVars
+from .mcp_server_record_headers import MCPServerRecordHeaders
+from .mcp_server_sso_token_mode import MCPServerSSOTokenMode
+from .mcp_server_transport import MCPServerTransport
+from .mcp_server_type import MCPServerType
+from .output_format import OutputFormat
+from .output_schema import OutputSchema
+from .payload_extension import PayloadExtension
+from .pending_eca_request import PendingECARequest
+from .permission_mode import PermissionMode
+from .principal import Principal
+from .principal_kind import PrincipalKind
+from .principal_record import PrincipalRecord
+from .task import Task
+from .task_input import TaskInput
+from .task_input_record import TaskInputRecord
+from .task_output_schema import TaskOutputSchema
+from .task_payload_extension import TaskPayloadExtension
+from .task_user_tokens import TaskUserTokens
+from .think_mode import ThinkMode
+from .token_usage import TokenUsage
+from .user import User
+from .user_attributes import UserAttributes
+from .user_record import UserRecord
+from .user_record_attributes import UserRecordAttributes
+from .user_tokens import UserTokens
+from .validation_error import ValidationError
+
+__all__ = (
+    "AgentExecutionStatus",
+    "AttachmentKind",
+    "AttachmentRecord",
+    "AttachmentRef",
+    "CreateTaskRequest",
+    "DeepPlanning",
+    "DeepPlanningTask",
+    "ErrorResponse",
+    "HarnessCLI",
+    "HITLRequest",
+    "HTTPValidationError",
+    "LLMReasoningEffort",
+    "MCPEnvVars",
+    "MCPHeaders",
+    "MCPServerAuthType",
+    "MCPServerDetails",
+    "MCPServerRecord",
+    "MCPServerRecordEnvVars",
+    "MCPServerRecordHeaders",
+    "MCPServerSSOTokenMode",
+    "MCPServerTransport",
+    "MCPServerType",
+    "OutputFormat",
+    "OutputSchema",
+    "PayloadExtension",
+    "PendingECARequest",
+    "PermissionMode",
+    "Principal",
+    "PrincipalKind",
+    "PrincipalRecord",
+    "Task",
+    "TaskInput",
+    "TaskInputRecord",
+    "TaskOutputSchema",
+    "TaskPayloadExtension",
+    "TaskUserTokens",
+    "ThinkMode",
+    "TokenUsage",
+    "User",
+    "UserAttributes",
+    "UserRecord",
+    "UserRecordAttributes",
+    "UserTokens",
+    "ValidationError",
+)

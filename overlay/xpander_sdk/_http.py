@@ -1,0 +1,340 @@
+"""Transport: pooled httpx clients, timeouts, retries with backoff, logging, and HTTP failures as ModuleExceptions.
+
+Creating a task is not idempotent, so by default a request is retried only when the server cannot have acted
+on it: the connection was never established, or it answered 429 or 503. Any other failure after the request
+was sent (another 5xx, a read timeout, a dropped connection) is raised at once with `outcome_unknown` set,
+unless the caller opted in with `retry_unsafe=True` for that call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import random
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import httpx
+from attrs import frozen
+
+from ._version import __version__
+from .exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    InvalidResponseError,
+    ModuleException,
+    field_errors,
+    status_error_class,
+)
+
+logger = logging.getLogger("xpander_sdk")
+
+USER_AGENT = f"xpander-tasks-python/{__version__} httpx/{httpx.__version__}"
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+"""10 s to connect, 60 s for each read, write and wait for a pooled connection."""
+DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30.0)
+MAX_DESCRIPTION_CHARS = 2000
+REDACTED = "***"
+
+# httpx failures that happen before a byte of the request reaches the server: always safe to retry.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError, httpx.UnsupportedProtocol)
+
+
+@frozen
+class RetryPolicy:
+    """How many times, and how long to wait: exponential backoff with jitter, honouring `Retry-After`."""
+
+    max_retries: int = 2
+    initial_delay: float = 0.5
+    max_delay: float = 8.0
+    max_retry_after: float = 60.0
+    """A `Retry-After` longer than this is not waited for: the error is raised with its `retry_after`."""
+
+    def backoff(self, retry_number: int) -> float:
+        """The wait before retry `retry_number` (1, 2, ...): initial * 2^(n-1), capped, times 0.5-1.0."""
+        delay = min(self.max_delay, self.initial_delay * 2 ** (retry_number - 1))
+        return delay * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not cryptography
+
+
+@frozen
+class CallOptions:
+    """What one call may change: its timeout, its retry budget and whether unsafe failures are retried."""
+
+    timeout: httpx.Timeout
+    max_retries: int
+    retry_unsafe: bool = False
+
+
+def parse_retry_after(headers: httpx.Headers, now: Callable[[], float] = time.time) -> float | None:
+    """Seconds to wait from `Retry-After` (seconds or an HTTP date) or `retry-after-ms`; None when absent or bad."""
+    millis = headers.get("retry-after-ms")
+    if millis is not None:
+        try:
+            return max(0.0, float(millis) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - now())
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every secret value of the call replaced by ***: servers may echo a request back."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def _describe_body(body: Any, text: str) -> str:
+    detail = body.get("detail") if isinstance(body, dict) else None
+    errors = field_errors(body)
+    if errors:
+        return "; ".join(str(error) for error in errors)
+    if isinstance(detail, str):
+        return detail
+    if detail is not None:
+        return json.dumps(detail, ensure_ascii=False)
+    return text.strip() or "(empty body)"
+
+
+def status_error(response: httpx.Response, secrets: Iterable[str]) -> APIStatusError:
+    """The ModuleException subclass for a non-2xx response (the body must have been read)."""
+    text = response.text
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = text
+    secrets = tuple(secrets)
+    if response.is_redirect:
+        location = response.headers.get("location", "?")
+        description = f"Redirect to {location} not followed (the API key is never sent to another URL)"
+    else:
+        description = _describe_body(body, text)
+    description = redact(description, secrets)[:MAX_DESCRIPTION_CHARS]
+    if isinstance(body, str):
+        body = redact(body, secrets)
+    cls = status_error_class(response.status_code)
+    return cls(
+        response.status_code,
+        description,
+        body=body,
+        response=response,
+        request_id=response.headers.get("x-request-id"),
+        retry_after=parse_retry_after(response.headers),
+    )
+
+
+def transport_error(error: httpx.HTTPError) -> APIConnectionError:
+    """The ModuleException for an httpx failure that produced no response."""
+    sent = not isinstance(error, _NOT_SENT + (httpx.PoolTimeout,))
+    what = type(error).__name__
+    detail = str(error) or what
+    if isinstance(error, httpx.TimeoutException):
+        phase = {
+            httpx.ConnectTimeout: "connecting",
+            httpx.ReadTimeout: "waiting for the response",
+            httpx.WriteTimeout: "sending the request",
+            httpx.PoolTimeout: "waiting for a free connection in the pool",
+        }.get(type(error), "waiting")
+        return APITimeoutError(f"Timed out {phase} ({what}: {detail})", request_sent=sent)
+    return APIConnectionError(f"Connection failed ({what}: {detail})", request_sent=sent)
+
+
+def invalid_response(response: httpx.Response, reason: str) -> InvalidResponseError:
+    return InvalidResponseError(
+        response.status_code,
+        f"The server answered {response.status_code} but the SDK could not read it: {reason}",
+        body=response.text[:MAX_DESCRIPTION_CHARS],
+        response=response,
+        request_id=response.headers.get("x-request-id"),
+    )
+
+
+def _may_retry(error: ModuleException, options: CallOptions) -> bool:
+    if isinstance(error, APIConnectionError):
+        return options.retry_unsafe or not error.request_sent
+    if isinstance(error, APIStatusError):
+        if error.status_code in (429, 503):
+            return True
+        return options.retry_unsafe and error.status_code >= 500
+    return False
+
+
+class HTTPSession:
+    """The HTTP clients of one `Tasks`: one pooled `httpx.Client`, and one `httpx.AsyncClient` per event loop.
+
+    An AsyncClient's connections belong to the event loop that opened them, so a `Tasks` used across several
+    `asyncio.run()` calls gets a client per loop, and drops the ones whose loop has closed. Clients passed in by
+    the caller are used as they are and never closed here.
+    """
+
+    def __init__(
+        self,
+        *,
+        retry: RetryPolicy,
+        limits: httpx.Limits = DEFAULT_LIMITS,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.retry = retry
+        self._limits = limits
+        self._lock = threading.Lock()
+        self._sync_client = http_client
+        self._owns_sync = http_client is None
+        self._user_async_client = async_http_client
+        self._async_clients: dict[weakref.ref[asyncio.AbstractEventLoop], httpx.AsyncClient] = {}
+
+    # -- clients -------------------------------------------------------------------------------------------
+    def sync_client(self) -> httpx.Client:
+        client = self._sync_client
+        if client is None:
+            with self._lock:
+                if self._sync_client is None:
+                    self._sync_client = httpx.Client(limits=self._limits, timeout=DEFAULT_TIMEOUT)
+                client = self._sync_client
+        return client
+
+    def async_client(self) -> httpx.AsyncClient:
+        if self._user_async_client is not None:
+            return self._user_async_client
+        loop = asyncio.get_running_loop()
+        key = weakref.ref(loop)
+        client = self._async_clients.get(key)
+        if client is None:
+            with self._lock:
+                self._drop_clients_of_closed_loops()
+                client = self._async_clients.setdefault(
+                    key, httpx.AsyncClient(limits=self._limits, timeout=DEFAULT_TIMEOUT)
+                )
+        return client
+
+    def _drop_clients_of_closed_loops(self) -> None:
+        for key in [key for key in self._async_clients if (loop := key()) is None or loop.is_closed()]:
+            del self._async_clients[key]
+
+    def close(self) -> None:
+        """Close the sync client (if this session made it). Async clients need `aclose()`."""
+        with self._lock:
+            client, self._sync_client = self._sync_client, (None if self._owns_sync else self._sync_client)
+        if self._owns_sync and client is not None:
+            client.close()
+
+    async def aclose(self) -> None:
+        """Close the async client of the running loop, and the sync client."""
+        loop = asyncio.get_running_loop()
+        client = self._async_clients.pop(weakref.ref(loop), None)
+        if client is not None:
+            await client.aclose()
+        self.close()
+
+    # -- sending -------------------------------------------------------------------------------------------
+    def send(self, request: httpx.Request, options: CallOptions, secrets: Iterable[str]) -> httpx.Response:
+        """Send with retries: the 2xx response (body read), or raise the ModuleException of the last failure."""
+        client = self.sync_client()
+        retries = 0
+        while True:
+            started = time.perf_counter()
+            try:
+                outcome: httpx.Response | httpx.HTTPError = client.send(request)
+                outcome.read()
+            except httpx.HTTPError as exc:
+                outcome = exc
+            step = self._settle(request, outcome, started, retries, options, secrets)
+            if isinstance(step, httpx.Response):
+                return step
+            retries += 1
+            time.sleep(step)
+
+    async def asend(self, request: httpx.Request, options: CallOptions, secrets: Iterable[str]) -> httpx.Response:
+        """The async twin of `send`."""
+        client = self.async_client()
+        retries = 0
+        while True:
+            started = time.perf_counter()
+            try:
+                outcome: httpx.Response | httpx.HTTPError = await client.send(request)
+                await outcome.aread()
+            except httpx.HTTPError as exc:
+                outcome = exc
+            step = self._settle(request, outcome, started, retries, options, secrets)
+            if isinstance(step, httpx.Response):
+                return step
+            retries += 1
+            await asyncio.sleep(step)
+
+    def _settle(
+        self,
+        request: httpx.Request,
+        outcome: httpx.Response | httpx.HTTPError,
+        started: float,
+        retries: int,
+        options: CallOptions,
+        secrets: Iterable[str],
+    ) -> httpx.Response | float:
+        """Judge one attempt: the response when it succeeded, the seconds to wait before the next attempt, or
+        raise the ModuleException that ends the call."""
+        if isinstance(outcome, httpx.Response):
+            _log_response(request, outcome, started, retries)
+            if outcome.is_success:
+                return outcome
+            error: ModuleException = status_error(outcome, secrets)
+        else:
+            error = transport_error(outcome)
+        delay = self._retry_delay(error, options, retries)
+        if delay is None:
+            raise error from (outcome if isinstance(outcome, httpx.HTTPError) else None)
+        _log_retry(request, error, delay, retries + 1, options.max_retries)
+        return delay
+
+    def _retry_delay(self, error: ModuleException, options: CallOptions, retries: int) -> float | None:
+        """Seconds to wait before the next attempt, or None to give up with `error`."""
+        if retries >= options.max_retries or not _may_retry(error, options):
+            return None
+        retry_after = error.retry_after if isinstance(error, APIStatusError) else None
+        if retry_after is None:
+            return self.retry.backoff(retries + 1)
+        if retry_after > self.retry.max_retry_after:
+            return None
+        return retry_after
+
+
+def _log_response(request: httpx.Request, response: httpx.Response, started: float, retries: int) -> None:
+    if logger.isEnabledFor(logging.DEBUG):
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        logger.debug(
+            "%s %s -> %d in %.1f ms (attempt %d)",
+            request.method,
+            request.url,
+            response.status_code,
+            elapsed_ms,
+            retries + 1,
+        )
+
+
+def _log_retry(request: httpx.Request, error: ModuleException, delay: float, retry: int, max_retries: int) -> None:
+    logger.info(
+        "%s %s failed (%s: %s); retry %d of %d in %.2f s",
+        request.method,
+        request.url,
+        type(error).__name__,
+        error,
+        retry,
+        max_retries,
+        delay,
+    )

@@ -1,0 +1,202 @@
+"""The errors of the SDK: one subclass of `ModuleException` per kind of failure.
+
+    ModuleException
+    ├── InvalidArgumentError      refused before anything was sent (also a ValueError); status 0
+    ├── APIConnectionError        no response: DNS, refused, reset, TLS...; status 0
+    │   └── APITimeoutError       no response in time; status 0
+    ├── InvalidResponseError      a 2xx the SDK cannot read (not JSON, wrong shape, missing keys)
+    └── APIStatusError            any other non-2xx answer (3xx are not followed)
+        ├── BadRequestError            400
+        │   └── UnprocessableEntityError   422, with the server's field errors
+        ├── AuthenticationError        401
+        ├── PermissionDeniedError      403 (what the backend answers for a bad API key)
+        ├── NotFoundError              404
+        ├── ConflictError              409
+        ├── RateLimitError             429, with `retry_after`
+        └── InternalServerError        500-599, and non-standard 5xx such as 520
+
+`outcome_unknown` is True when the request may have reached the server and created a task even though the
+call failed (a 5xx other than 503, a timeout or a dropped connection after the request was sent): look the task
+up before creating it again.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from attrs import frozen
+
+from .module_exception import NO_HTTP_STATUS, ModuleException
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = [
+    "NO_HTTP_STATUS",
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "FieldError",
+    "InternalServerError",
+    "InvalidArgumentError",
+    "InvalidResponseError",
+    "ModuleException",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "UnprocessableEntityError",
+]
+
+
+class InvalidArgumentError(ModuleException, ValueError):
+    """An argument was refused before anything was sent. `parameter` names it."""
+
+    def __init__(self, parameter: str, description: str) -> None:
+        super().__init__(NO_HTTP_STATUS, description)
+        self.parameter = parameter
+
+    def _extra_state(self) -> dict[str, Any]:
+        return {"parameter": self.parameter}
+
+
+class APIConnectionError(ModuleException):
+    """No response came back. `request_sent` says whether the request may have reached the server."""
+
+    def __init__(self, description: str, *, request_sent: bool) -> None:
+        super().__init__(NO_HTTP_STATUS, description)
+        self.request_sent = request_sent
+
+    @property
+    def outcome_unknown(self) -> bool:
+        return self.request_sent
+
+    def _extra_state(self) -> dict[str, Any]:
+        return {"request_sent": self.request_sent}
+
+
+class APITimeoutError(APIConnectionError):
+    """No response came back in time (connect, write, read or pool timeout)."""
+
+
+class InvalidResponseError(ModuleException):
+    """The server answered 2xx, but with a body the SDK cannot read. The task may well have been created."""
+
+    @property
+    def outcome_unknown(self) -> bool:
+        return True
+
+
+class APIStatusError(ModuleException):
+    """The server (or a proxy in front of it) answered with a non-2xx status."""
+
+    def __init__(
+        self,
+        status_code: int,
+        description: str,
+        *,
+        body: Any = None,
+        response: httpx.Response | None = None,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(status_code, description, body=body, response=response, request_id=request_id)
+        self.retry_after = retry_after
+        """Seconds the server asked to wait before trying again (`Retry-After`), when it said."""
+
+    @property
+    def outcome_unknown(self) -> bool:
+        return self.status_code >= 500 and self.status_code != 503
+
+    def _extra_state(self) -> dict[str, Any]:
+        return {"retry_after": self.retry_after}
+
+
+@frozen
+class FieldError:
+    """One entry of a FastAPI validation error: where (`loc`), what (`msg`) and its machine-readable `type`."""
+
+    loc: tuple[str | int, ...]
+    msg: str
+    type: str
+
+    @property
+    def field(self) -> str:
+        """The dotted path of the field in the body, e.g. `input.user.email`."""
+        parts = self.loc[1:] if self.loc[:1] == ("body",) else self.loc
+        return ".".join(str(part) for part in parts) or "body"
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.msg}"
+
+
+class BadRequestError(APIStatusError):
+    """400 or 422: the server refused the request. `errors` lists the field errors it named."""
+
+    @property
+    def errors(self) -> list[FieldError]:
+        return field_errors(self.body)
+
+
+class UnprocessableEntityError(BadRequestError):
+    """422: the body failed the server's validation."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the API key is missing or unknown."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the API key is invalid or may not use this agent."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such agent (or no such task to continue)."""
+
+
+class ConflictError(APIStatusError):
+    """409: the task cannot be created in the current state."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests; `retry_after` says how long the server asked to wait."""
+
+
+class InternalServerError(APIStatusError):
+    """5xx: the server or a proxy failed. Unless it was a 503, the task may have been created."""
+
+
+_ERRORS_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def status_error_class(status_code: int) -> type[APIStatusError]:
+    """The subclass for an HTTP status, including non-standard ones (499 -> APIStatusError, 520 -> 5xx)."""
+    if status_code >= 500:
+        return InternalServerError
+    return _ERRORS_BY_STATUS.get(status_code, APIStatusError)
+
+
+def field_errors(body: Any) -> list[FieldError]:
+    """The field errors of a FastAPI error body `{"detail": [{"loc", "msg", "type"}, ...]}`; [] for any other."""
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if not isinstance(detail, list):
+        return []
+    return [
+        FieldError(
+            loc=tuple(part for part in item.get("loc", ()) if isinstance(part, str | int)),
+            msg=str(item.get("msg", "")),
+            type=str(item.get("type", "")),
+        )
+        for item in detail
+        if isinstance(item, dict)
+    ]

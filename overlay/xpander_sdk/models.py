@@ -1,0 +1,244 @@
+"""The enums and the value objects of a create-task request, with the official SDK's names.
+
+The generated client (`xpander_api`) has the same enums, but the generator upper-cases member names
+(`PENDING`); these keep the official spelling (`AgentExecutionStatus.Pending`) from the spec's
+`x-enum-varnames`, and a test holds both to openapi.yaml. Value objects are attrs classes built with
+keywords, like the official pydantic models; they are checked when a task is created.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any, TypeVar
+
+from attrs import Factory, define, field
+
+from .exceptions import InvalidArgumentError
+
+
+class AgentExecutionStatus(StrEnum):
+    """The state of a task. The server may send states this version does not list: see `open_enum`."""
+
+    Pending = "pending"
+    Executing = "executing"
+    Paused = "paused"
+    Error = "error"
+    Failed = "failed"
+    Completed = "completed"
+    Stopped = "stopped"
+
+    @property
+    def is_terminal(self) -> bool:
+        """True for completed, failed, error and stopped."""
+        return self in _TERMINAL
+
+
+_TERMINAL = frozenset(
+    {AgentExecutionStatus.Completed, AgentExecutionStatus.Failed, AgentExecutionStatus.Error, AgentExecutionStatus.Stopped}
+)
+
+
+class OutputFormat(StrEnum):
+    """The format of a task's result (`Voice` is an mp3)."""
+
+    Text = "text"
+    Markdown = "markdown"
+    Json = "json"
+    Voice = "voice"
+
+
+class ThinkMode(StrEnum):
+    """How hard the agent thinks before it answers."""
+
+    Default = "default"
+    Harder = "harder"
+
+
+class LLMReasoningEffort(StrEnum):
+    """The reasoning effort asked of the model."""
+
+    Low = "low"
+    Medium = "medium"
+    High = "high"
+    XHigh = "xhigh"
+
+
+class MCPServerType(StrEnum):
+    """A local process or a remote server."""
+
+    Local = "local"
+    Remote = "remote"
+
+
+class MCPServerTransport(StrEnum):
+    """How the agent talks to an MCP server."""
+
+    STDIO = "stdio"
+    SSE = "sse"
+    HTTP_Transport = "streamable-http"
+
+
+class MCPServerAuthType(StrEnum):
+    """How the agent authenticates to an MCP server."""
+
+    APIKey = "api_key"
+    OAuth2 = "oauth2"
+    CustomHeaders = "custom_headers"
+    SSOUser = "sso_user"
+    _None = "none"
+
+
+class MCPServerSSOTokenMode(StrEnum):
+    """Which of the user's SSO tokens is passed to an MCP server."""
+
+    Access = "access"
+    ID = "id"
+    Exchange = "exchange"
+
+
+class PrincipalKind(StrEnum):
+    """What kind of identity a principal is."""
+
+    User = "user"
+    Slack = "slack"
+    ApiKey = "api_key"
+    System = "system"
+    Anonymous = "anonymous"
+
+
+class AttachmentKind(StrEnum):
+    """The broad kind of an attachment's content."""
+
+    Image = "image"
+    Pdf = "pdf"
+    Document = "document"
+    Text = "text"
+    Audio = "audio"
+    Video = "video"
+    Archive = "archive"
+    Unknown = "unknown"
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def to_enum(enum: type[E], value: object, parameter: str) -> E:
+    """`value` as a member of `enum` (the member itself or its string value); InvalidArgumentError otherwise."""
+    if isinstance(value, enum):
+        return value
+    member = enum._value2member_map_.get(value) if isinstance(value, str) else None
+    if member is None:
+        allowed = ", ".join(repr(m.value) for m in enum)
+        raise InvalidArgumentError(parameter, f"{parameter} must be a {enum.__name__} or one of {allowed}, got {value!r}")
+    return member  # type: ignore[return-value]  # _value2member_map_ is typed with the Enum base
+
+
+@lru_cache(maxsize=256)
+def open_enum(enum: type[E], value: str) -> E:
+    """`value` as a member of `enum`, even when the enum does not list it (forward compatibility).
+
+    The server adds enum values over time; a create the server accepted must not fail because of one. An
+    unknown value becomes a pseudo-member: an instance of the enum whose `.value` and `.name` are the
+    value itself, equal to the string, but not listed in the enum. The cache keeps one per value (bounded).
+    """
+    member = enum._value2member_map_.get(value)
+    if member is not None:
+        return member  # type: ignore[return-value]
+    pseudo = str.__new__(enum, value)
+    pseudo._name_ = value
+    pseudo._value_ = value
+    return pseudo
+
+
+def _optional_str(name: str) -> Any:
+    return field(default=None, kw_only=True, metadata={"wire": name})
+
+
+@define(kw_only=True)
+class User:
+    """The end user a task is run for (`input.user`). `email` is required by the server."""
+
+    email: str
+    id: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    additional_attributes: dict[str, Any] | None = None
+    timezone: str | None = None
+    """An IANA time-zone name, for example `Europe/London`."""
+
+
+@define(kw_only=True)
+class Principal:
+    """The identity on whose behalf a task runs (`input.principal`). `id`: not empty, no `:`, no white space."""
+
+    kind: PrincipalKind = field(converter=lambda v: to_enum(PrincipalKind, v, "Principal.kind"))
+    id: str
+    email: str | None = None
+    display_name: str | None = None
+
+
+@define(kw_only=True)
+class AttachmentRef:
+    """A file attached to a task by URL (`input.attachments`)."""
+
+    url: str
+    name: str | None = None
+    mime: str | None = None
+    size: int | None = None
+    kind: AttachmentKind | None = field(
+        default=None, converter=lambda v: None if v is None else to_enum(AttachmentKind, v, "AttachmentRef.kind")
+    )
+    sha256: str | None = None
+    expires_at: str | None = None
+    """When the URL stops working, as an ISO-8601 string (a `datetime` is converted)."""
+    source: str | None = None
+    transcript: str | None = None
+
+
+def _mcp_transport(server: MCPServerDetails) -> MCPServerTransport:
+    """The official rule: a local server talks stdio; a remote one never does (stdio or none -> streamable-http)."""
+    if server.type is MCPServerType.Local:
+        return MCPServerTransport.STDIO
+    if server.transport in (None, MCPServerTransport.STDIO):
+        return MCPServerTransport.HTTP_Transport
+    return server.transport
+
+
+@define(kw_only=True)
+class MCPServerDetails:
+    """An MCP server the agent may use for this task. `api_key`, `client_secret` and `headers` are secrets
+    and never appear in its repr."""
+
+    id: str | None = None
+    type: MCPServerType = field(
+        default=MCPServerType.Remote, converter=lambda v: to_enum(MCPServerType, v, "MCPServerDetails.type")
+    )
+    name: str | None = None
+    command: str | None = None
+    url: str | None = None
+    transport: MCPServerTransport = field(
+        default=MCPServerTransport.HTTP_Transport,
+        converter=lambda v: None if v is None else to_enum(MCPServerTransport, v, "MCPServerDetails.transport"),
+    )
+    auth_type: MCPServerAuthType = field(
+        default=MCPServerAuthType._None,
+        converter=lambda v: to_enum(MCPServerAuthType, v, "MCPServerDetails.auth_type"),
+    )
+    api_key: str | None = field(default=None, repr=False)
+    use_secrets_manager: bool = False
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    headers: dict[str, str] = field(factory=dict, repr=False)
+    env_vars: dict[str, str] = Factory(dict)
+    allowed_tools: list[str] = Factory(list)
+    additional_scopes: list[str] = Factory(list)
+    share_user_token_across_other_agents: bool = True
+    sso_token: MCPServerSSOTokenMode = field(
+        default=MCPServerSSOTokenMode.Access,
+        converter=lambda v: to_enum(MCPServerSSOTokenMode, v, "MCPServerDetails.sso_token"),
+    )
+    sso_audience: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        self.transport = _mcp_transport(self)

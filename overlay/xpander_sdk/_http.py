@@ -156,11 +156,12 @@ def transport_error(error: httpx.HTTPError) -> APIConnectionError:
     return APIConnectionError(f"Connection failed ({what}: {detail})", request_sent=sent)
 
 
-def invalid_response(response: httpx.Response, reason: str) -> InvalidResponseError:
+def invalid_response(response: httpx.Response, reason: str, secrets: Iterable[str] = ()) -> InvalidResponseError:
+    """The error for a 2xx whose body is not a task. The task may have been created: say so."""
     return InvalidResponseError(
         response.status_code,
-        f"The server answered {response.status_code} but the SDK could not read it: {reason}",
-        body=response.text[:MAX_DESCRIPTION_CHARS],
+        f"The server answered {response.status_code} but the SDK could not read the task: {reason}",
+        body=redact(response.text[:MAX_DESCRIPTION_CHARS], secrets),
         response=response,
         request_id=response.headers.get("x-request-id"),
     )

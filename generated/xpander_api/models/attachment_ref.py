@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
@@ -23,7 +22,8 @@ class AttachmentRef:
         size (int | None | Unset): The size in bytes.
         kind (AttachmentKind | None | Unset): The broad kind of content.
         sha256 (None | str | Unset): The SHA-256 digest of the content, in hex.
-        expires_at (datetime.datetime | None | Unset): When the URL stops working (ISO-8601 date-time).
+        expires_at (None | str | Unset): When the URL stops working, as an ISO-8601 date-time string. Sent as given (no
+            `format` here, so that a generated client passes the caller's string through unchanged).
         source (None | str | Unset): Where the attachment came from (for example a chat integration).
         transcript (None | str | Unset): A transcript of the content (audio and video).
     """
@@ -34,7 +34,7 @@ class AttachmentRef:
     size: int | None | Unset = UNSET
     kind: AttachmentKind | None | Unset = UNSET
     sha256: None | str | Unset = UNSET
-    expires_at: datetime.datetime | None | Unset = UNSET
+    expires_at: None | str | Unset = UNSET
     source: None | str | Unset = UNSET
     transcript: None | str | Unset = UNSET
 
@@ -76,8 +76,6 @@ class AttachmentRef:
         expires_at: None | str | Unset
         if isinstance(self.expires_at, Unset):
             expires_at = UNSET
-        elif isinstance(self.expires_at, datetime.datetime):
-            expires_at = self.expires_at.isoformat()
         else:
             expires_at = self.expires_at
 
@@ -177,20 +175,12 @@ class AttachmentRef:
 
         sha256 = _parse_sha256(d.pop("sha256", UNSET))
 
-        def _parse_expires_at(data: object) -> datetime.datetime | None | Unset:
+        def _parse_expires_at(data: object) -> None | str | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                expires_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return expires_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
+            return cast(None | str | Unset, data)
 
         expires_at = _parse_expires_at(d.pop("expires_at", UNSET))
 

@@ -1,0 +1,80 @@
+"""`Configuration`: the API key, the base URL and the organization id, from arguments or the environment.
+
+The official SDK's rules: the cloud root is `https://inbound.xpander.ai` (staging when `IS_STG=true`);
+`XPANDER_BASE_URL` overrides it, with `https://` added when it has no scheme; on a self-hosted agent controller
+(host name containing `agent-controller`, port 9016, or a first path segment `agent-controller`) the
+organization id is added to the root as one path segment.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import quote, urlsplit
+
+from attrs import define, field
+
+CLOUD_URL = "https://inbound.xpander.ai"
+STAGING_URL = "https://inbound.stg.xpander.ai"
+AGENT_CONTROLLER_PORT = 9016
+API_KEY_ENV = "XPANDER_API_KEY"
+BASE_URL_ENV = "XPANDER_BASE_URL"
+ORGANIZATION_ID_ENV = "XPANDER_ORGANIZATION_ID"
+STAGING_ENV = "IS_STG"
+
+
+def _env(name: str) -> str | None:
+    return os.environ.get(name) or None
+
+
+def _default_base_url() -> str:
+    configured = _env(BASE_URL_ENV)
+    if configured:
+        return configured
+    return STAGING_URL if (_env(STAGING_ENV) or "").strip().lower() == "true" else CLOUD_URL
+
+
+def with_scheme(url: str) -> str:
+    """`url` with `https://` in front when it has no scheme, and no trailing slash."""
+    url = url.strip()
+    if "://" not in url:
+        url = f"https://{url}"
+    return url.rstrip("/")
+
+
+def is_agent_controller(base_url: str) -> bool:
+    """True for a self-hosted agent controller, where the organization id belongs in the path."""
+    parts = urlsplit(with_scheme(base_url))
+    host = parts.hostname or ""
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    first_segment = parts.path.strip("/").split("/", 1)[0]
+    return "agent-controller" in host or port == AGENT_CONTROLLER_PORT or first_segment == "agent-controller"
+
+
+@define(kw_only=False)
+class Configuration:
+    """Where and as whom to call the API. Arguments left as None are read from the environment when the
+    object is made: `XPANDER_API_KEY`, `XPANDER_BASE_URL` (else the cloud, or staging with `IS_STG=true`)
+    and `XPANDER_ORGANIZATION_ID`. The API key never appears in its repr."""
+
+    api_key: str | None = field(default=None, repr=False)
+    base_url: str | None = None
+    organization_id: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.api_key is None:
+            self.api_key = _env(API_KEY_ENV)
+        if self.base_url is None:
+            self.base_url = _default_base_url()
+        if self.organization_id is None:
+            self.organization_id = _env(ORGANIZATION_ID_ENV)
+
+    @property
+    def root_url(self) -> str:
+        """The URL the API's paths are added to: the base URL, plus `/{organization_id}` on an agent controller."""
+        base = with_scheme(self.base_url or CLOUD_URL)
+        if self.organization_id and is_agent_controller(base):
+            return f"{base}/{quote(self.organization_id, safe='')}"
+        return base

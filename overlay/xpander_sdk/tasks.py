@@ -1,0 +1,274 @@
+"""`Tasks`: the facade users call, `await Tasks().acreate(...)` and `Tasks().create(...)`.
+
+The parameters, their order and their defaults are the official SDK's; the keyword-only `timeout`,
+`max_retries` and `retry_unsafe` after them are this SDK's per-call options.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import httpx
+
+from ._http import DEFAULT_LIMITS, DEFAULT_TIMEOUT, USER_AGENT, CallOptions, HTTPSession, RetryPolicy, invalid_response
+from ._request import build_body, build_request, check_agent_id, check_header_value, check_timeout, secrets_of
+from .configuration import API_KEY_ENV, Configuration
+from .exceptions import InvalidArgumentError
+from .models import AttachmentRef, LLMReasoningEffort, MCPServerDetails, OutputFormat, Principal, ThinkMode, User
+from .task import Task
+
+TIMEOUT_ENV = "XPANDER_TIMEOUT"
+MAX_RETRIES_ENV = "XPANDER_MAX_RETRIES"
+
+
+def _default_timeout() -> httpx.Timeout:
+    configured = os.environ.get(TIMEOUT_ENV)
+    if not configured:
+        return DEFAULT_TIMEOUT
+    try:
+        return check_timeout(float(configured), TIMEOUT_ENV)
+    except ValueError:
+        raise InvalidArgumentError(TIMEOUT_ENV, f"{TIMEOUT_ENV} must be a number of seconds, got {configured!r}") from None
+
+
+def _default_max_retries() -> int:
+    configured = os.environ.get(MAX_RETRIES_ENV)
+    if not configured:
+        return RetryPolicy().max_retries
+    if not configured.strip().isdigit():
+        raise InvalidArgumentError(MAX_RETRIES_ENV, f"{MAX_RETRIES_ENV} must be a whole number, got {configured!r}")
+    return int(configured)
+
+
+def _check_max_retries(value: object, parameter: str = "max_retries") -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    raise InvalidArgumentError(parameter, f"{parameter} must be a non-negative integer, got {value!r}")
+
+
+def parse_task(response: httpx.Response, secrets: Sequence[str] = ()) -> Task:
+    """The Task in a 2xx response, or InvalidResponseError when the body is not one."""
+    if not response.content:
+        raise invalid_response(response, "the body is empty", secrets)
+    try:
+        data = response.json()
+    except ValueError:
+        raise invalid_response(response, "the body is not JSON", secrets) from None
+    if not isinstance(data, dict):
+        raise invalid_response(response, f"expected a JSON object, got a JSON {type(data).__name__}", secrets)
+    try:
+        return Task.from_dict(data)
+    except KeyError as exc:
+        raise invalid_response(response, f"the required key {exc} is missing", secrets) from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise invalid_response(response, f"a field has the wrong type or format ({exc})", secrets) from None
+
+
+class Tasks:
+    """Create tasks on xpander.ai agents.
+
+    One `Tasks` holds one pool of connections (a sync `httpx.Client`, and an `httpx.AsyncClient` per event
+    loop); create it once and reuse it. Close it with `close()`/`aclose()` or use it as a context manager.
+
+    Args:
+        configuration: API key, base URL and organization id; by default read from `XPANDER_API_KEY`,
+            `XPANDER_BASE_URL`, `XPANDER_ORGANIZATION_ID` and `IS_STG`.
+        timeout: seconds (or an `httpx.Timeout`) for each attempt; default `XPANDER_TIMEOUT`, else 10 s to
+            connect and 60 s to read.
+        max_retries: retries after a failure the server cannot have acted on; default `XPANDER_MAX_RETRIES`,
+            else 2.
+        http_client / async_http_client: your own httpx clients (proxies, mTLS, test transports); used as
+            they are and never closed by this object.
+        limits: the connection pool's limits (default 100 connections, 20 kept alive).
+    """
+
+    def __init__(
+        self,
+        configuration: Configuration | None = None,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
+        limits: httpx.Limits = DEFAULT_LIMITS,
+    ) -> None:
+        if configuration is not None and not isinstance(configuration, Configuration):
+            raise InvalidArgumentError("configuration", f"configuration must be a Configuration, got {configuration!r}")
+        self.configuration = configuration or Configuration()
+        self.timeout = _default_timeout() if timeout is None else check_timeout(timeout)
+        retries = _default_max_retries() if max_retries is None else _check_max_retries(max_retries)
+        self._session = HTTPSession(
+            retry=RetryPolicy(max_retries=retries),
+            limits=limits,
+            http_client=http_client,
+            async_http_client=async_http_client,
+        )
+
+    @property
+    def max_retries(self) -> int:
+        return self._session.retry.max_retries
+
+    def __repr__(self) -> str:
+        return (
+            f"Tasks(root_url={self.configuration.root_url!r}, timeout={self.timeout!r}, "
+            f"max_retries={self.max_retries!r})"
+        )
+
+    # -- lifecycle -----------------------------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the connections of the sync client."""
+        self._session.close()
+
+    async def aclose(self) -> None:
+        """Close the connections of the running loop's async client (and the sync client)."""
+        await self._session.aclose()
+
+    def __enter__(self) -> Tasks:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Tasks:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # -- create --------------------------------------------------------------------------------------------
+    async def acreate(
+        self,
+        agent_id: str,
+        existing_task_id: str | None = None,
+        prompt: str = "",
+        file_urls: Sequence[str] | None = (),
+        user_details: User | None = None,
+        principal: Principal | None = None,
+        agent_version: str | None = None,
+        tool_call_payload_extension: Mapping[str, Any] | None = None,
+        source: str | None = None,
+        worker_id: str | None = None,
+        run_locally: bool = False,
+        output_format: OutputFormat | str | None = None,
+        output_schema: Mapping[str, Any] | None = None,
+        events_streaming: bool = False,
+        additional_context: str | None = None,
+        instructions_override: str | None = None,
+        test_run_node_id: str | None = None,
+        user_oidc_token: str | None = None,
+        expected_output: str | None = None,
+        mcp_servers: Sequence[MCPServerDetails] = (),
+        triggering_agent_id: str | None = None,
+        title: str | None = None,
+        think_mode: ThinkMode | str = ThinkMode.Default,
+        disable_attachment_injection: bool = False,
+        return_metrics: bool = False,
+        user_tokens: Mapping[str, str] | None = None,
+        llm_model_provider: str | None = None,
+        llm_model_name: str | None = None,
+        llm_reasoning_effort: LLMReasoningEffort | str | None = None,
+        harness_cli: str | None = None,
+        tool_call_limit: int | None = None,
+        attachments: Sequence[AttachmentRef] | None = None,
+        permission_mode: str | None = None,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        retry_unsafe: bool = False,
+    ) -> Task:
+        """Create a task on the agent `agent_id` and return it (usually `pending`: the agent runs it in the
+        background). Raises a `ModuleException` subclass on any failure; nothing is sent for refused arguments.
+
+        `timeout` and `max_retries` override the `Tasks` settings for this call. `retry_unsafe=True` also
+        retries failures after which the server may already have created the task (5xx other than 503, read
+        timeouts, dropped connections): it can create the task twice."""
+        arguments = locals()
+        client = self._session.async_client()
+        request, options, secrets = self._prepare(client, arguments, timeout, max_retries, retry_unsafe)
+        response = await self._session.asend(request, options, secrets)
+        return parse_task(response, secrets)
+
+    def create(
+        self,
+        agent_id: str,
+        existing_task_id: str | None = None,
+        prompt: str = "",
+        file_urls: Sequence[str] | None = (),
+        user_details: User | None = None,
+        principal: Principal | None = None,
+        agent_version: str | None = None,
+        tool_call_payload_extension: Mapping[str, Any] | None = None,
+        source: str | None = None,
+        worker_id: str | None = None,
+        run_locally: bool = False,
+        output_format: OutputFormat | str | None = None,
+        output_schema: Mapping[str, Any] | None = None,
+        events_streaming: bool = False,
+        additional_context: str | None = None,
+        instructions_override: str | None = None,
+        test_run_node_id: str | None = None,
+        user_oidc_token: str | None = None,
+        expected_output: str | None = None,
+        mcp_servers: Sequence[MCPServerDetails] = (),
+        triggering_agent_id: str | None = None,
+        title: str | None = None,
+        think_mode: ThinkMode | str = ThinkMode.Default,
+        disable_attachment_injection: bool = False,
+        return_metrics: bool = False,
+        user_tokens: Mapping[str, str] | None = None,
+        llm_model_provider: str | None = None,
+        llm_model_name: str | None = None,
+        llm_reasoning_effort: LLMReasoningEffort | str | None = None,
+        harness_cli: str | None = None,
+        tool_call_limit: int | None = None,
+        attachments: Sequence[AttachmentRef] | None = None,
+        permission_mode: str | None = None,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        retry_unsafe: bool = False,
+    ) -> Task:
+        """The sync twin of `acreate`, on a real sync client: no event loop and no thread are involved, so it
+        also works (blocking) inside a running event loop, such as a notebook's."""
+        arguments = locals()
+        client = self._session.sync_client()
+        request, options, secrets = self._prepare(client, arguments, timeout, max_retries, retry_unsafe)
+        response = self._session.send(request, options, secrets)
+        return parse_task(response, secrets)
+
+    def _prepare(
+        self,
+        client: httpx.Client | httpx.AsyncClient,
+        arguments: dict[str, Any],
+        timeout: float | httpx.Timeout | None,
+        max_retries: int | None,
+        retry_unsafe: bool,
+    ) -> tuple[httpx.Request, CallOptions, tuple[str, ...]]:
+        """Check every argument and build the request; raises InvalidArgumentError before anything is sent."""
+        api_key = self.configuration.api_key
+        if not api_key:
+            raise InvalidArgumentError(
+                "api_key", f"No API key: set {API_KEY_ENV} or pass Tasks(configuration=Configuration(api_key=...))"
+            )
+        check_header_value("api_key", api_key, secret=True)
+        agent_version = arguments["agent_version"]
+        if agent_version is not None:
+            check_header_value("agent_version", agent_version)
+        options = CallOptions(
+            timeout=self.timeout if timeout is None else check_timeout(timeout),
+            max_retries=self.max_retries if max_retries is None else _check_max_retries(max_retries),
+            retry_unsafe=retry_unsafe is True,
+        )
+        request = build_request(
+            client,
+            root_url=self.configuration.root_url,
+            agent_id=check_agent_id(arguments["agent_id"]),
+            body=build_body(arguments),
+            api_key=api_key,
+            agent_version=agent_version,
+            timeout=options.timeout,
+            user_agent=USER_AGENT,
+        )
+        return request, options, secrets_of(arguments, api_key)

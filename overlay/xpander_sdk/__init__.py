@@ -1,8 +1,8 @@
 """xpander-tasks: a small, fast, API-compatible client for creating tasks on xpander.ai agents.
 
-    from xpander_sdk import Tasks
-    task = await Tasks().acreate(agent_id="agent-123", prompt="Summarize the latest sales report")
-    print(task.id, task.status.value)
+from xpander_sdk import Tasks
+task = await Tasks().acreate(agent_id="agent-123", prompt="Summarize the latest sales report")
+print(task.id, task.status.value)
 """
 
 from ._version import __version__

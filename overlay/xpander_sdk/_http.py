@@ -58,7 +58,7 @@ class RetryPolicy:
 
     def backoff(self, retry_number: int) -> float:
         """The wait before retry `retry_number` (1, 2, ...): initial * 2^(n-1), capped, times 0.5-1.0."""
-        delay = min(self.max_delay, self.initial_delay * 2 ** (retry_number - 1))
+        delay: float = min(self.max_delay, self.initial_delay * 2.0 ** (retry_number - 1))
         return delay * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not cryptography
 
 
@@ -76,7 +76,7 @@ def parse_retry_after(headers: httpx.Headers, now: Callable[[], float] = time.ti
     millis = headers.get("retry-after-ms")
     if millis is not None:
         try:
-            return max(0.0, float(millis) / 1000)
+            return max(0.0, float(millis) / 1000.0)
         except ValueError:
             pass
     value = headers.get("retry-after")
@@ -90,7 +90,8 @@ def parse_retry_after(headers: httpx.Headers, now: Callable[[], float] = time.ti
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, when.timestamp() - now())
+    wait: float = when.timestamp() - now()
+    return max(0.0, wait)
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
@@ -142,7 +143,7 @@ def status_error(response: httpx.Response, secrets: Iterable[str]) -> APIStatusE
 
 def transport_error(error: httpx.HTTPError) -> APIConnectionError:
     """The ModuleException for an httpx failure that produced no response."""
-    sent = not isinstance(error, _NOT_SENT + (httpx.PoolTimeout,))
+    sent = not isinstance(error, (*_NOT_SENT, httpx.PoolTimeout))
     what = type(error).__name__
     detail = str(error) or what
     if isinstance(error, httpx.TimeoutException):
@@ -251,8 +252,9 @@ class HTTPSession:
         retries = 0
         while True:
             started = time.perf_counter()
+            outcome: httpx.Response | httpx.HTTPError
             try:
-                outcome: httpx.Response | httpx.HTTPError = client.send(request)
+                outcome = client.send(request)
                 outcome.read()
             except httpx.HTTPError as exc:
                 outcome = exc
@@ -268,8 +270,9 @@ class HTTPSession:
         retries = 0
         while True:
             started = time.perf_counter()
+            outcome: httpx.Response | httpx.HTTPError
             try:
-                outcome: httpx.Response | httpx.HTTPError = await client.send(request)
+                outcome = await client.send(request)
                 await outcome.aread()
             except httpx.HTTPError as exc:
                 outcome = exc

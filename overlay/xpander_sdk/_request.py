@@ -161,7 +161,9 @@ def normalise_harness_cli(value: object) -> str | None:
     normalised = value.strip().lower()
     if normalised in HARNESS_CLIS:
         return normalised
-    logger.warning("harness_cli %r is not one of %s: sent as null, as the official SDK does", value, sorted(HARNESS_CLIS))
+    logger.warning(
+        "harness_cli %r is not one of %s: sent as null, as the official SDK does", value, sorted(HARNESS_CLIS)
+    )
     return None
 
 
@@ -299,7 +301,9 @@ def build_body(args: Mapping[str, Any]) -> dict[str, Any]:
         "return_metrics": args["return_metrics"],
         "llm_model_provider": args["llm_model_provider"],
         "llm_model_name": args["llm_model_name"],
-        "llm_reasoning_effort": _optional_enum(LLMReasoningEffort, "llm_reasoning_effort", args["llm_reasoning_effort"]),
+        "llm_reasoning_effort": _optional_enum(
+            LLMReasoningEffort, "llm_reasoning_effort", args["llm_reasoning_effort"]
+        ),
         "harness_cli": normalise_harness_cli(args["harness_cli"]),
         "permission_mode": normalise_permission_mode(args["permission_mode"]),
     }
@@ -310,9 +314,15 @@ def secrets_of(args: Mapping[str, Any], api_key: str) -> tuple[str, ...]:
     values = [api_key, args["user_oidc_token"]]
     values += list((args["user_tokens"] or {}).values())
     for server in args["mcp_servers"] or ():
-        fields = server if isinstance(server, Mapping) else {
-            "api_key": server.api_key, "client_secret": server.client_secret, "headers": server.headers,
-        }
+        fields = (
+            server
+            if isinstance(server, Mapping)
+            else {
+                "api_key": server.api_key,
+                "client_secret": server.client_secret,
+                "headers": server.headers,
+            }
+        )
         values += [fields.get("api_key"), fields.get("client_secret"), *(fields.get("headers") or {}).values()]
     return tuple(value for value in values if isinstance(value, str) and len(value) >= 3)
 
@@ -332,7 +342,7 @@ def build_request(
     from xpander_api.api.tasks import create_task  # noqa: PLC0415 - the generated package loads on first use
     from xpander_api.models import CreateTaskRequest  # noqa: PLC0415
 
-    parts = create_task._get_kwargs(  # noqa: SLF001 - the generated route/header/body builder
+    parts = create_task._get_kwargs(  # the generated route, header and body builder
         agent_id,
         body=CreateTaskRequest.from_dict(body),
         **({} if agent_version is None else {"x_agent_version": agent_version}),

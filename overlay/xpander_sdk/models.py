@@ -35,7 +35,12 @@ class AgentExecutionStatus(StrEnum):
 
 
 _TERMINAL = frozenset(
-    {AgentExecutionStatus.Completed, AgentExecutionStatus.Failed, AgentExecutionStatus.Error, AgentExecutionStatus.Stopped}
+    {
+        AgentExecutionStatus.Completed,
+        AgentExecutionStatus.Failed,
+        AgentExecutionStatus.Error,
+        AgentExecutionStatus.Stopped,
+    }
 )
 
 
@@ -130,7 +135,9 @@ def to_enum(enum: type[E], value: object, parameter: str) -> E:
     member = enum._value2member_map_.get(value) if isinstance(value, str) else None
     if member is None:
         allowed = ", ".join(repr(m.value) for m in enum)
-        raise InvalidArgumentError(parameter, f"{parameter} must be a {enum.__name__} or one of {allowed}, got {value!r}")
+        raise InvalidArgumentError(
+            parameter, f"{parameter} must be a {enum.__name__} or one of {allowed}, got {value!r}"
+        )
     return member  # type: ignore[return-value]  # _value2member_map_ is typed with the Enum base
 
 
@@ -151,8 +158,28 @@ def open_enum(enum: type[E], value: str) -> E:
     return pseudo
 
 
-def _optional_str(name: str) -> Any:
-    return field(default=None, kw_only=True, metadata={"wire": name})
+def _principal_kind(value: PrincipalKind | str) -> PrincipalKind:
+    return to_enum(PrincipalKind, value, "Principal.kind")
+
+
+def _attachment_kind(value: AttachmentKind | str | None) -> AttachmentKind | None:
+    return None if value is None else to_enum(AttachmentKind, value, "AttachmentRef.kind")
+
+
+def _mcp_type(value: MCPServerType | str) -> MCPServerType:
+    return to_enum(MCPServerType, value, "MCPServerDetails.type")
+
+
+def _mcp_transport_value(value: MCPServerTransport | str | None) -> MCPServerTransport | None:
+    return None if value is None else to_enum(MCPServerTransport, value, "MCPServerDetails.transport")
+
+
+def _mcp_auth_type(value: MCPServerAuthType | str) -> MCPServerAuthType:
+    return to_enum(MCPServerAuthType, value, "MCPServerDetails.auth_type")
+
+
+def _mcp_sso_token(value: MCPServerSSOTokenMode | str) -> MCPServerSSOTokenMode:
+    return to_enum(MCPServerSSOTokenMode, value, "MCPServerDetails.sso_token")
 
 
 @define(kw_only=True)
@@ -172,7 +199,7 @@ class User:
 class Principal:
     """The identity on whose behalf a task runs (`input.principal`). `id`: not empty, no `:`, no white space."""
 
-    kind: PrincipalKind = field(converter=lambda v: to_enum(PrincipalKind, v, "Principal.kind"))
+    kind: PrincipalKind = field(converter=_principal_kind)
     id: str
     email: str | None = None
     display_name: str | None = None
@@ -186,9 +213,7 @@ class AttachmentRef:
     name: str | None = None
     mime: str | None = None
     size: int | None = None
-    kind: AttachmentKind | None = field(
-        default=None, converter=lambda v: None if v is None else to_enum(AttachmentKind, v, "AttachmentRef.kind")
-    )
+    kind: AttachmentKind | None = field(default=None, converter=_attachment_kind)
     sha256: str | None = None
     expires_at: str | None = None
     """When the URL stops working, as an ISO-8601 string (a `datetime` is converted)."""
@@ -211,20 +236,15 @@ class MCPServerDetails:
     and never appear in its repr."""
 
     id: str | None = None
-    type: MCPServerType = field(
-        default=MCPServerType.Remote, converter=lambda v: to_enum(MCPServerType, v, "MCPServerDetails.type")
-    )
+    type: MCPServerType = field(default=MCPServerType.Remote, converter=_mcp_type)
     name: str | None = None
     command: str | None = None
     url: str | None = None
-    transport: MCPServerTransport = field(
-        default=MCPServerTransport.HTTP_Transport,
-        converter=lambda v: None if v is None else to_enum(MCPServerTransport, v, "MCPServerDetails.transport"),
+    transport: MCPServerTransport | None = field(
+        default=MCPServerTransport.HTTP_Transport, converter=_mcp_transport_value
     )
-    auth_type: MCPServerAuthType = field(
-        default=MCPServerAuthType._None,
-        converter=lambda v: to_enum(MCPServerAuthType, v, "MCPServerDetails.auth_type"),
-    )
+    """Set by the official rule after construction: stdio for a local server, never stdio for a remote one."""
+    auth_type: MCPServerAuthType = field(default=MCPServerAuthType._None, converter=_mcp_auth_type)
     api_key: str | None = field(default=None, repr=False)
     use_secrets_manager: bool = False
     client_id: str | None = None
@@ -234,10 +254,7 @@ class MCPServerDetails:
     allowed_tools: list[str] = Factory(list)
     additional_scopes: list[str] = Factory(list)
     share_user_token_across_other_agents: bool = True
-    sso_token: MCPServerSSOTokenMode = field(
-        default=MCPServerSSOTokenMode.Access,
-        converter=lambda v: to_enum(MCPServerSSOTokenMode, v, "MCPServerDetails.sso_token"),
-    )
+    sso_token: MCPServerSSOTokenMode = field(default=MCPServerSSOTokenMode.Access, converter=_mcp_sso_token)
     sso_audience: str | None = None
 
     def __attrs_post_init__(self) -> None:

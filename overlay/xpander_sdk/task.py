@@ -48,7 +48,7 @@ E = TypeVar("E", bound=StrEnum)
 T = TypeVar("T")
 
 
-def _value(value: T | Unset) -> T | None:
+def _value(value: T | Unset | None) -> T | None:
     """None for the generator's `Unset`, the value otherwise."""
     return None if isinstance(value, Unset) else value
 
@@ -69,7 +69,7 @@ def _mapping(value: object) -> dict[str, Any] | None:
     return None if value is None else dict(value.additional_properties)  # type: ignore[attr-defined]
 
 
-def _list(value: list[T] | Any) -> list[T]:
+def _list(value: list[T] | Unset | None) -> list[T]:
     value = _value(value)
     return list(value) if value else []
 
@@ -382,9 +382,7 @@ def _deep_planning(model: TaskModel) -> DeepPlanning | None:
 
 
 def _deep_planning_task(record: DeepPlanningTaskRecord) -> DeepPlanningTask:
-    return DeepPlanningTask(
-        id=_value(record.id), title=_value(record.title), completed=bool(_value(record.completed))
-    )
+    return DeepPlanningTask(id=_value(record.id), title=_value(record.title), completed=bool(_value(record.completed)))
 
 
 def _tokens(model: TaskModel) -> TokenUsage | None:

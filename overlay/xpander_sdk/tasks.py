@@ -30,7 +30,8 @@ def _default_timeout() -> httpx.Timeout:
     try:
         return check_timeout(float(configured), TIMEOUT_ENV)
     except ValueError:
-        raise InvalidArgumentError(TIMEOUT_ENV, f"{TIMEOUT_ENV} must be a number of seconds, got {configured!r}") from None
+        message = f"{TIMEOUT_ENV} must be a number of seconds, got {configured!r}"
+        raise InvalidArgumentError(TIMEOUT_ENV, message) from None
 
 
 def _default_max_retries() -> int:

@@ -11,7 +11,7 @@ NO_HTTP_STATUS = 0
 """The `status_code` of failures that have no HTTP status: refused arguments, connection failures, timeouts."""
 
 
-class ModuleException(Exception):  # noqa: N818 - the official SDK's name
+class ModuleException(Exception):  # the official SDK's name
     """An error of the xpander SDK: `str(e) == f"[{e.status_code}] {e.description}"`.
 
     Every failure a call can meet ends in a subclass of this class that names its kind (see

@@ -64,10 +64,10 @@ class RetryPolicy:
 
 @frozen
 class CallOptions:
-    """What one call may change: its timeout, its retry budget and whether unsafe failures are retried."""
+    """What one call may change: its timeout, its retry policy and whether unsafe failures are retried."""
 
     timeout: httpx.Timeout
-    max_retries: int
+    retry: RetryPolicy
     retry_unsafe: bool = False
 
 
@@ -189,12 +189,10 @@ class HTTPSession:
     def __init__(
         self,
         *,
-        retry: RetryPolicy,
         limits: httpx.Limits = DEFAULT_LIMITS,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        self.retry = retry
         self._limits = limits
         self._lock = threading.Lock()
         self._sync_client = http_client
@@ -258,7 +256,7 @@ class HTTPSession:
                 outcome.read()
             except httpx.HTTPError as exc:
                 outcome = exc
-            step = self._settle(request, outcome, started, retries, options, secrets)
+            step = _settle(request, outcome, started, retries, options, secrets)
             if isinstance(step, httpx.Response):
                 return step
             retries += 1
@@ -276,46 +274,48 @@ class HTTPSession:
                 await outcome.aread()
             except httpx.HTTPError as exc:
                 outcome = exc
-            step = self._settle(request, outcome, started, retries, options, secrets)
+            step = _settle(request, outcome, started, retries, options, secrets)
             if isinstance(step, httpx.Response):
                 return step
             retries += 1
             await asyncio.sleep(step)
 
-    def _settle(
-        self,
-        request: httpx.Request,
-        outcome: httpx.Response | httpx.HTTPError,
-        started: float,
-        retries: int,
-        options: CallOptions,
-        secrets: Iterable[str],
-    ) -> httpx.Response | float:
-        """Judge one attempt: the response when it succeeded, the seconds to wait before the next attempt, or
-        raise the ModuleException that ends the call."""
-        if isinstance(outcome, httpx.Response):
-            _log_response(request, outcome, started, retries)
-            if outcome.is_success:
-                return outcome
-            error: ModuleException = status_error(outcome, secrets)
-        else:
-            error = transport_error(outcome)
-        delay = self._retry_delay(error, options, retries)
-        if delay is None:
-            raise error from (outcome if isinstance(outcome, httpx.HTTPError) else None)
-        _log_retry(request, error, delay, retries + 1, options.max_retries)
-        return delay
 
-    def _retry_delay(self, error: ModuleException, options: CallOptions, retries: int) -> float | None:
-        """Seconds to wait before the next attempt, or None to give up with `error`."""
-        if retries >= options.max_retries or not _may_retry(error, options):
-            return None
-        retry_after = error.retry_after if isinstance(error, APIStatusError) else None
-        if retry_after is None:
-            return self.retry.backoff(retries + 1)
-        if retry_after > self.retry.max_retry_after:
-            return None
-        return retry_after
+def _settle(
+    request: httpx.Request,
+    outcome: httpx.Response | httpx.HTTPError,
+    started: float,
+    retries: int,
+    options: CallOptions,
+    secrets: Iterable[str],
+) -> httpx.Response | float:
+    """Judge one attempt: the response when it succeeded, the seconds to wait before the next attempt, or
+    raise the ModuleException that ends the call."""
+    if isinstance(outcome, httpx.Response):
+        _log_response(request, outcome, started, retries)
+        if outcome.is_success:
+            return outcome
+        error: ModuleException = status_error(outcome, secrets)
+    else:
+        error = transport_error(outcome)
+    delay = _retry_delay(error, options, retries)
+    if delay is None:
+        raise error from (outcome if isinstance(outcome, httpx.HTTPError) else None)
+    _log_retry(request, error, delay, retries + 1, options.retry.max_retries)
+    return delay
+
+
+def _retry_delay(error: ModuleException, options: CallOptions, retries: int) -> float | None:
+    """Seconds to wait before the next attempt, or None to give up with `error`."""
+    policy = options.retry
+    if retries >= policy.max_retries or not _may_retry(error, options):
+        return None
+    retry_after = error.retry_after if isinstance(error, APIStatusError) else None
+    if retry_after is None:
+        return policy.backoff(retries + 1)
+    if retry_after > policy.max_retry_after:
+        return None
+    return retry_after
 
 
 def _log_response(request: httpx.Request, response: httpx.Response, started: float, retries: int) -> None:

@@ -266,6 +266,10 @@ def build_body(args: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(prompt, str):
         raise _refuse("prompt", "a string", prompt)
     files = args["file_urls"]
+    if not prompt and not files and not args["attachments"]:
+        raise InvalidArgumentError(
+            "prompt", "prompt must not be empty when there are no file_urls: give a prompt, files, or both"
+        )
     task_input: dict[str, Any] = {
         "text": prompt,
         "files": None if files is None else _string_list("file_urls", files),

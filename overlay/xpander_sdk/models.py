@@ -103,26 +103,26 @@ class MCPServerSSOTokenMode(StrEnum):
 
 
 class PrincipalKind(StrEnum):
-    """What kind of identity a principal is."""
+    """What kind of identity a principal is (lower-case member names, as in the official SDK)."""
 
-    User = "user"
-    Slack = "slack"
-    ApiKey = "api_key"
-    System = "system"
-    Anonymous = "anonymous"
+    user = "user"
+    slack = "slack"
+    api_key = "api_key"
+    system = "system"
+    anonymous = "anonymous"
 
 
 class AttachmentKind(StrEnum):
-    """The broad kind of an attachment's content."""
+    """The broad kind of an attachment's content (lower-case member names, like `PrincipalKind`)."""
 
-    Image = "image"
-    Pdf = "pdf"
-    Document = "document"
-    Text = "text"
-    Audio = "audio"
-    Video = "video"
-    Archive = "archive"
-    Unknown = "unknown"
+    image = "image"
+    pdf = "pdf"
+    document = "document"
+    text = "text"
+    audio = "audio"
+    video = "video"
+    archive = "archive"
+    unknown = "unknown"
 
 
 E = TypeVar("E", bound=StrEnum)

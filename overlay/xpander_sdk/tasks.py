@@ -7,10 +7,12 @@ The parameters, their order and their defaults are the official SDK's; the keywo
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
+from attrs import evolve
 
 from ._http import DEFAULT_LIMITS, DEFAULT_TIMEOUT, USER_AGENT, CallOptions, HTTPSession, RetryPolicy, invalid_response
 from ._request import build_body, build_request, check_agent_id, check_header_value, check_timeout, secrets_of
@@ -49,6 +51,20 @@ def _check_max_retries(value: object, parameter: str = "max_retries") -> int:
     raise InvalidArgumentError(parameter, f"{parameter} must be a non-negative integer, got {value!r}")
 
 
+_shared_session: HTTPSession | None = None
+_shared_session_lock = threading.Lock()
+
+
+def shared_session() -> HTTPSession:
+    """The connection pool of every `Tasks()` made without arguments, so that the documented one-liner
+    `await Tasks().acreate(...)` reuses connections (the official SDK also shares its argument-less `Tasks()`)."""
+    global _shared_session  # noqa: PLW0603 - one pool per process, made on first use
+    with _shared_session_lock:
+        if _shared_session is None:
+            _shared_session = HTTPSession()
+        return _shared_session
+
+
 def parse_task(response: httpx.Response, secrets: Sequence[str] = ()) -> Task:
     """The Task in a 2xx response, or InvalidResponseError when the body is not one."""
     if not response.content:
@@ -83,6 +99,9 @@ class Tasks:
         http_client / async_http_client: your own httpx clients (proxies, mTLS, test transports); used as
             they are and never closed by this object.
         limits: the connection pool's limits (default 100 connections, 20 kept alive).
+
+    `Tasks()` with no arguments at all uses one process-wide pool shared by all such instances (so
+    `await Tasks().acreate(...)` in a loop reuses connections); `close()` leaves that pool open.
     """
 
     def __init__(
@@ -93,23 +112,26 @@ class Tasks:
         max_retries: int | None = None,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
-        limits: httpx.Limits = DEFAULT_LIMITS,
+        limits: httpx.Limits | None = None,
     ) -> None:
         if configuration is not None and not isinstance(configuration, Configuration):
             raise InvalidArgumentError("configuration", f"configuration must be a Configuration, got {configuration!r}")
+        bare = configuration is None and timeout is None and max_retries is None
         self.configuration = configuration or Configuration()
         self.timeout = _default_timeout() if timeout is None else check_timeout(timeout)
         retries = _default_max_retries() if max_retries is None else _check_max_retries(max_retries)
-        self._session = HTTPSession(
-            retry=RetryPolicy(max_retries=retries),
-            limits=limits,
-            http_client=http_client,
-            async_http_client=async_http_client,
-        )
+        self.retry_policy = RetryPolicy(max_retries=retries)
+        self._owns_session = not (bare and http_client is None and async_http_client is None and limits is None)
+        if self._owns_session:
+            self._session = HTTPSession(
+                limits=limits or DEFAULT_LIMITS, http_client=http_client, async_http_client=async_http_client
+            )
+        else:
+            self._session = shared_session()
 
     @property
     def max_retries(self) -> int:
-        return self._session.retry.max_retries
+        return self.retry_policy.max_retries
 
     def __repr__(self) -> str:
         return (
@@ -119,12 +141,15 @@ class Tasks:
 
     # -- lifecycle -----------------------------------------------------------------------------------------
     def close(self) -> None:
-        """Close the connections of the sync client."""
-        self._session.close()
+        """Close the connections of the sync client (not those of the shared pool of `Tasks()`)."""
+        if self._owns_session:
+            self._session.close()
 
     async def aclose(self) -> None:
-        """Close the connections of the running loop's async client (and the sync client)."""
-        await self._session.aclose()
+        """Close the connections of the running loop's async client and of the sync client (not those of
+        the shared pool of `Tasks()`)."""
+        if self._owns_session:
+            await self._session.aclose()
 
     def __enter__(self) -> Tasks:
         return self
@@ -257,9 +282,12 @@ class Tasks:
         agent_version = arguments["agent_version"]
         if agent_version is not None:
             check_header_value("agent_version", agent_version)
+        retry = self.retry_policy
+        if max_retries is not None:
+            retry = evolve(retry, max_retries=_check_max_retries(max_retries))
         options = CallOptions(
             timeout=self.timeout if timeout is None else check_timeout(timeout),
-            max_retries=self.max_retries if max_retries is None else _check_max_retries(max_retries),
+            retry=retry,
             retry_unsafe=retry_unsafe is True,
         )
         request = build_request(

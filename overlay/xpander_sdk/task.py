@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define, field
+
 from xpander_api.types import Unset
 
 from .models import (

@@ -382,3 +382,23 @@ def test_json_round_trip_of_the_request_body_is_stable() -> None:
     body = api.requests[0].content.decode()
     assert "ünïcødé ✓" in body, "UTF-8 as the official SDK sends it, not \\u escapes"
     assert json.loads(body)["title"] == "日本語"
+
+
+@pytest.mark.parametrize(
+    ("module", "names"),
+    [
+        ("xpander_sdk.models.shared", ["OutputFormat", "ThinkMode"]),
+        ("xpander_sdk.models.user", ["User"]),
+        ("xpander_sdk.models.principal", ["Principal", "PrincipalKind"]),
+        ("xpander_sdk.models.configuration", ["Configuration"]),
+        ("xpander_sdk.modules.tasks.tasks_module", ["Tasks"]),
+        ("xpander_sdk.modules.tasks.sub_modules.task", ["Task"]),
+        ("xpander_sdk.modules.tasks.models.task", ["AgentExecutionStatus", "AgentExecutionInput"]),
+        ("xpander_sdk.modules.tools_repository.models.mcp", ["MCPServerDetails", "MCPServerType", "MCPServerAuthType"]),
+        ("xpander_sdk.modules.agents.models.agent", ["LLMReasoningEffort"]),
+    ],
+)
+def test_official_module_paths_still_import(module: str, names: list[str]) -> None:
+    imported = __import__(module, fromlist=names)
+    for name in names:
+        assert getattr(imported, name) is getattr(xpander_sdk, name, getattr(imported, name))

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from attrs import Factory, define, field
 
-from .exceptions import InvalidArgumentError
+from ..exceptions import InvalidArgumentError
 
 
 class AgentExecutionStatus(StrEnum):

@@ -1,0 +1,8 @@
+"""Compatibility path of the official SDK: `from xpander_sdk.modules.tasks.models.task import AgentExecutionStatus`."""
+
+from ....models import AgentExecutionStatus
+from ....task import HITLRequest as HumanInTheLoopRequest
+from ....task import PendingECARequest
+from ....task import TaskInput as AgentExecutionInput
+
+__all__ = ["AgentExecutionInput", "AgentExecutionStatus", "HumanInTheLoopRequest", "PendingECARequest"]

@@ -1,0 +1,5 @@
+"""Compatibility path of the official SDK: `from xpander_sdk.modules.tasks.tasks_module import Tasks`."""
+
+from ...tasks import Tasks
+
+__all__ = ["Tasks"]

@@ -5,43 +5,89 @@ task = await Tasks().acreate(agent_id="agent-123", prompt="Summarize the latest 
 print(task.id, task.status.value)
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .configuration import Configuration
-from .exceptions import (
-    APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ConflictError,
-    FieldError,
-    InternalServerError,
-    InvalidArgumentError,
-    InvalidResponseError,
-    ModuleException,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    UnprocessableEntityError,
+
+# Names are loaded on first use (PEP 562), so that `import xpander_sdk` costs next to nothing; the imports
+# under TYPE_CHECKING tell type checkers and IDEs what each name is.
+_HOMES = {
+    "Configuration": ".configuration",
+    "DeepPlanning": ".task",
+    "DeepPlanningTask": ".task",
+    "HITLRequest": ".task",
+    "PendingECARequest": ".task",
+    "Task": ".task",
+    "TaskInput": ".task",
+    "TokenUsage": ".task",
+    "Tasks": ".tasks",
+}
+_MODELS = (
+    "AgentExecutionStatus AttachmentKind AttachmentRef LLMReasoningEffort MCPServerAuthType MCPServerDetails "
+    "MCPServerSSOTokenMode MCPServerTransport MCPServerType OutputFormat Principal PrincipalKind ThinkMode User"
 )
-from .models import (
-    AgentExecutionStatus,
-    AttachmentKind,
-    AttachmentRef,
-    LLMReasoningEffort,
-    MCPServerAuthType,
-    MCPServerDetails,
-    MCPServerSSOTokenMode,
-    MCPServerTransport,
-    MCPServerType,
-    OutputFormat,
-    Principal,
-    PrincipalKind,
-    ThinkMode,
-    User,
+_EXCEPTIONS = (
+    "APIConnectionError APIStatusError APITimeoutError AuthenticationError BadRequestError ConflictError FieldError "
+    "InternalServerError InvalidArgumentError InvalidResponseError ModuleException NotFoundError "
+    "PermissionDeniedError RateLimitError UnprocessableEntityError"
 )
-from .task import DeepPlanning, DeepPlanningTask, HITLRequest, PendingECARequest, Task, TaskInput, TokenUsage
-from .tasks import Tasks
+_HOMES.update(dict.fromkeys(_MODELS.split(), ".models"))
+_HOMES.update(dict.fromkeys(_EXCEPTIONS.split(), ".exceptions"))
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOMES))
+
+
+if TYPE_CHECKING:
+    from .configuration import Configuration
+    from .exceptions import (
+        APIConnectionError,
+        APIStatusError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        ConflictError,
+        FieldError,
+        InternalServerError,
+        InvalidArgumentError,
+        InvalidResponseError,
+        ModuleException,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitError,
+        UnprocessableEntityError,
+    )
+    from .models import (
+        AgentExecutionStatus,
+        AttachmentKind,
+        AttachmentRef,
+        LLMReasoningEffort,
+        MCPServerAuthType,
+        MCPServerDetails,
+        MCPServerSSOTokenMode,
+        MCPServerTransport,
+        MCPServerType,
+        OutputFormat,
+        Principal,
+        PrincipalKind,
+        ThinkMode,
+        User,
+    )
+    from .task import DeepPlanning, DeepPlanningTask, HITLRequest, PendingECARequest, Task, TaskInput, TokenUsage
+    from .tasks import Tasks
 
 __all__ = [
     "APIConnectionError",

@@ -8,7 +8,6 @@ unless the caller opted in with `retry_unsafe=True` for that call.
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import json
 import logging
@@ -198,7 +197,7 @@ class HTTPSession:
         self._sync_client = http_client
         self._owns_sync = http_client is None
         self._user_async_client = async_http_client
-        self._async_clients: dict[weakref.ref[asyncio.AbstractEventLoop], httpx.AsyncClient] = {}
+        self._async_clients: dict[weakref.ref[object], httpx.AsyncClient] = {}
 
     # -- clients -------------------------------------------------------------------------------------------
     def sync_client(self) -> httpx.Client:
@@ -213,7 +212,7 @@ class HTTPSession:
     def async_client(self) -> httpx.AsyncClient:
         if self._user_async_client is not None:
             return self._user_async_client
-        loop = asyncio.get_running_loop()
+        loop = _running_loop()
         key = weakref.ref(loop)
         client = self._async_clients.get(key)
         if client is None:
@@ -225,7 +224,7 @@ class HTTPSession:
         return client
 
     def _drop_clients_of_closed_loops(self) -> None:
-        for key in [key for key in self._async_clients if (loop := key()) is None or loop.is_closed()]:
+        for key in [key for key in self._async_clients if (loop := key()) is None or _is_closed(loop)]:
             del self._async_clients[key]
 
     def close(self) -> None:
@@ -237,7 +236,7 @@ class HTTPSession:
 
     async def aclose(self) -> None:
         """Close the async client of the running loop, and the sync client."""
-        loop = asyncio.get_running_loop()
+        loop = _running_loop()
         client = self._async_clients.pop(weakref.ref(loop), None)
         if client is not None:
             await client.aclose()
@@ -278,7 +277,35 @@ class HTTPSession:
             if isinstance(step, httpx.Response):
                 return step
             retries += 1
-            await asyncio.sleep(step)
+            await _async_sleep(step)
+
+
+def _running_loop() -> object:
+    """The identity of the running event loop: the asyncio loop, or the trio run's token.
+
+    asyncio is imported only here, when first needed: sync-only users never pay for it.
+    """
+    import sniffio  # noqa: PLC0415 - httpx's own dependency
+
+    if sniffio.current_async_library() == "trio":
+        import trio  # noqa: PLC0415
+
+        return trio.lowlevel.current_trio_token()
+    import asyncio  # noqa: PLC0415
+
+    return asyncio.get_running_loop()
+
+
+def _is_closed(loop: object) -> bool:
+    is_closed = getattr(loop, "is_closed", None)
+    return bool(is_closed()) if is_closed is not None else False
+
+
+async def _async_sleep(seconds: float) -> None:
+    """Sleep in whatever async library runs us (asyncio or trio, as httpx supports both)."""
+    import anyio  # noqa: PLC0415 - httpx's own dependency, imported when first needed
+
+    await anyio.sleep(seconds)
 
 
 def _settle(

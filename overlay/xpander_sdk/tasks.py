@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from attrs import evolve
@@ -19,7 +19,9 @@ from ._request import build_body, build_request, check_agent_id, check_header_va
 from .configuration import API_KEY_ENV, Configuration
 from .exceptions import InvalidArgumentError
 from .models import AttachmentRef, LLMReasoningEffort, MCPServerDetails, OutputFormat, Principal, ThinkMode, User
-from .task import Task
+
+if TYPE_CHECKING:
+    from .task import Task
 
 TIMEOUT_ENV = "XPANDER_TIMEOUT"
 MAX_RETRIES_ENV = "XPANDER_MAX_RETRIES"
@@ -67,6 +69,8 @@ def shared_session() -> HTTPSession:
 
 def parse_task(response: httpx.Response, secrets: Sequence[str] = ()) -> Task:
     """The Task in a 2xx response, or InvalidResponseError when the body is not one."""
+    from .task import Task  # noqa: PLC0415 - the Task model (and the generated one) load on the first create
+
     if not response.content:
         raise invalid_response(response, "the body is empty", secrets)
     try:

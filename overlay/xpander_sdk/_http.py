@@ -11,6 +11,7 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import math
 import random
 import threading
 import time
@@ -26,6 +27,7 @@ from .exceptions import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
+    InvalidArgumentError,
     InvalidResponseError,
     ModuleException,
     field_errors,
@@ -368,4 +370,15 @@ def _log_retry(request: httpx.Request, error: ModuleException, delay: float, ret
         retry,
         max_retries,
         delay,
+    )
+
+
+def check_timeout(value: object, parameter: str = "timeout") -> httpx.Timeout:
+    """A positive number of seconds, or an httpx.Timeout. None (wait forever) is refused on purpose."""
+    if isinstance(value, httpx.Timeout):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0:
+        return httpx.Timeout(float(value), connect=min(10.0, float(value)))
+    raise InvalidArgumentError(
+        parameter, f"{parameter} must be a positive number of seconds or an httpx.Timeout, got {value!r}"
     )

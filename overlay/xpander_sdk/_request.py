@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 import httpx
-from attrs import asdict
+
+from xpander_api import models as api
+from xpander_api.api.tasks import create_task
+from xpander_api.types import UNSET
 
 from .exceptions import InvalidArgumentError
 from .models import (
     AttachmentRef,
     LLMReasoningEffort,
     MCPServerDetails,
+    MCPServerTransport,
     OutputFormat,
     Principal,
     ThinkMode,
@@ -56,6 +59,7 @@ OPTIONAL_STRINGS = (
 FLAGS = ("run_locally", "events_streaming", "disable_attachment_injection", "return_metrics")
 
 V = TypeVar("V")
+M = TypeVar("M", api.PayloadExtension, api.OutputSchema)
 
 
 def _refuse(parameter: str, expected: str, value: object) -> InvalidArgumentError:
@@ -148,8 +152,8 @@ def _value_object(parameter: str, value: object, cls: type[V]) -> V:
     raise _refuse(parameter, f"a {cls.__name__} (or a dict of its fields)", value)
 
 
-def _optional_enum(enum: Any, parameter: str, value: object) -> Any:
-    return None if value is None else to_enum(enum, value, parameter).value
+def _optional_enum(enum: Any, parameter: str, value: object) -> str | None:
+    return None if value is None else str(to_enum(enum, value, parameter).value)
 
 
 def normalise_harness_cli(value: object) -> str | None:
@@ -189,7 +193,7 @@ def _tool_call_limit(value: object) -> int | None:
     return value
 
 
-def _user(value: object) -> dict[str, Any] | None:
+def _user(value: object) -> api.User | None:
     if value is None:
         return None
     user = _value_object("user_details", value, User)
@@ -197,21 +201,30 @@ def _user(value: object) -> dict[str, Any] | None:
         raise _refuse("user_details.email", "a non-empty string (the server requires it)", user.email)
     for name in ("id", "first_name", "last_name", "timezone"):
         _optional_str(f"user_details.{name}", getattr(user, name))
-    body = asdict(user)
-    body["additional_attributes"] = _json_object("user_details.additional_attributes", user.additional_attributes)
-    return body
+    attributes = _json_object("user_details.additional_attributes", user.additional_attributes)
+    return api.User(
+        email=user.email,
+        id=user.id,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        additional_attributes=None if attributes is None else api.UserAttributes.from_dict(attributes),
+        timezone=user.timezone,
+    )
 
 
-def _principal(value: object) -> dict[str, Any]:
+def _principal(value: object) -> api.Principal:
     principal = _value_object("principal", value, Principal)
     if not isinstance(principal.id, str) or not _PRINCIPAL_ID.fullmatch(principal.id):
         raise _refuse("principal.id", "a non-empty string without ':' or white space", principal.id)
-    _optional_str("principal.email", principal.email)
-    _optional_str("principal.display_name", principal.display_name)
-    return asdict(principal, value_serializer=_serialise)
+    return api.Principal(
+        kind=api.PrincipalKind(principal.kind.value),
+        id=principal.id,
+        email=_optional_str("principal.email", principal.email),
+        display_name=_optional_str("principal.display_name", principal.display_name),
+    )
 
 
-def _attachments(value: object) -> list[dict[str, Any]]:
+def _attachments(value: object) -> list[api.AttachmentRef]:
     if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence):
         raise _refuse("attachments", "a list of AttachmentRef", value)
     items = []
@@ -223,94 +236,133 @@ def _attachments(value: object) -> list[dict[str, Any]]:
         size = attachment.size
         if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
             raise _refuse(f"{name}.size", "a non-negative integer or None", size)
-        items.append(asdict(attachment, value_serializer=_serialise))
+        expires_at: Any = attachment.expires_at
+        items.append(
+            api.AttachmentRef(
+                url=attachment.url,
+                name=_optional_str(f"{name}.name", attachment.name),
+                mime=_optional_str(f"{name}.mime", attachment.mime),
+                size=size,
+                kind=None if attachment.kind is None else api.AttachmentKind(attachment.kind.value),
+                sha256=_optional_str(f"{name}.sha256", attachment.sha256),
+                expires_at=expires_at.isoformat() if hasattr(expires_at, "isoformat") else expires_at,
+                source=_optional_str(f"{name}.source", attachment.source),
+                transcript=_optional_str(f"{name}.transcript", attachment.transcript),
+            )
+        )
     return items
 
 
-def _serialise(_: object, __: object, value: Any) -> Any:
-    """For attrs.asdict: enums as their values, datetimes as ISO-8601 strings."""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return getattr(value, "value", value)
-
-
-def _mcp_servers(value: object) -> list[dict[str, Any]]:
+def _mcp_servers(value: object) -> list[api.MCPServerDetails]:
     if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence):
         raise _refuse("mcp_servers", "a list of MCPServerDetails", value)
     servers = []
     for index, item in enumerate(value):
         name = f"mcp_servers[{index}]"
         server = _value_object(name, item, MCPServerDetails)
-        for text in ("id", "name", "command", "url", "client_id", "sso_audience"):
-            _optional_str(f"{name}.{text}", getattr(server, text))
         for secret in ("api_key", "client_secret"):
             if not (getattr(server, secret) is None or isinstance(getattr(server, secret), str)):
                 raise _refuse_secret(f"{name}.{secret}", "a string or None")
-        _string_map(f"{name}.headers", server.headers, secret=True)
-        _string_map(f"{name}.env_vars", server.env_vars, secret=False)
-        _string_list(f"{name}.allowed_tools", server.allowed_tools)
-        _string_list(f"{name}.additional_scopes", server.additional_scopes)
-        _flag(f"{name}.use_secrets_manager", server.use_secrets_manager)
-        _flag(f"{name}.share_user_token_across_other_agents", server.share_user_token_across_other_agents)
-        servers.append(asdict(server, value_serializer=_serialise))
+        servers.append(
+            api.MCPServerDetails(
+                id=_optional_str(f"{name}.id", server.id),
+                type_=api.MCPServerType(server.type.value),
+                name=_optional_str(f"{name}.name", server.name),
+                command=_optional_str(f"{name}.command", server.command),
+                url=_optional_str(f"{name}.url", server.url),
+                transport=api.MCPServerTransport((server.transport or MCPServerTransport.HTTP_Transport).value),
+                auth_type=api.MCPServerAuthType(server.auth_type.value),
+                api_key=server.api_key,
+                use_secrets_manager=_flag(f"{name}.use_secrets_manager", server.use_secrets_manager),
+                client_id=_optional_str(f"{name}.client_id", server.client_id),
+                client_secret=server.client_secret,
+                headers=api.MCPHeaders.from_dict(_string_map(f"{name}.headers", server.headers, secret=True)),
+                env_vars=api.MCPEnvVars.from_dict(_string_map(f"{name}.env_vars", server.env_vars, secret=False)),
+                allowed_tools=_string_list(f"{name}.allowed_tools", server.allowed_tools),
+                additional_scopes=_string_list(f"{name}.additional_scopes", server.additional_scopes),
+                share_user_token_across_other_agents=_flag(
+                    f"{name}.share_user_token_across_other_agents", server.share_user_token_across_other_agents
+                ),
+                sso_token=api.MCPServerSSOTokenMode(server.sso_token.value),
+                sso_audience=_optional_str(f"{name}.sso_audience", server.sso_audience),
+            )
+        )
     return servers
 
 
-def build_body(args: Mapping[str, Any]) -> dict[str, Any]:
-    """The checked JSON body for the arguments of `acreate`, in the official SDK's key order."""
+def _task_input(args: Mapping[str, Any]) -> api.TaskInput:
+    prompt, files, attachments = args["prompt"], args["file_urls"], args["attachments"]
+    if not isinstance(prompt, str):
+        raise _refuse("prompt", "a string", prompt)
+    if not prompt and not files and not attachments:
+        raise InvalidArgumentError(
+            "prompt", "prompt must not be empty when there are no file_urls: give a prompt, files, or both"
+        )
+    principal = args["principal"]
+    return api.TaskInput(
+        text=prompt,
+        files=None if files is None else _string_list("file_urls", files),
+        attachments=_attachments(attachments) if attachments else UNSET,
+        user=_user(args["user_details"]),
+        principal=UNSET if principal is None else _principal(principal),
+    )
+
+
+def _free_form(model: type[M], parameter: str, value: object, *, secret: bool = False) -> M | None:
+    checked = _json_object(parameter, value, secret=secret)
+    return None if checked is None else model.from_dict(checked)
+
+
+def build_model(args: Mapping[str, Any]) -> api.CreateTaskRequest:
+    """The checked request body for the arguments of `acreate`, as the generated model (which writes the
+    official SDK's keys, in its order: every top-level key, null where unset)."""
     for name in OPTIONAL_STRINGS:
         _optional_str(name, args[name])
     for name in FLAGS:
         _flag(name, args[name])
-    prompt = args["prompt"]
-    if not isinstance(prompt, str):
-        raise _refuse("prompt", "a string", prompt)
-    files = args["file_urls"]
-    if not prompt and not files and not args["attachments"]:
-        raise InvalidArgumentError(
-            "prompt", "prompt must not be empty when there are no file_urls: give a prompt, files, or both"
-        )
-    task_input: dict[str, Any] = {
-        "text": prompt,
-        "files": None if files is None else _string_list("file_urls", files),
-    }
-    if args["attachments"]:
-        task_input["attachments"] = _attachments(args["attachments"])
-    task_input["user"] = _user(args["user_details"])
-    if args["principal"] is not None:
-        task_input["principal"] = _principal(args["principal"])
+    output_format = _optional_enum(OutputFormat, "output_format", args["output_format"])
+    effort = _optional_enum(LLMReasoningEffort, "llm_reasoning_effort", args["llm_reasoning_effort"])
+    harness_cli = normalise_harness_cli(args["harness_cli"])
+    permission_mode = normalise_permission_mode(args["permission_mode"])
     user_tokens = args["user_tokens"]
-    return {
-        "id": args["existing_task_id"],
-        "input": task_input,
-        "payload_extension": _json_object("tool_call_payload_extension", args["tool_call_payload_extension"]),
-        "source": args["source"],
-        "worker_id": args["worker_id"],
-        "output_format": _optional_enum(OutputFormat, "output_format", args["output_format"]),
-        "output_schema": _json_object("output_schema", args["output_schema"]),
-        "run_locally": args["run_locally"],
-        "events_streaming": args["events_streaming"],
-        "additional_context": args["additional_context"],
-        "instructions_override": args["instructions_override"],
-        "test_run_node_id": args["test_run_node_id"],
-        "user_oidc_token": args["user_oidc_token"],
-        "expected_output": args["expected_output"],
-        "mcp_servers": _mcp_servers(args["mcp_servers"]),
-        "triggering_agent_id": args["triggering_agent_id"],
-        "title": args["title"],
-        "think_mode": to_enum(ThinkMode, args["think_mode"], "think_mode").value,
-        "disable_attachment_injection": args["disable_attachment_injection"],
-        "tool_call_limit": _tool_call_limit(args["tool_call_limit"]),
-        "user_tokens": None if user_tokens is None else _string_map("user_tokens", user_tokens, secret=True),
-        "return_metrics": args["return_metrics"],
-        "llm_model_provider": args["llm_model_provider"],
-        "llm_model_name": args["llm_model_name"],
-        "llm_reasoning_effort": _optional_enum(
-            LLMReasoningEffort, "llm_reasoning_effort", args["llm_reasoning_effort"]
+    return api.CreateTaskRequest(
+        id=args["existing_task_id"],
+        input_=_task_input(args),
+        payload_extension=_free_form(
+            api.PayloadExtension, "tool_call_payload_extension", args["tool_call_payload_extension"]
         ),
-        "harness_cli": normalise_harness_cli(args["harness_cli"]),
-        "permission_mode": normalise_permission_mode(args["permission_mode"]),
-    }
+        source=args["source"],
+        worker_id=args["worker_id"],
+        output_format=None if output_format is None else api.OutputFormat(output_format),
+        output_schema=_free_form(api.OutputSchema, "output_schema", args["output_schema"]),
+        run_locally=args["run_locally"],
+        events_streaming=args["events_streaming"],
+        additional_context=args["additional_context"],
+        instructions_override=args["instructions_override"],
+        test_run_node_id=args["test_run_node_id"],
+        user_oidc_token=args["user_oidc_token"],
+        expected_output=args["expected_output"],
+        mcp_servers=_mcp_servers(args["mcp_servers"]),
+        triggering_agent_id=args["triggering_agent_id"],
+        title=args["title"],
+        think_mode=api.ThinkMode(to_enum(ThinkMode, args["think_mode"], "think_mode").value),
+        disable_attachment_injection=args["disable_attachment_injection"],
+        tool_call_limit=_tool_call_limit(args["tool_call_limit"]),
+        user_tokens=None
+        if user_tokens is None
+        else api.UserTokens.from_dict(_string_map("user_tokens", user_tokens, secret=True)),
+        return_metrics=args["return_metrics"],
+        llm_model_provider=args["llm_model_provider"],
+        llm_model_name=args["llm_model_name"],
+        llm_reasoning_effort=None if effort is None else api.LLMReasoningEffort(effort),
+        harness_cli=None if harness_cli is None else api.HarnessCLI(harness_cli),
+        permission_mode=None if permission_mode is None else api.PermissionMode(permission_mode),
+    )
+
+
+def build_body(args: Mapping[str, Any]) -> dict[str, Any]:
+    """The checked JSON body for the arguments of `acreate`, as a dict."""
+    return build_model(args).to_dict()
 
 
 def secrets_of(args: Mapping[str, Any], api_key: str) -> tuple[str, ...]:
@@ -336,31 +388,19 @@ def build_request(
     *,
     root_url: str,
     agent_id: str,
-    body: dict[str, Any],
+    body: api.CreateTaskRequest,
     api_key: str,
     agent_version: str | None,
     timeout: httpx.Timeout,
     user_agent: str,
 ) -> httpx.Request:
     """The httpx request, from the generated endpoint's request builder (route, headers, body)."""
-    from xpander_api.api.tasks import create_task  # noqa: PLC0415 - the generated package loads on first use
-    from xpander_api.models import CreateTaskRequest  # noqa: PLC0415
-
     parts = create_task._get_kwargs(  # the generated route, header and body builder
         agent_id,
-        body=CreateTaskRequest.from_dict(body),
+        body=body,
         **({} if agent_version is None else {"x_agent_version": agent_version}),
     )
     headers = {**parts["headers"], "x-api-key": api_key, "accept": "application/json", "user-agent": user_agent}
     return client.build_request(
         parts["method"], root_url + parts["url"], json=parts["json"], headers=headers, timeout=timeout
     )
-
-
-def check_timeout(value: object, parameter: str = "timeout") -> httpx.Timeout:
-    """A positive number of seconds, or an httpx.Timeout. None (wait forever) is refused on purpose."""
-    if isinstance(value, httpx.Timeout):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0:
-        return httpx.Timeout(float(value), connect=min(10.0, float(value)))
-    raise _refuse(parameter, "a positive number of seconds or an httpx.Timeout", value)

@@ -14,8 +14,16 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from attrs import evolve
 
-from ._http import DEFAULT_LIMITS, DEFAULT_TIMEOUT, USER_AGENT, CallOptions, HTTPSession, RetryPolicy, invalid_response
-from ._request import build_body, build_request, check_agent_id, check_header_value, check_timeout, secrets_of
+from ._http import (
+    DEFAULT_LIMITS,
+    DEFAULT_TIMEOUT,
+    USER_AGENT,
+    CallOptions,
+    HTTPSession,
+    RetryPolicy,
+    check_timeout,
+    invalid_response,
+)
 from .configuration import API_KEY_ENV, Configuration
 from .exceptions import InvalidArgumentError
 from .models import AttachmentRef, LLMReasoningEffort, MCPServerDetails, OutputFormat, Principal, ThinkMode, User
@@ -277,15 +285,17 @@ class Tasks:
         retry_unsafe: bool,
     ) -> tuple[httpx.Request, CallOptions, tuple[str, ...]]:
         """Check every argument and build the request; raises InvalidArgumentError before anything is sent."""
+        from . import _request  # noqa: PLC0415 - with the generated models, loaded on the first create
+
         api_key = self.configuration.api_key
         if not api_key:
             raise InvalidArgumentError(
                 "api_key", f"No API key: set {API_KEY_ENV} or pass Tasks(configuration=Configuration(api_key=...))"
             )
-        check_header_value("api_key", api_key, secret=True)
+        _request.check_header_value("api_key", api_key, secret=True)
         agent_version = arguments["agent_version"]
         if agent_version is not None:
-            check_header_value("agent_version", agent_version)
+            _request.check_header_value("agent_version", agent_version)
         retry = self.retry_policy
         if max_retries is not None:
             retry = evolve(retry, max_retries=_check_max_retries(max_retries))
@@ -294,14 +304,14 @@ class Tasks:
             retry=retry,
             retry_unsafe=retry_unsafe is True,
         )
-        request = build_request(
+        request = _request.build_request(
             client,
             root_url=self.configuration.root_url,
-            agent_id=check_agent_id(arguments["agent_id"]),
-            body=build_body(arguments),
+            agent_id=_request.check_agent_id(arguments["agent_id"]),
+            body=_request.build_model(arguments),
             api_key=api_key,
             agent_version=agent_version,
             timeout=options.timeout,
             user_agent=USER_AGENT,
         )
-        return request, options, secrets_of(arguments, api_key)
+        return request, options, _request.secrets_of(arguments, api_key)

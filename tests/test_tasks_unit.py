@@ -402,3 +402,13 @@ def test_official_module_paths_still_import(module: str, names: list[str]) -> No
     imported = __import__(module, fromlist=names)
     for name in names:
         assert getattr(imported, name) is getattr(xpander_sdk, name, getattr(imported, name))
+
+
+@pytest.mark.parametrize("base_url", ["ftp://files.example", "https://host:abc", "https://[::1", "http://"])
+def test_an_unusable_base_url_is_refused_before_sending(base_url: str) -> None:
+    api = FakeAPI()
+    tasks = api.tasks(configuration=Configuration(api_key="k", base_url=base_url))
+    with pytest.raises(InvalidArgumentError) as caught:
+        tasks.create("a", prompt="p")
+    assert caught.value.parameter == "base_url"
+    assert api.requests == []

@@ -44,7 +44,13 @@ MAX_DESCRIPTION_CHARS = 2000
 REDACTED = "***"
 
 # httpx failures that happen before a byte of the request reaches the server: always safe to retry.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError, httpx.UnsupportedProtocol)
+_NOT_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.ProxyError,
+    httpx.UnsupportedProtocol,
+    httpx.LocalProtocolError,
+)
 
 
 @frozen

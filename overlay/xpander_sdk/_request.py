@@ -401,6 +401,12 @@ def build_request(
         **({} if agent_version is None else {"x_agent_version": agent_version}),
     )
     headers = {**parts["headers"], "x-api-key": api_key, "accept": "application/json", "user-agent": user_agent}
-    return client.build_request(
-        parts["method"], root_url + parts["url"], json=parts["json"], headers=headers, timeout=timeout
-    )
+    try:
+        request = client.build_request(
+            parts["method"], root_url + parts["url"], json=parts["json"], headers=headers, timeout=timeout
+        )
+    except httpx.InvalidURL as exc:
+        raise InvalidArgumentError("base_url", f"base_url does not make a valid URL ({exc}): {root_url!r}") from None
+    if request.url.scheme not in ("http", "https") or not request.url.host:
+        raise _refuse("base_url", "an http:// or https:// URL with a host", root_url)
+    return request

@@ -318,3 +318,14 @@ def test_logs_say_what_happened_and_hold_no_secret(caplog: pytest.LogCaptureFixt
     assert any("retry 1 of 2" in message for message in messages)
     assert any("-> 201" in message and "attempt 2" in message for message in messages)
     assert not any("test-key" in message or "oidc-secret-value" in message for message in messages)
+
+
+def test_secrets_echoed_by_the_server_are_redacted_everywhere_in_the_error() -> None:
+    echo = {"detail": [{"loc": ["body", "user_oidc_token"], "msg": "bad oidc-secret-1", "input": "oidc-secret-1"}]}
+    api = FakeAPI([httpx.Response(422, json=echo)])
+    with pytest.raises(UnprocessableEntityError) as caught:
+        api.tasks().create("a", prompt="p", user_oidc_token="oidc-secret-1")
+    error = caught.value
+    for rendered in (str(error), repr(error), error.description, repr(error.body), repr(error.errors)):
+        assert "oidc-secret-1" not in rendered
+    assert error.body["detail"][0]["input"] == "***"

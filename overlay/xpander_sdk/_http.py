@@ -109,6 +109,17 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
+def redact_json(value: Any, secrets: tuple[str, ...]) -> Any:
+    """A parsed JSON value with every secret replaced by ***, in every string it holds (keys too)."""
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, list):
+        return [redact_json(item, secrets) for item in value]
+    if isinstance(value, dict):
+        return {redact(key, secrets): redact_json(item, secrets) for key, item in value.items()}
+    return value
+
+
 def _describe_body(body: Any, text: str) -> str:
     detail = body.get("detail") if isinstance(body, dict) else None
     errors = field_errors(body)
@@ -135,8 +146,7 @@ def status_error(response: httpx.Response, secrets: Iterable[str]) -> APIStatusE
     else:
         description = _describe_body(body, text)
     description = redact(description, secrets)[:MAX_DESCRIPTION_CHARS]
-    if isinstance(body, str):
-        body = redact(body, secrets)
+    body = redact_json(body, secrets)
     cls = status_error_class(response.status_code)
     return cls(
         response.status_code,

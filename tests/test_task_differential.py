@@ -13,10 +13,10 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from xpander_api.models import Task as GeneratedTask
-from xpander_api.types import Unset
 
 from tests.conftest import load_fixture
+from xpander_api.models import Task as GeneratedTask
+from xpander_api.types import Unset
 from xpander_sdk import Task
 
 # The official defaults of the fields the spec lets the server leave out (the overlay applies them).
@@ -26,17 +26,45 @@ DEFAULTS: dict[str, Any] = {
     "execution_attempts": 1,
     "duration": 0.0,
 }
-FLAGS = (
-    "should_update_parent is_manually_stopped events_streaming is_orchestration is_gateway is_app "
-    "background_auth_eligible disable_attachment_injection must_deep_plan return_metrics used_mutating_tools "
-    "is_continuous"
-).split()
+FLAGS = [
+    "should_update_parent",
+    "is_manually_stopped",
+    "events_streaming",
+    "is_orchestration",
+    "is_gateway",
+    "is_app",
+    "background_auth_eligible",
+    "disable_attachment_injection",
+    "must_deep_plan",
+    "return_metrics",
+    "used_mutating_tools",
+    "is_continuous",
+]
 LISTS = ["sub_executions", "used_tools", "finished_sub_executions"]
-STRINGS = (
-    "internal_status last_executed_node_id agent_version result parent_execution conversation_id conversation_kind "
-    "execution_kind source voice_id additional_context instructions_override test_run_node_id user_oidc_token "
-    "expected_output triggering_agent_id title llm_model_provider llm_model_name harness_cli permission_mode worker_id"
-).split()
+STRINGS = [
+    "internal_status",
+    "last_executed_node_id",
+    "agent_version",
+    "result",
+    "parent_execution",
+    "conversation_id",
+    "conversation_kind",
+    "execution_kind",
+    "source",
+    "voice_id",
+    "additional_context",
+    "instructions_override",
+    "test_run_node_id",
+    "user_oidc_token",
+    "expected_output",
+    "triggering_agent_id",
+    "title",
+    "llm_model_provider",
+    "llm_model_name",
+    "harness_cli",
+    "permission_mode",
+    "worker_id",
+]
 ENUMS = {
     "status": ["pending", "completed", "hibernating"],
     "output_format": ["json", "voice", "hologram"],

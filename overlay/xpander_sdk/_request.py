@@ -123,11 +123,12 @@ def _json_object(parameter: str, value: object, *, secret: bool = False) -> dict
         if secret:
             raise _refuse_secret(parameter, "a dict with string keys, or None")
         raise _refuse(parameter, "a JSON object (a dict with string keys), or None", value)
+    value = dict(value)
     try:
         json.dumps(value, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise InvalidArgumentError(parameter, f"{parameter} must be JSON-encodable: {exc}") from None
-    return dict(value)
+    return value
 
 
 def _string_map(parameter: str, value: object, *, secret: bool) -> dict[str, str]:

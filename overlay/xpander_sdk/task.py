@@ -34,6 +34,7 @@ from .models import (
     PrincipalKind,
     ThinkMode,
     User,
+    coerced_transport,
     open_enum,
 )
 
@@ -43,6 +44,12 @@ Json = Mapping[str, Any]
 
 def _enum(enum: type[E], value: object) -> E | None:
     return None if value is None else open_enum(enum, str(value))
+
+
+def _enum_or(enum: type[E], value: object, default: E) -> E:
+    """The enum value, or `default` when absent or null (an empty string is a value: it is kept)."""
+    member = _enum(enum, value)
+    return default if member is None else member
 
 
 def parse_datetime(value: object) -> datetime.datetime | None:
@@ -223,7 +230,7 @@ class Task:
             organization_id=data["organization_id"],
             input=_task_input(_object(data["input"])),
             created_at=created_at,
-            status=_enum(AgentExecutionStatus, get("status")) or AgentExecutionStatus.Pending,
+            status=_enum_or(AgentExecutionStatus, get("status"), AgentExecutionStatus.Pending),
             internal_status=get("internal_status"),
             last_executed_node_id=get("last_executed_node_id"),
             agent_version=get("agent_version"),
@@ -259,7 +266,7 @@ class Task:
             mcp_servers=[_mcp_server(server) for server in _objects(get("mcp_servers"))],
             triggering_agent_id=get("triggering_agent_id"),
             title=get("title"),
-            think_mode=_enum(ThinkMode, get("think_mode")) or ThinkMode.Default,
+            think_mode=_enum_or(ThinkMode, get("think_mode"), ThinkMode.Default),
             disable_attachment_injection=bool(get("disable_attachment_injection")),
             user_tokens=get("user_tokens"),
             deep_planning=_deep_planning(get("deep_planning")),
@@ -310,7 +317,7 @@ def _user(data: Json) -> User:
 
 def _principal(data: Json) -> Principal:
     return Principal(
-        kind=open_enum(PrincipalKind, str(data.get("kind") or "")),
+        kind=_enum_or(PrincipalKind, data.get("kind"), open_enum(PrincipalKind, "")),
         id=data.get("id") or "",
         email=data.get("email"),
         display_name=data.get("display_name"),
@@ -334,11 +341,11 @@ def _attachment(data: Json) -> AttachmentRef:
 def _mcp_server(data: Json) -> MCPServerDetails:
     server = MCPServerDetails(
         id=data.get("id"),
-        type=_enum(MCPServerType, data.get("type")) or MCPServerType.Remote,
+        type=_enum_or(MCPServerType, data.get("type"), MCPServerType.Remote),
         name=data.get("name"),
         command=data.get("command"),
         url=data.get("url"),
-        auth_type=_enum(MCPServerAuthType, data.get("auth_type")) or MCPServerAuthType._None,
+        auth_type=_enum_or(MCPServerAuthType, data.get("auth_type"), MCPServerAuthType._None),
         api_key=data.get("api_key"),
         use_secrets_manager=bool(data.get("use_secrets_manager")),
         client_id=data.get("client_id"),
@@ -348,11 +355,11 @@ def _mcp_server(data: Json) -> MCPServerDetails:
         allowed_tools=list(data.get("allowed_tools") or ()),
         additional_scopes=list(data.get("additional_scopes") or ()),
         share_user_token_across_other_agents=data.get("share_user_token_across_other_agents") is not False,
-        sso_token=_enum(MCPServerSSOTokenMode, data.get("sso_token")) or MCPServerSSOTokenMode.Access,
+        sso_token=_enum_or(MCPServerSSOTokenMode, data.get("sso_token"), MCPServerSSOTokenMode.Access),
         sso_audience=data.get("sso_audience"),
     )
     # What the server stored, not what the request-side rule would make of it.
-    server.transport = _enum(MCPServerTransport, data.get("transport")) or server.transport
+    server.transport = _enum_or(MCPServerTransport, data.get("transport"), coerced_transport(server))
     return server
 
 

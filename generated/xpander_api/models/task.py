@@ -38,7 +38,8 @@ class Task:
             agent_id (str): The agent that runs the task.
             organization_id (str): The organization the task belongs to.
             input_ (TaskInputRecord): The input of a task, as the server stored it.
-            created_at (datetime.datetime): When the task was created (ISO-8601, with or without a time zone).
+            created_at (datetime.datetime): When the task was created, as an RFC 3339 date-time. Servers have been seen
+                leaving out the time zone; clients should read such a timestamp too (as UTC-less local time).
             status (AgentExecutionStatus | None | str | Unset): The task's state (default `pending`).
             internal_status (None | str | Unset): The server's internal state, for diagnostics.
             last_executed_node_id (None | str | Unset): The last node of the agent graph that ran.

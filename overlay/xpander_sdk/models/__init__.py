@@ -221,7 +221,7 @@ class AttachmentRef:
     transcript: str | None = None
 
 
-def _mcp_transport(server: MCPServerDetails) -> MCPServerTransport:
+def coerced_transport(server: MCPServerDetails) -> MCPServerTransport:
     """The official rule: a local server talks stdio; a remote one never does (stdio or none -> streamable-http)."""
     if server.type is MCPServerType.Local:
         return MCPServerTransport.STDIO
@@ -258,4 +258,4 @@ class MCPServerDetails:
     sso_audience: str | None = None
 
     def __attrs_post_init__(self) -> None:
-        self.transport = _mcp_transport(self)
+        self.transport = coerced_transport(self)

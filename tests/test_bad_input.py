@@ -127,12 +127,12 @@ BAD_CALLS = [
     Bad("principal id empty", {"principal": Principal(kind="user", id="")}, "principal.id"),
     Bad("principal a str", {"principal": "u1"}, "principal"),
     Bad("principal unknown key", {"principal": {"kind": "user", "id": "u1", "role": "x"}}, "principal"),
-    Bad("principal kind unknown (dict)", {"principal": {"kind": "robot", "id": "u1"}}, "Principal.kind"),
+    Bad("principal kind unknown (dict)", {"principal": {"kind": "robot", "id": "u1"}}, "principal.kind"),
     Bad("attachments a str", {"attachments": "https://example.com/a.pdf"}, "attachments"),
     Bad("attachments url empty", {"attachments": [AttachmentRef(url="")]}, "attachments[0].url"),
     Bad("attachments size -1", {"attachments": [AttachmentRef(url="u", size=-1)]}, "attachments[0].size"),
     Bad("attachments size True", {"attachments": [{"url": "u", "size": True}]}, "attachments[0].size"),
-    Bad("attachments kind unknown", {"attachments": [{"url": "u", "kind": "hologram"}]}, "AttachmentRef.kind"),
+    Bad("attachments kind unknown", {"attachments": [{"url": "u", "kind": "hologram"}]}, "attachments[0].kind"),
     # flags
     Bad("run_locally str", {"run_locally": "yes"}, "run_locally"),
     Bad("events_streaming int", {"events_streaming": 1}, "events_streaming"),
@@ -184,10 +184,10 @@ BAD_CALLS = [
     Bad("mcp_servers None", {"mcp_servers": None}, "mcp_servers"),
     Bad("mcp_servers one server, not a list", {"mcp_servers": MCPServerDetails()}, "mcp_servers"),
     Bad("mcp_servers item str", {"mcp_servers": ["https://mcp.example.com"]}, "mcp_servers[0]"),
-    Bad("mcp_servers bad type", {"mcp_servers": [{"type": "cloud"}]}, "MCPServerDetails.type", "'remote'"),
-    Bad("mcp_servers bad transport", {"mcp_servers": [{"transport": "websocket"}]}, "MCPServerDetails.transport"),
-    Bad("mcp_servers bad auth_type", {"mcp_servers": [{"auth_type": "mtls"}]}, "MCPServerDetails.auth_type"),
-    Bad("mcp_servers bad sso_token", {"mcp_servers": [{"sso_token": "refresh"}]}, "MCPServerDetails.sso_token"),
+    Bad("mcp_servers bad type", {"mcp_servers": [{"type": "cloud"}]}, "mcp_servers[0].type", "'remote'"),
+    Bad("mcp_servers bad transport", {"mcp_servers": [{"transport": "websocket"}]}, "mcp_servers[0].transport"),
+    Bad("mcp_servers bad auth_type", {"mcp_servers": [{"auth_type": "mtls"}]}, "mcp_servers[0].auth_type"),
+    Bad("mcp_servers bad sso_token", {"mcp_servers": [{"sso_token": "refresh"}]}, "mcp_servers[0].sso_token"),
     Bad("mcp_servers unknown key", {"mcp_servers": [{"urll": "https://x"}]}, "mcp_servers[0]"),
     Bad("mcp_servers api_key int", {"mcp_servers": [{"api_key": 12345678}]}, "mcp_servers[0].api_key"),
     Bad("mcp_servers header int", {"mcp_servers": [{"headers": {"A": 5}}]}, "mcp_servers[0].headers['A']"),
@@ -394,10 +394,7 @@ def test_a_timeout_object_and_none_are_accepted(server: FaultServer) -> None:
         assert tasks.create("ok", prompt="p", timeout=1).id == "t1"
 
 
-# -- known SDK bugs (strict xfail: a fix makes them fail, asking for the marker to go) -----------------------
-@pytest.mark.xfail(
-    strict=True, raises=UnicodeEncodeError, reason="SDK bug: a lone surrogate escapes as UnicodeEncodeError"
-)
+# -- once SDK bugs, now fixed ------------------------------------------------------------------------------
 def test_a_string_that_is_not_utf8_encodable_is_an_invalid_argument(server: FaultServer) -> None:
     before = server.stats()
     with pytest.raises(InvalidArgumentError) as caught:
@@ -406,7 +403,6 @@ def test_a_string_that_is_not_utf8_encodable_is_an_invalid_argument(server: Faul
     _nothing_reached(server, before)
 
 
-@pytest.mark.xfail(strict=True, reason="SDK bug: retry_unsafe of the wrong type is silently taken as False")
 def test_retry_unsafe_of_the_wrong_type_is_refused(server: FaultServer) -> None:
     before = server.stats()
     with pytest.raises(InvalidArgumentError) as caught:

@@ -282,7 +282,7 @@ def test_a_tasks_works_across_event_loops() -> None:
     clients = []
 
     async def create() -> None:
-        client = tasks._session.async_client()
+        client = await tasks._session.async_client()
         client._transport = transport
         clients.append(client)
         await tasks.acreate("a", prompt="p")
@@ -292,6 +292,7 @@ def test_a_tasks_works_across_event_loops() -> None:
     assert len(api.requests) == 3
     assert len({id(client) for client in clients}) == 3, "one AsyncClient per event loop"
     assert len(tasks._session._async_clients) == 1, "clients of closed loops are dropped"
+    assert all(client.is_closed for client in clients), "each loop's client was closed when its loop ended"
 
 
 def test_bare_tasks_share_one_pool() -> None:

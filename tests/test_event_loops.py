@@ -42,7 +42,7 @@ def test_one_tasks_across_three_asyncio_runs(server: FaultServer) -> None:
     clients = []
 
     async def create(run: int) -> Task:
-        clients.append(tasks._session.async_client())
+        clients.append(await tasks._session.async_client())
         task = await tasks.acreate("ok", prompt=f"run {run}")
         await tasks.acreate("ok", prompt=f"run {run}, again")
         return task
@@ -71,18 +71,13 @@ def test_async_with_in_each_run_closes_that_runs_connections(server: FaultServer
     assert server.stats()["connections"] == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SDK bug: the AsyncClient of a finished asyncio.run() is dropped, never closed: its socket stays open",
-)
 @pytest.mark.parametrize("bare", [False, True], ids=["own Tasks", "bare Tasks() one-liner"])
 def test_connections_of_a_finished_loop_are_closed(
     server: FaultServer, bare: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Without `async with`/aclose() inside the loop, the SDK drops the client of a closed loop on the next
-    call, but only the garbage collector closes its socket (with a ResourceWarning "unclosed transport"); the
-    last loop's stays open. The documented one-liner `asyncio.run(Tasks().acreate(...))` cannot close it at
-    all: the shared pool ignores close() and aclose()."""
+    """Without `async with`/aclose() inside the loop, each loop's client is still closed when its loop ends
+    (the SDK's async-generator finaliser): the documented one-liner `asyncio.run(Tasks().acreate(...))` leaves
+    no connection open."""
     monkeypatch.setenv("XPANDER_API_KEY", "k-12345678")
     monkeypatch.setenv("XPANDER_BASE_URL", server.url)
     tasks = Tasks() if bare else tasks_for(server.url)

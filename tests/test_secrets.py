@@ -280,8 +280,7 @@ def test_the_api_key_goes_in_its_header_only(server: FaultServer) -> None:
     assert API_KEY not in seen.path and API_KEY.encode() not in seen.body
 
 
-# -- known SDK bugs (strict xfail: a fix makes them fail, asking for the marker to go) ---------------------------
-@pytest.mark.xfail(strict=True, reason="SDK bug: a user_oidc_token of the wrong type is echoed in the error")
+# -- once SDK bugs, now fixed -------------------------------------------------------------------------------------
 def test_a_refused_oidc_token_is_not_shown(server: FaultServer) -> None:
     with (
         Tasks(Configuration(api_key=API_KEY, base_url=server.url)) as tasks,
@@ -292,7 +291,6 @@ def test_a_refused_oidc_token_is_not_shown(server: FaultServer) -> None:
     assert_no_secret(surfaces_of_error(caught.value))
 
 
-@pytest.mark.xfail(strict=True, reason="SDK bug: InvalidResponseError.body is cut to 2,000 chars before redaction")
 def test_a_secret_cut_by_the_body_limit_is_not_half_shown(server: FaultServer) -> None:
     cut = 2000 - 10  # the secret straddles the 2,000th character
     server.script("/agent-execution/long", Reply(200, b"x" * cut + OIDC_TOKEN.encode(), content_type="text/plain"))
@@ -304,7 +302,6 @@ def test_a_secret_cut_by_the_body_limit_is_not_half_shown(server: FaultServer) -
     assert OIDC_TOKEN[:10] not in str(caught.value.body), "the first 10 characters of the token are shown"
 
 
-@pytest.mark.xfail(strict=True, reason='SDK bug: a secret echoed JSON-escaped (\\", \\\\, \\uXXXX) is not redacted')
 @pytest.mark.parametrize("token", ['pa"ss\\word-SECRET-7', "pässwort-SECRET-8"])
 def test_a_secret_echoed_json_escaped_is_redacted(server: FaultServer, token: str) -> None:
     """A server that re-serialises the request (Python's json.dumps escapes quotes, backslashes and non-ASCII)."""

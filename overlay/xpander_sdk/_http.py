@@ -13,11 +13,14 @@ import json
 import logging
 import math
 import random
+import ssl
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from attrs import frozen
@@ -33,6 +36,9 @@ from .exceptions import (
     field_errors,
     status_error_class,
 )
+
+if TYPE_CHECKING:
+    from anyio import Semaphore
 
 logger = logging.getLogger("xpander_sdk")
 
@@ -170,8 +176,33 @@ def transport_error(error: httpx.HTTPError) -> APIConnectionError:
             httpx.WriteTimeout: "sending the request",
             httpx.PoolTimeout: "waiting for a free connection in the pool",
         }.get(type(error), "waiting")
-        return APITimeoutError(f"Timed out {phase} ({what}: {detail})", request_sent=sent)
-    return APIConnectionError(f"Connection failed ({what}: {detail})", request_sent=sent)
+        failure: APIConnectionError = APITimeoutError(f"Timed out {phase} ({what}: {detail})", request_sent=sent)
+    else:
+        failure = APIConnectionError(f"Connection failed ({what}: {detail})", request_sent=sent)
+    failure.__cause__ = error
+    return failure
+
+
+def undecodable(response: httpx.Response, error: httpx.DecodingError) -> ModuleException:
+    """The error for a response whose body does not decode (a corrupt Content-Encoding): the status counts."""
+    reason = f"the body could not be decoded ({error})"
+    if response.is_success:
+        failure: ModuleException = InvalidResponseError(
+            response.status_code,
+            f"The server answered {response.status_code} but the SDK could not read the task: {reason}",
+            response=response,
+            request_id=response.headers.get("x-request-id"),
+        )
+    else:
+        failure = status_error_class(response.status_code)(
+            response.status_code,
+            reason,
+            response=response,
+            request_id=response.headers.get("x-request-id"),
+            retry_after=parse_retry_after(response.headers),
+        )
+    failure.__cause__ = error
+    return failure
 
 
 def invalid_response(response: httpx.Response, reason: str, secrets: Iterable[str] = ()) -> InvalidResponseError:
@@ -179,7 +210,7 @@ def invalid_response(response: httpx.Response, reason: str, secrets: Iterable[st
     return InvalidResponseError(
         response.status_code,
         f"The server answered {response.status_code} but the SDK could not read the task: {reason}",
-        body=redact(response.text[:MAX_DESCRIPTION_CHARS], secrets),
+        body=redact(response.text, secrets)[:MAX_DESCRIPTION_CHARS],
         response=response,
         request_id=response.headers.get("x-request-id"),
     )
@@ -193,6 +224,63 @@ def _may_retry(error: ModuleException, options: CallOptions) -> bool:
             return True
         return options.retry_unsafe and error.status_code >= 500
     return False
+
+
+@lru_cache(maxsize=1)
+def _ssl_context() -> ssl.SSLContext:
+    """One TLS context per process: httpx would build one (about 40 ms) for every client it makes."""
+    return httpx.create_ssl_context()
+
+
+class _LoopClient:
+    """The AsyncClient of one event loop, with the gate that keeps its waiting requests out of httpcore's pool
+    (whose queue costs grow with its length), and the async generator that closes it when the loop ends.
+
+    The loop finalises async generators still alive when it shuts down (`asyncio.run` calls
+    `shutdown_asyncgens()`, and trio does the same), so `_close_at_loop_end` closes the client inside its own loop
+    even when the caller never calls `aclose()`: the documented `asyncio.run(Tasks().acreate(...))` leaves no
+    socket open.
+    """
+
+    def __init__(self, client: httpx.AsyncClient, gate: Semaphore, closer: AsyncGenerator[None, None]) -> None:
+        self.client = client
+        self.gate = gate
+        self._closer = closer
+
+    @classmethod
+    async def open(cls, limits: httpx.Limits) -> _LoopClient:
+        from anyio import Semaphore  # noqa: PLC0415 - httpx's own dependency, imported when first needed
+
+        client = httpx.AsyncClient(limits=limits, timeout=DEFAULT_TIMEOUT, verify=_ssl_context())
+        closer = _close_at_loop_end(client)
+        await anext(closer)
+        return cls(client, Semaphore(limits.max_connections or 1_000_000), closer)
+
+
+async def _close_at_loop_end(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
+    try:
+        yield
+    finally:
+        await client.aclose()
+
+
+@asynccontextmanager
+async def _entered(gate: Semaphore | None, timeout: httpx.Timeout) -> AsyncIterator[None]:
+    """Hold a place at the gate for one attempt; waiting longer than the pool timeout is a timeout."""
+    if gate is None:
+        yield
+        return
+    from anyio import fail_after  # noqa: PLC0415
+
+    try:
+        with fail_after(timeout.pool):
+            await gate.acquire()
+    except TimeoutError:
+        raise httpx.PoolTimeout("no free connection within the pool timeout") from None
+    try:
+        yield
+    finally:
+        gate.release()
 
 
 class HTTPSession:
@@ -215,7 +303,7 @@ class HTTPSession:
         self._sync_client = http_client
         self._owns_sync = http_client is None
         self._user_async_client = async_http_client
-        self._async_clients: dict[weakref.ref[object], httpx.AsyncClient] = {}
+        self._async_clients: dict[weakref.ref[object], _LoopClient] = {}
 
     # -- clients -------------------------------------------------------------------------------------------
     def sync_client(self) -> httpx.Client:
@@ -223,23 +311,28 @@ class HTTPSession:
         if client is None:
             with self._lock:
                 if self._sync_client is None:
-                    self._sync_client = httpx.Client(limits=self._limits, timeout=DEFAULT_TIMEOUT)
+                    self._sync_client = httpx.Client(
+                        limits=self._limits, timeout=DEFAULT_TIMEOUT, verify=_ssl_context()
+                    )
                 client = self._sync_client
         return client
 
-    def async_client(self) -> httpx.AsyncClient:
+    async def async_client(self) -> httpx.AsyncClient:
+        """The async client of the running event loop, made on first use."""
+        client, _ = await self._async_client_and_gate()
+        return client
+
+    async def _async_client_and_gate(self) -> tuple[httpx.AsyncClient, Semaphore | None]:
         if self._user_async_client is not None:
-            return self._user_async_client
-        loop = _running_loop()
-        key = weakref.ref(loop)
-        client = self._async_clients.get(key)
-        if client is None:
+            return self._user_async_client, None
+        key = weakref.ref(_running_loop())
+        pooled = self._async_clients.get(key)
+        if pooled is None:
             with self._lock:
                 self._drop_clients_of_closed_loops()
-                client = self._async_clients.setdefault(
-                    key, httpx.AsyncClient(limits=self._limits, timeout=DEFAULT_TIMEOUT)
-                )
-        return client
+            pooled = await _LoopClient.open(self._limits)
+            pooled = self._async_clients.setdefault(key, pooled)
+        return pooled.client, pooled.gate
 
     def _drop_clients_of_closed_loops(self) -> None:
         for key in [key for key in self._async_clients if (loop := key()) is None or _is_closed(loop)]:
@@ -254,10 +347,9 @@ class HTTPSession:
 
     async def aclose(self) -> None:
         """Close the async client of the running loop, and the sync client."""
-        loop = _running_loop()
-        client = self._async_clients.pop(weakref.ref(loop), None)
-        if client is not None:
-            await client.aclose()
+        pooled = self._async_clients.pop(weakref.ref(_running_loop()), None)
+        if pooled is not None:
+            await pooled.client.aclose()
         self.close()
 
     # -- sending -------------------------------------------------------------------------------------------
@@ -267,12 +359,11 @@ class HTTPSession:
         retries = 0
         while True:
             started = time.perf_counter()
-            outcome: httpx.Response | httpx.HTTPError
+            outcome: httpx.Response | ModuleException
             try:
-                outcome = client.send(request)
-                outcome.read()
+                outcome = _read_body(client.send(request, stream=True))
             except httpx.HTTPError as exc:
-                outcome = exc
+                outcome = transport_error(exc)
             step = _settle(request, outcome, started, retries, options, secrets)
             if isinstance(step, httpx.Response):
                 return step
@@ -280,22 +371,48 @@ class HTTPSession:
             time.sleep(step)
 
     async def asend(self, request: httpx.Request, options: CallOptions, secrets: Iterable[str]) -> httpx.Response:
-        """The async twin of `send`."""
-        client = self.async_client()
+        """The async twin of `send`; at most `max_connections` requests of one client are in flight at once."""
+        client, gate = await self._async_client_and_gate()
         retries = 0
         while True:
             started = time.perf_counter()
-            outcome: httpx.Response | httpx.HTTPError
+            outcome: httpx.Response | ModuleException
             try:
-                outcome = await client.send(request)
-                await outcome.aread()
+                async with _entered(gate, options.timeout):
+                    outcome = await _aread_body(await client.send(request, stream=True))
             except httpx.HTTPError as exc:
-                outcome = exc
+                outcome = transport_error(exc)
             step = _settle(request, outcome, started, retries, options, secrets)
             if isinstance(step, httpx.Response):
                 return step
             retries += 1
             await _async_sleep(step)
+
+
+def _read_body(response: httpx.Response) -> httpx.Response | ModuleException:
+    """The response with its body read, or the error when the body cannot be read or decoded."""
+    try:
+        response.read()
+    except httpx.DecodingError as exc:
+        return undecodable(response, exc)
+    except httpx.HTTPError as exc:
+        return transport_error(exc)
+    finally:
+        response.close()
+    return response
+
+
+async def _aread_body(response: httpx.Response) -> httpx.Response | ModuleException:
+    """The async twin of `_read_body`."""
+    try:
+        await response.aread()
+    except httpx.DecodingError as exc:
+        return undecodable(response, exc)
+    except httpx.HTTPError as exc:
+        return transport_error(exc)
+    finally:
+        await response.aclose()
+    return response
 
 
 def _running_loop() -> object:
@@ -328,7 +445,7 @@ async def _async_sleep(seconds: float) -> None:
 
 def _settle(
     request: httpx.Request,
-    outcome: httpx.Response | httpx.HTTPError,
+    outcome: httpx.Response | ModuleException,
     started: float,
     retries: int,
     options: CallOptions,
@@ -342,10 +459,10 @@ def _settle(
             return outcome
         error: ModuleException = status_error(outcome, secrets)
     else:
-        error = transport_error(outcome)
+        error = outcome
     delay = _retry_delay(error, options, retries)
     if delay is None:
-        raise error from (outcome if isinstance(outcome, httpx.HTTPError) else None)
+        raise error
     _log_retry(request, error, delay, retries + 1, options.retry.max_retries)
     return delay
 

@@ -49,7 +49,6 @@ OPTIONAL_STRINGS = (
     "additional_context",
     "instructions_override",
     "test_run_node_id",
-    "user_oidc_token",
     "expected_output",
     "triggering_agent_id",
     "title",
@@ -94,9 +93,24 @@ def check_header_value(parameter: str, value: object, *, secret: bool = False) -
     raise _refuse(parameter, expected, value)
 
 
-def _optional_str(parameter: str, value: object) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
+def _text(parameter: str, value: str, *, secret: bool = False) -> str:
+    """`value`, which must encode as UTF-8 (a lone surrogate does not, and would fail in the JSON encoder)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        if secret:
+            raise _refuse_secret(parameter, "valid Unicode text") from None
+        raise _refuse(parameter, "valid Unicode text (no lone surrogate)", value) from None
+    return value
+
+
+def _optional_str(parameter: str, value: object, *, secret: bool = False) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return _text(parameter, value, secret=secret)
+    if secret:
+        raise _refuse_secret(parameter, "a string or None")
     raise _refuse(parameter, "a string or None", value)
 
 
@@ -112,6 +126,7 @@ def _string_list(parameter: str, value: object) -> list[str]:
     for index, item in enumerate(value):
         if not isinstance(item, str):
             raise _refuse(f"{parameter}[{index}]", "a string", item)
+        _text(f"{parameter}[{index}]", item)
     return list(value)
 
 
@@ -125,7 +140,7 @@ def _json_object(parameter: str, value: object, *, secret: bool = False) -> dict
         raise _refuse(parameter, "a JSON object (a dict with string keys), or None", value)
     value = dict(value)
     try:
-        json.dumps(value, allow_nan=False)
+        json.dumps(value, allow_nan=False, ensure_ascii=False).encode("utf-8")
     except (TypeError, ValueError) as exc:
         raise InvalidArgumentError(parameter, f"{parameter} must be JSON-encodable: {exc}") from None
     return value
@@ -150,6 +165,11 @@ def _value_object(parameter: str, value: object, cls: type[V]) -> V:
             return cls(**value)
         except TypeError as exc:
             raise InvalidArgumentError(parameter, f"{parameter}: {exc}") from None
+        except InvalidArgumentError as exc:  # from a field's converter, named `Class.field`
+            field_name = exc.parameter.rpartition(".")[2]
+            raise InvalidArgumentError(
+                f"{parameter}.{field_name}", exc.description.replace(exc.parameter, f"{parameter}.{field_name}")
+            ) from None
     raise _refuse(parameter, f"a {cls.__name__} (or a dict of its fields)", value)
 
 
@@ -262,8 +282,7 @@ def _mcp_servers(value: object) -> list[api.MCPServerDetails]:
         name = f"mcp_servers[{index}]"
         server = _value_object(name, item, MCPServerDetails)
         for secret in ("api_key", "client_secret"):
-            if not (getattr(server, secret) is None or isinstance(getattr(server, secret), str)):
-                raise _refuse_secret(f"{name}.{secret}", "a string or None")
+            _optional_str(f"{name}.{secret}", getattr(server, secret), secret=True)
         servers.append(
             api.MCPServerDetails(
                 id=_optional_str(f"{name}.id", server.id),
@@ -295,6 +314,7 @@ def _task_input(args: Mapping[str, Any]) -> api.TaskInput:
     prompt, files, attachments = args["prompt"], args["file_urls"], args["attachments"]
     if not isinstance(prompt, str):
         raise _refuse("prompt", "a string", prompt)
+    _text("prompt", prompt)
     if not prompt and not files and not attachments:
         raise InvalidArgumentError(
             "prompt", "prompt must not be empty when there are no file_urls: give a prompt, files, or both"
@@ -319,6 +339,7 @@ def build_model(args: Mapping[str, Any]) -> api.CreateTaskRequest:
     official SDK's keys, in its order: every top-level key, null where unset)."""
     for name in OPTIONAL_STRINGS:
         _optional_str(name, args[name])
+    _optional_str("user_oidc_token", args["user_oidc_token"], secret=True)
     for name in FLAGS:
         _flag(name, args[name])
     output_format = _optional_enum(OutputFormat, "output_format", args["output_format"])
@@ -381,7 +402,10 @@ def secrets_of(args: Mapping[str, Any], api_key: str) -> tuple[str, ...]:
             }
         )
         values += [fields.get("api_key"), fields.get("client_secret"), *(fields.get("headers") or {}).values()]
-    return tuple(value for value in values if isinstance(value, str) and len(value) >= 3)
+    secrets = {value for value in values if isinstance(value, str) and len(value) >= 3}
+    # A server that re-serialises the request echoes a secret JSON-escaped (\" \\ \uXXXX): those forms too.
+    escaped = {json.dumps(value, ensure_ascii=ascii)[1:-1] for value in secrets for ascii in (True, False)}
+    return tuple(sorted(secrets | escaped, key=len, reverse=True))
 
 
 def build_request(

@@ -223,7 +223,7 @@ class Tasks:
         retries failures after which the server may already have created the task (5xx other than 503, read
         timeouts, dropped connections): it can create the task twice."""
         arguments = locals()
-        client = self._session.async_client()
+        client = await self._session.async_client()
         request, options, secrets = self._prepare(client, arguments, timeout, max_retries, retry_unsafe)
         response = await self._session.asend(request, options, secrets)
         return parse_task(response, secrets)
@@ -296,13 +296,15 @@ class Tasks:
         agent_version = arguments["agent_version"]
         if agent_version is not None:
             _request.check_header_value("agent_version", agent_version)
+        if not isinstance(retry_unsafe, bool):
+            raise InvalidArgumentError("retry_unsafe", f"retry_unsafe must be True or False, got {retry_unsafe!r}")
         retry = self.retry_policy
         if max_retries is not None:
             retry = evolve(retry, max_retries=_check_max_retries(max_retries))
         options = CallOptions(
             timeout=self.timeout if timeout is None else check_timeout(timeout),
             retry=retry,
-            retry_unsafe=retry_unsafe is True,
+            retry_unsafe=retry_unsafe,
         )
         request = _request.build_request(
             client,

@@ -1,0 +1,110 @@
+"""Smoke runs of the benchmarks (`make bench`) with tiny counts, so that they cannot rot.
+
+Only that they run and produce sane numbers (positive, finite, the JSON written) is asserted: never a speed.
+The official SDK's code path runs too, with this SDK standing in for it (`--official-python`: it is a drop-in,
+configured from the environment as the official one is), so that `make bench-official` does not rot either.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.server import TASK_JSON, running_server
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+
+
+def _all_positive(values: Any) -> bool:
+    return isinstance(values, list) and bool(values) and all(_positive(value) for value in values)
+
+
+def test_quick_run_writes_sane_numbers(tmp_path: Path) -> None:
+    output = tmp_path / "bench.json"
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--quick", "--official-python", sys.executable, "--output", str(output)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "target" in completed.stdout
+    assert "targets met" in completed.stdout
+    report = json.loads(output.read_text())
+    results = report["results"]
+
+    imports = results["import"]
+    for name in (
+        "import httpx",
+        "import xpander_sdk",
+        "from xpander_sdk import Tasks",
+        "httpx: import + first post",
+        "import + first create",
+        "official: import xpander_sdk",
+        "official: import + first create",
+    ):
+        entry = imports[name]
+        assert _all_positive(entry["wall_ms"]), name
+        assert _all_positive(entry["peak_rss_bytes"]), name
+        assert _positive(entry["wall_ratio"]) and _positive(entry["rss_ratio"]), name
+
+    for sdk in ("ours", "official"):
+        client = results[sdk]
+        for mode in ("async", "sync"):
+            entry = client[f"per_call_{mode}"]
+            assert "error" not in entry, entry
+            assert _all_positive(entry["sdk_us"]) and _all_positive(entry["raw_us"]), (sdk, mode)
+            assert _positive(entry["ratio"]) and _positive(entry["cpu_ratio"]), (sdk, mode)
+        entry = client["concurrency"]
+        assert "error" not in entry, entry
+        assert _all_positive(entry["sdk_per_s"]) and _all_positive(entry["raw_per_s"]), sdk
+        assert _positive(entry["ratio"]) and _positive(entry["cpu_ratio"]), sdk
+
+    for target in ("sdk", "raw"):
+        entry = results["ours"][f"memory_{target}"]
+        assert "error" not in entry, entry
+        assert _all_positive(entry["rss_bytes"]), target
+        assert entry["calls"] == report["counts"]["memory_calls"]
+        assert math.isfinite(entry["growth_bytes"]), target
+
+    for name in ("json_loads_us", "task_from_dict_us", "loads_and_from_dict_us", "generated_from_dict_us"):
+        assert _all_positive(results["parse"][name]["us"]), name
+    assert _positive(results["overhead"]["ratio"])
+
+    assert report["targets"], "the table judged no target"
+    assert all(isinstance(target["met"], bool) for target in report["targets"])
+    assert report["request"]["body"] == json.dumps(json.loads(report["request"]["body"]), separators=(",", ":"))
+    assert report["request"]["headers"]["x-api-key"]
+
+
+def test_server_answers_any_post_path_keeps_alive_and_reads_chunked_bodies() -> None:
+    task = json.loads(TASK_JSON.read_bytes())
+    with running_server(lifetime=60) as port, httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+        assert client.post("/agent-execution/agent-123", json={"a": 1}).json() == task
+        assert client.post("/any/other/path", content=iter([b'{"a":', b"1}"])).json() == task  # chunked
+        assert client.get("/agent-execution/agent-123").status_code == 404
+        response = client.post("/x", content=b"{}", headers={"connection": "close"})
+        assert (response.status_code, response.headers["connection"]) == (200, "close")
+
+
+def test_server_answers_pipelined_requests_in_order() -> None:
+    request = b"POST /a HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\n{}"
+    with running_server(lifetime=60) as port, socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request * 2 + request.replace(b"host: x", b"host: x\r\nconnection: close"))
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    assert received.count(b"HTTP/1.1 200 OK") == 3

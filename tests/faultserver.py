@@ -29,7 +29,6 @@ import contextlib
 import json
 import socket
 import struct
-import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -38,6 +37,7 @@ from typing import Any
 
 from attrs import define, evolve, frozen
 
+from devtools.child import child_server
 from xpander_sdk import Configuration, Tasks
 
 HOST = "127.0.0.1"
@@ -493,30 +493,9 @@ class ChildServer:
 
 @contextlib.contextmanager
 def spawned() -> Iterator[ChildServer]:
-    """A FaultServer (record=False) in a child process, so that it neither shares the GIL with the client
-    nor adds its threads, sockets and memory to the client's measurements. Stops when its stdin closes."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.faultserver"],
-        cwd=Path(__file__).parent.parent,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if not line.strip().isdigit():
-            raise RuntimeError(f"the fault server did not start (it printed {line!r})")
-        yield ChildServer(f"http://{HOST}:{int(line)}")
-    finally:
-        assert process.stdin is not None and process.stdout is not None
-        process.stdin.close()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        process.stdout.close()
+    """A FaultServer (record=False) in a child process (for load tests): see devtools.child."""
+    with child_server("tests.faultserver") as port:
+        yield ChildServer(f"http://{HOST}:{port}")
 
 
 def main() -> None:

@@ -1,0 +1,348 @@
+"""The measurements that run in fresh processes: `python -m bench.workers '<json spec>'` prints one JSON line.
+
+This module imports only the standard library and httpx at the top, because it also runs under the official
+SDK's own venv (`bench/.official/venv`), where `import xpander_sdk` is the official package. The SDK under test
+is chosen by the spec's `sdk`:
+
+- "ours": this repo's `xpander_sdk`, as `Tasks(Configuration(api_key=..., base_url=...), limits=...)`;
+- "official": whatever `xpander_sdk` the interpreter has, configured only through the environment
+  (`XPANDER_BASE_URL`, `XPANDER_API_KEY`, set by the parent) as `Tasks()`.
+
+The baseline is always a raw pooled httpx client posting the same body bytes with the same headers to the same
+URL, and parsing the JSON with `response.json()`. The SDK and the baseline run interleaved in one process, in
+alternating blocks, the order flipped every round, so that drift of the machine hits both alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import os
+import resource
+import sys
+import time
+import timeit
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+
+Spec = dict[str, Any]
+AsyncCall = Callable[[], Awaitable[object]]
+SyncCall = Callable[[], object]
+TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+
+
+# -- the clients under test -----------------------------------------------------------------------------------
+def _limits(spec: Spec) -> httpx.Limits:
+    connections = int(spec.get("connections", 100))
+    return httpx.Limits(max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=30.0)
+
+
+def _make_tasks(spec: Spec) -> Any:
+    """The SDK's `Tasks` for this spec (typed Any: the official SDK's signature is not ours)."""
+    if spec["sdk"] == "official":
+        from xpander_sdk import Tasks as OfficialTasks
+
+        return OfficialTasks()
+    from xpander_sdk import Configuration, Tasks
+
+    return Tasks(
+        Configuration(api_key=spec["api_key"], base_url=f"http://127.0.0.1:{spec['port']}"), limits=_limits(spec)
+    )
+
+
+def _check_task(task: Any, expected_id: str) -> None:
+    task_id = getattr(task, "id", None)
+    if task_id != expected_id:
+        raise RuntimeError(f"the SDK returned {task!r} (id {task_id!r}), expected a Task with id {expected_id!r}")
+
+
+def _check_raw(data: object, expected_id: str) -> None:
+    if not isinstance(data, dict) or data.get("id") != expected_id:
+        raise RuntimeError(f"raw httpx got {data!r}, expected the task JSON with id {expected_id!r}")
+
+
+class _Pair:
+    """What both pairs hold: the SDK's Tasks and the request raw httpx posts."""
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.tasks = _make_tasks(spec)
+        self.url = f"http://127.0.0.1:{spec['port']}{spec['path']}"
+        self.body: bytes = spec["body"].encode()
+        self.headers: dict[str, str] = spec["headers"]
+        self.agent_id: str = spec["agent_id"]
+        self.prompt: str = spec["prompt"]
+
+
+class AsyncPair(_Pair):
+    """`sdk()` and `raw()`: one create each, on the running loop, with their own pooled clients."""
+
+    def __init__(self, spec: Spec) -> None:
+        super().__init__(spec)
+        self.client = httpx.AsyncClient(limits=_limits(spec), timeout=TIMEOUT)
+
+    async def sdk(self) -> object:
+        return await self.tasks.acreate(agent_id=self.agent_id, prompt=self.prompt)
+
+    async def raw(self) -> object:
+        response = await self.client.post(self.url, content=self.body, headers=self.headers)
+        if response.status_code != 200:
+            raise RuntimeError(f"raw httpx got HTTP {response.status_code}")
+        return response.json()
+
+    async def check(self) -> None:
+        _check_task(await self.sdk(), self.spec["task_id"])
+        _check_raw(await self.raw(), self.spec["task_id"])
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+        aclose = getattr(self.tasks, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+class SyncPair(_Pair):
+    """The sync twin of AsyncPair (`Tasks.create` and a raw `httpx.Client`)."""
+
+    def __init__(self, spec: Spec) -> None:
+        super().__init__(spec)
+        self.client = httpx.Client(limits=_limits(spec), timeout=TIMEOUT)
+
+    def sdk(self) -> object:
+        return self.tasks.create(agent_id=self.agent_id, prompt=self.prompt)
+
+    def raw(self) -> object:
+        response = self.client.post(self.url, content=self.body, headers=self.headers)
+        if response.status_code != 200:
+            raise RuntimeError(f"raw httpx got HTTP {response.status_code}")
+        return response.json()
+
+    def check(self) -> None:
+        _check_task(self.sdk(), self.spec["task_id"])
+        _check_raw(self.raw(), self.spec["task_id"])
+
+    def close(self) -> None:
+        self.client.close()
+        close = getattr(self.tasks, "close", None)
+        if close is not None:
+            close()
+
+
+# -- 2. per call, sequential ----------------------------------------------------------------------------------
+# Each block records wall time and this process's CPU time per call: the CPU time is the client's own work,
+# much less disturbed than wall time by whatever else the machine runs at the same moment.
+Timing = tuple[float, float]
+
+
+async def _async_block(call: AsyncCall, count: int) -> Timing:
+    wall, cpu = time.perf_counter(), time.process_time()
+    for _ in range(count):
+        await call()
+    return (time.perf_counter() - wall) / count * 1e6, (time.process_time() - cpu) / count * 1e6
+
+
+def _sync_block(call: SyncCall, count: int) -> Timing:
+    wall, cpu = time.perf_counter(), time.process_time()
+    for _ in range(count):
+        call()
+    return (time.perf_counter() - wall) / count * 1e6, (time.process_time() - cpu) / count * 1e6
+
+
+def _record(results: dict[str, list[float]], who: str, timing: Timing, unit: str) -> None:
+    results.setdefault(f"{who}_{unit}", []).append(timing[0])
+    results.setdefault(f"{who}_cpu_us", []).append(timing[1])
+
+
+async def _per_call_async(spec: Spec) -> dict[str, list[float]]:
+    pair = AsyncPair(spec)
+    try:
+        await pair.check()
+        await _async_block(pair.sdk, spec["warmup"])
+        await _async_block(pair.raw, spec["warmup"])
+        results: dict[str, list[float]] = {}
+        for round_number in range(spec["rounds"]):
+            order = [("sdk", pair.sdk), ("raw", pair.raw)]
+            for who, call in order if round_number % 2 == 0 else order[::-1]:
+                _record(results, who, await _async_block(call, spec["block"]), "us")
+        return results
+    finally:
+        await pair.aclose()
+
+
+def _per_call_sync(spec: Spec) -> dict[str, list[float]]:
+    pair = SyncPair(spec)
+    try:
+        pair.check()
+        _sync_block(pair.sdk, spec["warmup"])
+        _sync_block(pair.raw, spec["warmup"])
+        results: dict[str, list[float]] = {}
+        for round_number in range(spec["rounds"]):
+            order = [("sdk", pair.sdk), ("raw", pair.raw)]
+            for who, call in order if round_number % 2 == 0 else order[::-1]:
+                _record(results, who, _sync_block(call, spec["block"]), "us")
+        return results
+    finally:
+        pair.close()
+
+
+def per_call(spec: Spec) -> dict[str, list[float]]:
+    """Microseconds per call of each block (wall and CPU), for the SDK and raw httpx, sequential calls."""
+    if spec["mode"] == "sync":
+        return _per_call_sync(spec)
+    return asyncio.run(_per_call_async(spec))
+
+
+# -- 3. concurrency -------------------------------------------------------------------------------------------
+async def _flood(call: AsyncCall, calls: int, in_flight: int) -> Timing:
+    """Calls per second of `calls` calls with at most `in_flight` at once, and CPU microseconds per call."""
+    semaphore = asyncio.Semaphore(in_flight)
+
+    async def one() -> None:
+        async with semaphore:
+            await call()
+
+    wall, cpu = time.perf_counter(), time.process_time()
+    await asyncio.gather(*(one() for _ in range(calls)))
+    return calls / (time.perf_counter() - wall), (time.process_time() - cpu) / calls * 1e6
+
+
+async def _concurrency(spec: Spec) -> dict[str, list[float]]:
+    pair = AsyncPair(spec)
+    try:
+        await pair.check()
+        in_flight = spec["in_flight"]
+        await _flood(pair.sdk, in_flight * 2, in_flight)  # opens the connections of both pools
+        await _flood(pair.raw, in_flight * 2, in_flight)
+        results: dict[str, list[float]] = {}
+        for round_number in range(spec["rounds"]):
+            order = [("sdk", pair.sdk), ("raw", pair.raw)]
+            for who, call in order if round_number % 2 == 0 else order[::-1]:
+                _record(results, who, await _flood(call, spec["calls"], in_flight), "per_s")
+        return results
+    finally:
+        await pair.aclose()
+
+
+def concurrency(spec: Spec) -> dict[str, list[float]]:
+    """Throughput (calls per second) of the SDK's `acreate` and of raw httpx, `in_flight` at once."""
+    return asyncio.run(_concurrency(spec))
+
+
+# -- 5. memory ------------------------------------------------------------------------------------------------
+def current_rss() -> int:
+    """The resident set size of this process now, in bytes (Linux /proc; elsewhere the peak)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024
+
+
+async def _memory(spec: Spec) -> dict[str, Any]:
+    pair = AsyncPair(spec)
+    call = pair.sdk if spec["target"] == "sdk" else pair.raw
+    try:
+        await pair.check()
+        for _ in range(spec["warmup"]):
+            await call()
+        gc.collect()
+        samples = [current_rss()]
+        done = 0
+        while done < spec["calls"]:
+            step = min(spec["sample_every"], spec["calls"] - done)
+            for _ in range(step):
+                await call()
+            done += step
+            gc.collect()
+            samples.append(current_rss())
+        return {"rss_bytes": samples, "calls": done, "objects": len(gc.get_objects())}
+    finally:
+        await pair.aclose()
+
+
+def memory(spec: Spec) -> dict[str, Any]:
+    """RSS samples over `calls` sequential creates after `warmup` (of the SDK or of raw httpx)."""
+    return asyncio.run(_memory(spec))
+
+
+# -- 4. parsing -----------------------------------------------------------------------------------------------
+def _time_per_call(function: Callable[[], object], number: int, repeat: int) -> list[float]:
+    return [seconds / number * 1e6 for seconds in timeit.repeat(function, number=number, repeat=repeat)]
+
+
+def parse(spec: Spec) -> dict[str, list[float]]:
+    """Microseconds to turn the full Task JSON into a Task, and json.loads alone for scale."""
+    from xpander_api.models import Task as GeneratedTask
+    from xpander_sdk import Task
+
+    raw: bytes = spec["task_json"].encode()
+    data = json.loads(raw)
+    _check_task(Task.from_dict(data), data["id"])
+    number, repeat = spec["number"], spec["repeat"]
+    return {
+        "json_loads_us": _time_per_call(lambda: json.loads(raw), number, repeat),
+        "task_from_dict_us": _time_per_call(lambda: Task.from_dict(data), number, repeat),
+        "loads_and_from_dict_us": _time_per_call(lambda: Task.from_dict(json.loads(raw)), number, repeat),
+        "generated_from_dict_us": _time_per_call(lambda: GeneratedTask.from_dict(data), number, repeat),
+    }
+
+
+def overhead(spec: Spec) -> dict[str, list[float]]:
+    """Microseconds per create with no network at all (httpx.MockTransport answering the canned Task JSON):
+    the SDK's whole CPU cost per call (checks, request, transport machinery, parsing) vs raw httpx's."""
+    from xpander_sdk import Configuration, Tasks
+
+    content: bytes = spec["task_json"].encode()
+    answer_headers = {"content-type": "application/json"}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=content, headers=answer_headers)
+
+    transport = httpx.MockTransport(answer)
+    configuration = Configuration(api_key=spec["api_key"], base_url=f"http://127.0.0.1:{spec['port']}")
+    tasks = Tasks(configuration, http_client=httpx.Client(transport=transport))
+    client = httpx.Client(transport=transport, timeout=TIMEOUT)
+    url = f"http://127.0.0.1:{spec['port']}{spec['path']}"
+    body: bytes = spec["body"].encode()
+    headers: dict[str, str] = spec["headers"]
+
+    def sdk() -> object:
+        return tasks.create(agent_id=spec["agent_id"], prompt=spec["prompt"])
+
+    def raw() -> object:
+        return client.post(url, content=body, headers=headers).json()
+
+    _check_task(sdk(), spec["task_id"])
+    _check_raw(raw(), spec["task_id"])
+    number, repeat = spec["number"], spec["repeat"]
+    results: dict[str, list[float]] = {"sdk_us": [], "raw_us": []}
+    try:
+        for _ in range(repeat):  # interleaved, one timing of each per repeat
+            results["sdk_us"] += _time_per_call(sdk, number, 1)
+            results["raw_us"] += _time_per_call(raw, number, 1)
+        return results
+    finally:
+        client.close()
+
+
+KINDS: dict[str, Callable[[Spec], Any]] = {
+    "per_call": per_call,
+    "concurrency": concurrency,
+    "memory": memory,
+    "parse": parse,
+    "overhead": overhead,
+}
+
+
+def main() -> None:
+    spec: Spec = json.loads(sys.argv[1])
+    result = KINDS[spec["kind"]](spec)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

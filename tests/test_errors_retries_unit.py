@@ -291,7 +291,7 @@ def test_a_tasks_works_across_event_loops() -> None:
         asyncio.run(create())
     assert len(api.requests) == 3
     assert len({id(client) for client in clients}) == 3, "one AsyncClient per event loop"
-    assert len(tasks._session._async_clients) == 1, "clients of closed loops are dropped"
+    assert len(tasks._session._async_pools) == 1, "clients of closed loops are dropped"
     assert all(client.is_closed for client in clients), "each loop's client was closed when its loop ended"
 
 

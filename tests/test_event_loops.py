@@ -52,7 +52,7 @@ def test_one_tasks_across_three_asyncio_runs(server: FaultServer) -> None:
     assert all(task.id == "t1" for task in results)
     assert server.count == 6
     assert len({id(client) for client in clients}) == 3, "one AsyncClient per event loop"
-    assert len(tasks._session._async_clients) == 1, "the clients of closed loops are dropped"
+    assert len(tasks._session._async_pools) == 1, "the clients of closed loops are dropped"
     assert time.monotonic() - started < 10
     tasks.close()
 
@@ -90,7 +90,7 @@ def test_connections_of_a_finished_loop_are_closed(
             f"{server.stats()['open']} connections still open after close()"
         )
     finally:  # what the SDK left open: dropped here, so that the GC closes it now, not in a later test
-        tasks._session._async_clients.clear()
+        tasks._session._async_pools.clear()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResourceWarning)
             del tasks

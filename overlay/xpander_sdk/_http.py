@@ -14,11 +14,11 @@ import logging
 import math
 import random
 import ssl
+import sys
 import threading
 import time
 import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncGenerator, Callable, Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger("xpander_sdk")
 
 USER_AGENT = f"xpander-tasks-python/{__version__} httpx/{httpx.__version__}"
+SDK_HEADERS = {"accept": "application/json", "user-agent": USER_AGENT}
+"""Sent with every request: default headers of the clients the SDK makes, added per request to a caller's."""
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 """10 s to connect, 60 s for each read, write and wait for a pooled connection."""
 DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30.0)
@@ -232,29 +234,56 @@ def _ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-class _LoopClient:
-    """The AsyncClient of one event loop, with the gate that keeps its waiting requests out of httpcore's pool
-    (whose queue costs grow with its length), and the async generator that closes it when the loop ends.
+class AsyncPool:
+    """An AsyncClient, with the gate that keeps its waiting requests out of httpcore's pool (whose queue costs
+    grow with its length), and for the SDK's own clients the async generator that closes it when its event
+    loop ends.
 
     The loop finalises async generators still alive when it shuts down (`asyncio.run` calls
     `shutdown_asyncgens()`, and trio does the same), so `_close_at_loop_end` closes the client inside its own loop
     even when the caller never calls `aclose()`: the documented `asyncio.run(Tasks().acreate(...))` leaves no
-    socket open.
+    socket open. A caller's client has neither gate nor closer: it is used as it is.
     """
 
-    def __init__(self, client: httpx.AsyncClient, gate: Semaphore, closer: AsyncGenerator[None, None]) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        gate: Semaphore | None = None,
+        closer: AsyncGenerator[None, None] | None = None,
+    ) -> None:
         self.client = client
         self.gate = gate
         self._closer = closer
 
     @classmethod
-    async def open(cls, limits: httpx.Limits) -> _LoopClient:
+    async def open(cls, limits: httpx.Limits) -> AsyncPool:
+        """A new client of the SDK's own, for the running event loop."""
         from anyio import Semaphore  # noqa: PLC0415 - httpx's own dependency, imported when first needed
 
-        client = httpx.AsyncClient(limits=limits, timeout=DEFAULT_TIMEOUT, verify=_ssl_context())
+        client = httpx.AsyncClient(limits=limits, timeout=DEFAULT_TIMEOUT, verify=_ssl_context(), headers=SDK_HEADERS)
         closer = _close_at_loop_end(client)
         await anext(closer)
-        return cls(client, Semaphore(limits.max_connections or 1_000_000), closer)
+        return cls(client, Semaphore(limits.max_connections or 1_000_000, fast_acquire=True), closer)
+
+    async def enter(self, timeout: httpx.Timeout) -> None:
+        """Take a place at the gate for one attempt; waiting longer than the pool timeout is a PoolTimeout."""
+        gate = self.gate
+        if gate is None:
+            return
+        if gate.value > 0:  # a free place: no wait, so no cancel scope (the usual case, and the cheap one)
+            gate.acquire_nowait()
+            return
+        from anyio import fail_after  # noqa: PLC0415
+
+        try:
+            with fail_after(timeout.pool):
+                await gate.acquire()
+        except TimeoutError:
+            raise httpx.PoolTimeout("no free connection within the pool timeout") from None
+
+    def leave(self) -> None:
+        if self.gate is not None:
+            self.gate.release()
 
 
 async def _close_at_loop_end(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
@@ -262,25 +291,6 @@ async def _close_at_loop_end(client: httpx.AsyncClient) -> AsyncGenerator[None, 
         yield
     finally:
         await client.aclose()
-
-
-@asynccontextmanager
-async def _entered(gate: Semaphore | None, timeout: httpx.Timeout) -> AsyncIterator[None]:
-    """Hold a place at the gate for one attempt; waiting longer than the pool timeout is a timeout."""
-    if gate is None:
-        yield
-        return
-    from anyio import fail_after  # noqa: PLC0415
-
-    try:
-        with fail_after(timeout.pool):
-            await gate.acquire()
-    except TimeoutError:
-        raise httpx.PoolTimeout("no free connection within the pool timeout") from None
-    try:
-        yield
-    finally:
-        gate.release()
 
 
 class HTTPSession:
@@ -302,8 +312,8 @@ class HTTPSession:
         self._lock = threading.Lock()
         self._sync_client = http_client
         self._owns_sync = http_client is None
-        self._user_async_client = async_http_client
-        self._async_clients: dict[weakref.ref[object], _LoopClient] = {}
+        self._user_async_pool = None if async_http_client is None else AsyncPool(async_http_client)
+        self._async_pools: dict[weakref.ref[object], AsyncPool] = {}
 
     # -- clients -------------------------------------------------------------------------------------------
     def sync_client(self) -> httpx.Client:
@@ -312,31 +322,36 @@ class HTTPSession:
             with self._lock:
                 if self._sync_client is None:
                     self._sync_client = httpx.Client(
-                        limits=self._limits, timeout=DEFAULT_TIMEOUT, verify=_ssl_context()
+                        limits=self._limits, timeout=DEFAULT_TIMEOUT, verify=_ssl_context(), headers=SDK_HEADERS
                     )
                 client = self._sync_client
         return client
 
     async def async_client(self) -> httpx.AsyncClient:
         """The async client of the running event loop, made on first use."""
-        client, _ = await self._async_client_and_gate()
-        return client
+        return (await self.async_pool()).client
 
-    async def _async_client_and_gate(self) -> tuple[httpx.AsyncClient, Semaphore | None]:
-        if self._user_async_client is not None:
-            return self._user_async_client, None
+    async def async_pool(self) -> AsyncPool:
+        """The async client (and its gate) of the running event loop, made on first use."""
+        if self._user_async_pool is not None:
+            return self._user_async_pool
         key = weakref.ref(_running_loop())
-        pooled = self._async_clients.get(key)
-        if pooled is None:
+        pool = self._async_pools.get(key)
+        if pool is None:
             with self._lock:
                 self._drop_clients_of_closed_loops()
-            pooled = await _LoopClient.open(self._limits)
-            pooled = self._async_clients.setdefault(key, pooled)
-        return pooled.client, pooled.gate
+            pool = self._async_pools.setdefault(key, await AsyncPool.open(self._limits))
+        return pool
+
+    def owns(self, client: httpx.Client | httpx.AsyncClient) -> bool:
+        """Whether `client` is one this session made (and configured), not the caller's."""
+        if self._user_async_pool is not None and client is self._user_async_pool.client:
+            return False
+        return client is not self._sync_client or self._owns_sync
 
     def _drop_clients_of_closed_loops(self) -> None:
-        for key in [key for key in self._async_clients if (loop := key()) is None or _is_closed(loop)]:
-            del self._async_clients[key]
+        for key in [key for key in self._async_pools if (loop := key()) is None or _is_closed(loop)]:
+            del self._async_pools[key]
 
     def close(self) -> None:
         """Close the sync client (if this session made it). Async clients need `aclose()`."""
@@ -347,9 +362,9 @@ class HTTPSession:
 
     async def aclose(self) -> None:
         """Close the async client of the running loop, and the sync client."""
-        pooled = self._async_clients.pop(weakref.ref(_running_loop()), None)
-        if pooled is not None:
-            await pooled.client.aclose()
+        pool = self._async_pools.pop(weakref.ref(_running_loop()), None)
+        if pool is not None:
+            await pool.client.aclose()
         self.close()
 
     # -- sending -------------------------------------------------------------------------------------------
@@ -370,16 +385,21 @@ class HTTPSession:
             retries += 1
             time.sleep(step)
 
-    async def asend(self, request: httpx.Request, options: CallOptions, secrets: Iterable[str]) -> httpx.Response:
-        """The async twin of `send`; at most `max_connections` requests of one client are in flight at once."""
-        client, gate = await self._async_client_and_gate()
+    async def asend(
+        self, pool: AsyncPool, request: httpx.Request, options: CallOptions, secrets: Iterable[str]
+    ) -> httpx.Response:
+        """The async twin of `send`, on `pool` (see `async_pool`): at most `max_connections` requests of one
+        client are in flight at once."""
         retries = 0
         while True:
             started = time.perf_counter()
             outcome: httpx.Response | ModuleException
             try:
-                async with _entered(gate, options.timeout):
-                    outcome = await _aread_body(await client.send(request, stream=True))
+                await pool.enter(options.timeout)
+                try:
+                    outcome = await _aread_body(await pool.client.send(request, stream=True))
+                finally:
+                    pool.leave()
             except httpx.HTTPError as exc:
                 outcome = transport_error(exc)
             step = _settle(request, outcome, started, retries, options, secrets)
@@ -418,17 +438,18 @@ async def _aread_body(response: httpx.Response) -> httpx.Response | ModuleExcept
 def _running_loop() -> object:
     """The identity of the running event loop: the asyncio loop, or the trio run's token.
 
-    asyncio is imported only here, when first needed: sync-only users never pay for it.
+    asyncio is looked up in sys.modules, not imported: sync-only users never pay for it, and when it was never
+    imported, no asyncio loop can be running.
     """
-    import sniffio  # noqa: PLC0415 - httpx's own dependency
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is not None:
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+    import trio  # noqa: PLC0415 - not asyncio: httpx runs on trio too
 
-    if sniffio.current_async_library() == "trio":
-        import trio  # noqa: PLC0415
-
-        return trio.lowlevel.current_trio_token()
-    import asyncio  # noqa: PLC0415
-
-    return asyncio.get_running_loop()
+    return trio.lowlevel.current_trio_token()
 
 
 def _is_closed(loop: object) -> bool:

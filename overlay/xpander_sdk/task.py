@@ -70,6 +70,8 @@ def parse_datetime(value: object) -> datetime.datetime | None:
 
 def _object(value: object) -> Json:
     """A nested JSON object, or {} for null; TypeError for anything else (the response is not a task)."""
+    if type(value) is dict:  # what json.loads makes: decided without the Mapping ABC's slower check
+        return value
     if value is None:
         return {}
     if not isinstance(value, Mapping):
@@ -286,11 +288,17 @@ class Task:
             finished_sub_executions=list(get("finished_sub_executions") or ()),
             used_mutating_tools=bool(get("used_mutating_tools")),
             is_continuous=bool(get("is_continuous")),
-            extra={key: value for key, value in data.items() if key not in _KNOWN_KEYS},
+            extra=_extra(data),
         )
 
 
 _KNOWN_KEYS = frozenset(attribute.name for attribute in fields(Task)) - {"extra"}
+
+
+def _extra(data: Json) -> dict[str, Any]:
+    """The keys this version does not know, in the server's order (the set difference runs in C; usually empty)."""
+    unknown = data.keys() - _KNOWN_KEYS
+    return {key: value for key, value in data.items() if key in unknown} if unknown else {}
 
 
 def _task_input(data: Json) -> TaskInput:
@@ -358,8 +366,9 @@ def _mcp_server(data: Json) -> MCPServerDetails:
         sso_token=_enum_or(MCPServerSSOTokenMode, data.get("sso_token"), MCPServerSSOTokenMode.Access),
         sso_audience=data.get("sso_audience"),
     )
-    # What the server stored, not what the request-side rule would make of it.
-    server.transport = _enum_or(MCPServerTransport, data.get("transport"), coerced_transport(server))
+    # What the server stored, not what the request-side rule would make of it (a member already: set as is).
+    transport = _enum_or(MCPServerTransport, data.get("transport"), coerced_transport(server))
+    object.__setattr__(server, "transport", transport)
     return server
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -17,7 +17,7 @@ from attrs import evolve
 from ._http import (
     DEFAULT_LIMITS,
     DEFAULT_TIMEOUT,
-    USER_AGENT,
+    SDK_HEADERS,
     CallOptions,
     HTTPSession,
     RetryPolicy,
@@ -75,7 +75,7 @@ def shared_session() -> HTTPSession:
         return _shared_session
 
 
-def parse_task(response: httpx.Response, secrets: Sequence[str] = ()) -> Task:
+def parse_task(response: httpx.Response, secrets: Iterable[str] = ()) -> Task:
     """The Task in a 2xx response, or InvalidResponseError when the body is not one."""
     from .task import Task  # noqa: PLC0415 - the Task model (and the generated one) load on the first create
 
@@ -223,9 +223,9 @@ class Tasks:
         retries failures after which the server may already have created the task (5xx other than 503, read
         timeouts, dropped connections): it can create the task twice."""
         arguments = locals()
-        client = await self._session.async_client()
-        request, options, secrets = self._prepare(client, arguments, timeout, max_retries, retry_unsafe)
-        response = await self._session.asend(request, options, secrets)
+        pool = await self._session.async_pool()
+        request, options, secrets = self._prepare(pool.client, arguments, timeout, max_retries, retry_unsafe)
+        response = await self._session.asend(pool, request, options, secrets)
         return parse_task(response, secrets)
 
     def create(
@@ -283,7 +283,7 @@ class Tasks:
         timeout: float | httpx.Timeout | None,
         max_retries: int | None,
         retry_unsafe: bool,
-    ) -> tuple[httpx.Request, CallOptions, tuple[str, ...]]:
+    ) -> tuple[httpx.Request, CallOptions, Iterable[str]]:
         """Check every argument and build the request; raises InvalidArgumentError before anything is sent."""
         from . import _request  # noqa: PLC0415 - with the generated models, loaded on the first create
 
@@ -306,14 +306,15 @@ class Tasks:
             retry=retry,
             retry_unsafe=retry_unsafe,
         )
+        own_client = self._session.owns(client)
         request = _request.build_request(
             client,
+            own_client=own_client,
             root_url=self.configuration.root_url,
             agent_id=_request.check_agent_id(arguments["agent_id"]),
             body=_request.build_model(arguments),
-            api_key=api_key,
+            headers={"x-api-key": api_key} if own_client else {"x-api-key": api_key, **SDK_HEADERS},
             agent_version=agent_version,
             timeout=options.timeout,
-            user_agent=USER_AGENT,
         )
-        return request, options, _request.secrets_of(arguments, api_key)
+        return request, options, _request.CallSecrets(arguments, api_key)

@@ -258,4 +258,5 @@ class MCPServerDetails:
     sso_audience: str | None = None
 
     def __attrs_post_init__(self) -> None:
-        self.transport = coerced_transport(self)
+        # The rule's answer is already a member: set it without running the converter again.
+        object.__setattr__(self, "transport", coerced_transport(self))

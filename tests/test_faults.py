@@ -622,3 +622,48 @@ def test_keep_alive_connection_closed_by_the_server_while_idle(server: FaultServ
     assert server.stats()["connections"] == 3, "one fresh connection per create, none failed on a dead one"
     assert row.seconds < 5
     row.as_designed = True
+
+
+# -- the request on a real socket, from the SDK's own pooled clients -----------------------------------------------
+@pytest.mark.parametrize("mode", MODES)
+def test_own_clients_send_each_header_once_and_follow_key_changes(server: FaultServer, mode: str) -> None:
+    """The SDK's own clients build requests on headers made once per API key and agent version: each header
+    goes out exactly once, the body is the official bytes, and a changed key or version is what is sent."""
+    from tests.test_contract_wire import OFFICIAL_MINIMAL_BODY
+
+    tasks = tasks_for(server.url)
+
+    async def acreate_three() -> None:
+        await tasks.acreate("agent-123", prompt="hi")
+        tasks.configuration.api_key = "second-key"
+        await tasks.acreate("agent-123", prompt="hi", agent_version="7")
+        await tasks.acreate("agent-123", prompt="hi")
+        await tasks.aclose()
+
+    if mode == "sync":
+        tasks.create("agent-123", prompt="hi")
+        tasks.configuration.api_key = "second-key"
+        tasks.create("agent-123", prompt="hi", agent_version="7")
+        tasks.create("agent-123", prompt="hi")
+        tasks.close()
+    else:
+        asyncio.run(acreate_three())
+
+    first, versioned, last = server.requests
+    names = sorted(name.lower() for name, _ in first.headers)
+    assert names == sorted(
+        ["host", "accept", "accept-encoding", "connection", "user-agent", "x-api-key", "content-length", "content-type"]
+    ), first.headers
+    assert first.body == OFFICIAL_MINIMAL_BODY
+    assert first.header("content-length") == str(len(OFFICIAL_MINIMAL_BODY))
+    assert first.header("content-type") == "application/json"
+    assert first.header("accept") == "application/json"
+    assert (first.header("user-agent") or "").startswith("xpander-tasks-python/")
+    assert first.header("x-api-key") == API_KEY
+    assert [first.header("x-agent-version"), versioned.header("x-agent-version"), last.header("x-agent-version")] == [
+        None,
+        "7",
+        None,
+    ]
+    assert [versioned.header("x-api-key"), last.header("x-api-key")] == ["second-key", "second-key"]
+    assert sorted(name.lower() for name, _ in versioned.headers) == sorted([*names, "x-agent-version"])

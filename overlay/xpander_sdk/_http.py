@@ -314,6 +314,9 @@ class HTTPSession:
         self._owns_sync = http_client is None
         self._user_async_pool = None if async_http_client is None else AsyncPool(async_http_client)
         self._async_pools: dict[weakref.ref[object], AsyncPool] = {}
+        self.header_cache: dict[tuple[tuple[str, str], ...], httpx.Headers] = {}
+        """The headers of requests on this session's own clients, by the headers a request adds (see
+        `_request.build_request`): all its clients are made alike, so they share one default set."""
 
     # -- clients -------------------------------------------------------------------------------------------
     def sync_client(self) -> httpx.Client:

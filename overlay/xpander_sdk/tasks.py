@@ -17,7 +17,6 @@ from attrs import evolve
 from ._http import (
     DEFAULT_LIMITS,
     DEFAULT_TIMEOUT,
-    SDK_HEADERS,
     CallOptions,
     HTTPSession,
     RetryPolicy,
@@ -306,14 +305,13 @@ class Tasks:
             retry=retry,
             retry_unsafe=retry_unsafe,
         )
-        own_client = self._session.owns(client)
         request = _request.build_request(
             client,
-            own_client=own_client,
+            header_cache=self._session.header_cache if self._session.owns(client) else None,
             root_url=self.configuration.root_url,
             agent_id=_request.check_agent_id(arguments["agent_id"]),
             body=_request.build_model(arguments),
-            headers={"x-api-key": api_key} if own_client else {"x-api-key": api_key, **SDK_HEADERS},
+            api_key=api_key,
             agent_version=agent_version,
             timeout=options.timeout,
         )

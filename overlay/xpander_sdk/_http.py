@@ -49,6 +49,8 @@ DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 """10 s to connect, 60 s for each read, write and wait for a pooled connection."""
 DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30.0)
 MAX_DESCRIPTION_CHARS = 2000
+HeaderCache = dict[tuple[tuple[str, str], ...], httpx.Headers]
+"""Request headers made once, by the headers a request adds to its client's defaults (see `HTTPSession`)."""
 REDACTED = "***"
 
 # httpx failures that happen before a byte of the request reaches the server: always safe to retry.
@@ -314,7 +316,7 @@ class HTTPSession:
         self._owns_sync = http_client is None
         self._user_async_pool = None if async_http_client is None else AsyncPool(async_http_client)
         self._async_pools: dict[weakref.ref[object], AsyncPool] = {}
-        self.header_cache: dict[tuple[tuple[str, str], ...], httpx.Headers] = {}
+        self.header_cache: HeaderCache = {}
         """The headers of requests on this session's own clients, by the headers a request adds (see
         `_request.build_request`): all its clients are made alike, so they share one default set."""
 

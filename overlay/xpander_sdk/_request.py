@@ -22,7 +22,7 @@ from xpander_api import models as api
 from xpander_api.api.tasks import create_task
 from xpander_api.types import UNSET
 
-from ._http import SDK_HEADERS
+from ._http import SDK_HEADERS, HeaderCache
 from .exceptions import InvalidArgumentError
 from .models import (
     AttachmentRef,
@@ -451,9 +451,6 @@ def encode_json(value: Any) -> bytes:
     return _JSON_ENCODER.encode(value).encode("utf-8")
 
 
-HeaderCache = dict[tuple[tuple[str, str], ...], httpx.Headers]
-
-
 def _cached_headers(
     cache: HeaderCache, client: httpx.Client | httpx.AsyncClient, extra: tuple[tuple[str, str], ...]
 ) -> httpx.Headers:
@@ -483,8 +480,8 @@ def build_request(
 
     `header_cache` is None for a caller's client: its `build_request` applies its headers, cookies and query
     parameters. The SDK's own clients have nothing of the kind but their default headers (and send no cookies:
-    the API key is the only credential), so their requests are built directly on headers made once (see
-    `HTTPSession.header_cache`), which halves the cost of this step."""
+    the API key is the only credential), so their requests are built directly, on headers normalised once (see
+    `HTTPSession.header_cache`)."""
     parts = create_task._get_kwargs(  # the generated route, header and body builder
         agent_id,
         body=body,

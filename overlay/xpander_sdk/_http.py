@@ -265,7 +265,7 @@ class AsyncPool:
         client = httpx.AsyncClient(limits=limits, timeout=DEFAULT_TIMEOUT, verify=_ssl_context(), headers=SDK_HEADERS)
         closer = _close_at_loop_end(client)
         await anext(closer)
-        return cls(client, Semaphore(limits.max_connections or 1_000_000, fast_acquire=True), closer)
+        return cls(client, Semaphore(limits.max_connections or 1_000_000), closer)
 
     async def enter(self, timeout: httpx.Timeout) -> None:
         """Take a place at the gate for one attempt; waiting longer than the pool timeout is a PoolTimeout."""

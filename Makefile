@@ -23,7 +23,7 @@ GENERATE = openapi-python-client generate --path openapi.yaml --config generator
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help install generate check-generated lint test demo bench bench-official lock clean
+.PHONY: help install generate check-generated lint test demo bench bench-official dist lock clean
 
 help: ## List the targets.
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -73,6 +73,11 @@ bench: $(VENV_STAMP) ## Measure import cost, per-call overhead, concurrency and 
 
 bench-official: $(VENV_STAMP) ## The benchmarks, plus the official xpander-sdk in its own environment.
 	$(PY) -m bench.run --official
+
+dist: $(VENV_STAMP) ## Build the wheel and the sdist into dist/ (install with: pip install dist/*.whl).
+	rm -rf dist
+	hatchling build --directory dist
+	@ls -1 dist
 
 lock: $(VENV_STAMP) ## Re-pin requirements/dev.txt from requirements/dev.in (in a scratch venv).
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; $(PYTHON) -m venv "$$tmp/v"; \

@@ -186,7 +186,12 @@ emails: st.SearchStrategy[str] = st.builds(
 REQUEST_OVERRIDES: dict[str, Strategy] = {
     # The server requires an email address; the SDK refuses a blank one.
     "User.email": emails,
+    # Sent as the official SDK normalises it (lower-cased, stripped): drawn in that form, passed in any case.
+    "permission_mode": st.sampled_from(["full", "gated"])
+    | st.text("abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=1, max_size=12),
 }
+# The server accepts null for these, but the official SDK crashes on None: this SDK sends the default.
+NONE_SENT_AS: dict[str, Any] = {"think_mode": "default", "mcp_servers": []}
 VALUE_OBJECTS: dict[str, type[Any]] = {
     "user_details": User,
     "principal": Principal,
@@ -245,7 +250,7 @@ def _mcp_transport(server: dict[str, Any]) -> dict[str, Any]:
     return server
 
 
-Call = tuple[dict[str, Any], dict[str, Any] | None]
+Call = tuple[dict[str, Any], dict[str, Any]]
 _DEFAULT = object()
 
 
@@ -266,10 +271,9 @@ def _assemble(drawn: Mapping[str, tuple[Any, Any]], order: list[str]) -> Call:
     wire: dict[str, Any] = {}
     for key in order:  # the spec's order: hypothesis draws a dictionary's keys in any order
         wire[key], arguments[spec_tools.parameter_for(key)] = drawn[key]
-    attachments = wire["input.attachments"]
-    if not wire["input.text"] and not wire["input.files"] and (attachments is OMITTED or not attachments):
-        return arguments, None  # nothing to do: the SDK refuses it (the official one sends it)
-
+    for key, sent in NONE_SENT_AS.items():
+        if wire[key] is None:
+            wire[key] = sent
     body: dict[str, Any] = {}
     for key, value in wire.items():
         if value is OMITTED or (key in OMITTED_WHEN_UNSET and not value):
@@ -285,7 +289,7 @@ def _assemble(drawn: Mapping[str, tuple[Any, Any]], order: list[str]) -> Call:
 
 
 def create_calls() -> st.SearchStrategy[Call]:
-    """(every argument of `acreate`, the official body for them, or None when the SDK must refuse them).
+    """(every argument of `acreate`, the official body for them).
 
     Each parameter is left at its default or set to a value drawn from its schema in openapi.yaml. Built when
     first drawn from, so that a spec the strategies cannot follow fails the tests that use them, not the

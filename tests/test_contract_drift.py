@@ -196,7 +196,7 @@ def test_default_drift_is_caught() -> None:
     properties["run_locally"]["default"] = True
     properties["title"]["default"] = "untitled"
     del properties["mcp_servers"]["default"]
-    spec["components"]["schemas"]["ThinkMode"]["default"] = "harder"
+    properties["think_mode"]["default"] = "harder"
     problems = default_drift(spec, spec_tools.acreate_parameters())
     assert problems == [
         "run_locally defaults to False, the spec's run_locally to True",

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 
 from tests import spec_tools, strategies
 from tests.conftest import load_fixture
-from xpander_sdk import Configuration, InvalidArgumentError, Task, Tasks
+from xpander_sdk import Configuration, Task, Tasks
 from xpander_sdk._request import build_body
 from xpander_sdk.tasks import parse_task
 
@@ -53,20 +53,15 @@ def assert_is_the_official_body(body: dict[str, Any], expected: dict[str, Any]) 
 @REQUEST_EXAMPLES
 @given(call=strategies.create_calls())
 def test_body_built_from_spec_valid_arguments_is_valid_and_official(
-    call: tuple[dict[str, Any], dict[str, Any] | None],
+    call: tuple[dict[str, Any], dict[str, Any]],
 ) -> None:
     arguments, expected = call
-    if expected is None:
-        with pytest.raises(InvalidArgumentError) as refused:
-            build_body(arguments)
-        assert refused.value.parameter == "prompt"
-        return
     assert_is_the_official_body(build_body(arguments), expected)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(call=strategies.create_calls())
-def test_create_sends_the_official_body(call: tuple[dict[str, Any], dict[str, Any] | None]) -> None:
+def test_create_sends_the_official_body(call: tuple[dict[str, Any], dict[str, Any]]) -> None:
     """The same property through the public `Tasks.create`, on the bytes that reach the transport."""
     arguments, expected = call
     sent: list[httpx.Request] = []
@@ -78,11 +73,6 @@ def test_create_sends_the_official_body(call: tuple[dict[str, Any], dict[str, An
     with httpx.Client(transport=httpx.MockTransport(answer)) as client:
         tasks = Tasks(Configuration(api_key="k", base_url="http://127.0.0.1:9"), http_client=client, max_retries=0)
         official = {name: arguments[name] for name in spec_tools.acreate_parameters()}
-        if expected is None:
-            with pytest.raises(InvalidArgumentError):
-                tasks.create(**official)
-            assert sent == []
-            return
         assert tasks.create(**official).id == "t1"
     assert len(sent) == 1
     assert_is_the_official_body(json.loads(sent[0].content), expected)

@@ -305,6 +305,24 @@ def test_organization_id_is_in_the_path_on_an_agent_controller(base_url: str, ro
     assert str(api.requests[0].url) == f"{root}/agent-execution/agent-123"
 
 
+@pytest.mark.parametrize(
+    "base_url", ["https://agent-controller.internal", "localhost:9016", "https://gw/agent-controller"]
+)
+def test_an_agent_controller_without_organization_id_is_refused_before_sending(
+    base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("XPANDER_ORGANIZATION_ID", raising=False)
+    api = FakeAPI()
+    tasks = api.tasks(configuration=Configuration(api_key="k", base_url=base_url))
+    with pytest.raises(InvalidArgumentError) as caught:
+        tasks.create("agent-123", prompt="p")
+    assert caught.value.parameter == "organization_id"
+    assert "XPANDER_ORGANIZATION_ID" in caught.value.description
+    assert "organization_id" in caught.value.description
+    assert api.requests == []
+    assert "Tasks(base_url=" in repr(tasks)  # the repr never fails on it
+
+
 def test_reprs_hold_no_api_key() -> None:
     configuration = Configuration(api_key="super-secret-key", base_url="https://api.test")
     assert "super-secret-key" not in repr(configuration)

@@ -5,10 +5,8 @@ task = await Tasks().acreate(agent_id="agent-123", prompt="Summarize the latest 
 print(task.id, task.status.value)
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import TYPE_CHECKING, Any
+import importlib as _importlib
+import typing as _typing
 
 from ._version import __version__
 
@@ -38,20 +36,21 @@ _HOMES.update(dict.fromkeys(_MODELS.split(), ".models"))
 _HOMES.update(dict.fromkeys(_EXCEPTIONS.split(), ".exceptions"))
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home, __name__), name)
+    value = getattr(_importlib.import_module(home, __name__), name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_HOMES))
+    """The public names only (not the helpers this module imports for itself)."""
+    return sorted(__all__)
 
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from .configuration import Configuration
     from .exceptions import (
         APIConnectionError,

@@ -13,6 +13,7 @@ import json
 import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from enum import Enum
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -125,6 +126,13 @@ def _flag(parameter: str, value: object) -> bool:
     raise _refuse(parameter, "True or False", value)
 
 
+def _optional_flag(parameter: str, value: object) -> bool | None:
+    """True, False or None: the official SDK sends None as null, which the server reads as its default."""
+    if value is None or isinstance(value, bool):
+        return value
+    raise _refuse(parameter, "True, False or None", value)
+
+
 def _string_list(parameter: str, value: object) -> list[str]:
     if isinstance(value, str | bytes) or not isinstance(value, Sequence):
         raise _refuse(parameter, "a list of strings", value)
@@ -182,13 +190,17 @@ def _optional_enum(enum: Any, parameter: str, value: object) -> str | None:
     return None if value is None else str(to_enum(enum, value, parameter).value)
 
 
+def _wire_string(value: object) -> str:
+    """An enum member's value or `str(value)`, stripped and lower-cased: the official SDK's normalisation."""
+    raw = value.value if isinstance(value, Enum) else value
+    return str(raw).strip().lower()
+
+
 def normalise_harness_cli(value: object) -> str | None:
     """As the official SDK: lower-cased and stripped; anything but a known harness becomes None."""
     if value is None:
         return None
-    if not isinstance(value, str):
-        raise _refuse("harness_cli", "a string or None", value)
-    normalised = value.strip().lower()
+    normalised = _wire_string(value)
     if normalised in HARNESS_CLIS:
         return normalised
     logger.warning(
@@ -198,17 +210,28 @@ def normalise_harness_cli(value: object) -> str | None:
 
 
 def normalise_permission_mode(value: object) -> str | None:
-    """As the official SDK: lower-cased and stripped, blank becomes None; other values are refused here."""
+    """As the official SDK: lower-cased and stripped, blank becomes None, and a value other than `full` and
+    `gated` is sent as it is, for the server to judge (the official SDK's own rule)."""
     if value is None:
         return None
-    if not isinstance(value, str):
-        raise _refuse("permission_mode", "'full', 'gated' or None", value)
-    normalised = value.strip().lower()
-    if not normalised:
+    normalised = _wire_string(value)
+    if normalised and normalised not in PERMISSION_MODES:
+        logger.info("permission_mode %r is neither 'full' nor 'gated': sent for the server to judge", value)
+    if normalised:
+        _text("permission_mode", normalised)
+    return normalised or None
+
+
+def agent_version_header(value: object) -> str | None:
+    """The `x-agent-version` header value: as the official SDK, `str(agent_version)` when it is truthy (so an
+    int 3 is sent as `3`, and None, "" or 0 send no header)."""
+    if not value and not isinstance(value, bool):
         return None
-    if normalised not in PERMISSION_MODES:
-        raise _refuse("permission_mode", "'full', 'gated' or None", value)
-    return normalised
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise _refuse("agent_version", "a string, an int or None", value)
+    return check_header_value("agent_version", value)
 
 
 def _tool_call_limit(value: object) -> int | None:
@@ -280,6 +303,10 @@ def _attachments(value: object) -> list[api.AttachmentRef]:
 
 
 def _mcp_servers(value: object) -> list[api.MCPServerDetails]:
+    """The servers as the generated model; None means none (the official SDK crashes on it, the server accepts
+    null as no servers: `[]` is sent, the SDK's default)."""
+    if value is None:
+        return []
     if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence):
         raise _refuse("mcp_servers", "a list of MCPServerDetails", value)
     servers = []
@@ -316,14 +343,13 @@ def _mcp_servers(value: object) -> list[api.MCPServerDetails]:
 
 
 def _task_input(args: Mapping[str, Any]) -> api.TaskInput:
+    """`input`: an empty or None prompt is sent as it is (the server's schema allows both: with
+    `existing_task_id` an empty prompt continues that task without new text)."""
     prompt, files, attachments = args["prompt"], args["file_urls"], args["attachments"]
-    if not isinstance(prompt, str):
-        raise _refuse("prompt", "a string", prompt)
-    _text("prompt", prompt)
-    if not prompt and not files and not attachments:
-        raise InvalidArgumentError(
-            "prompt", "prompt must not be empty when there are no file_urls: give a prompt, files, or both"
-        )
+    if prompt is not None and not isinstance(prompt, str):
+        raise _refuse("prompt", "a string or None", prompt)
+    if prompt:
+        _text("prompt", prompt)
     principal = args["principal"]
     return api.TaskInput(
         text=prompt,
@@ -332,6 +358,13 @@ def _task_input(args: Mapping[str, Any]) -> api.TaskInput:
         user=_user(args["user_details"]),
         principal=UNSET if principal is None else _principal(principal),
     )
+
+
+def _think_mode(value: object) -> api.ThinkMode:
+    """None is sent as `default`, the SDK's and the server's default (the official SDK crashes on None)."""
+    if value is None:
+        return api.ThinkMode.DEFAULT
+    return api.ThinkMode(to_enum(ThinkMode, value, "think_mode").value)
 
 
 def _free_form(model: type[M], parameter: str, value: object, *, secret: bool = False) -> M | None:
@@ -346,7 +379,7 @@ def build_model(args: Mapping[str, Any]) -> api.CreateTaskRequest:
         _optional_str(name, args[name])
     _optional_str("user_oidc_token", args["user_oidc_token"], secret=True)
     for name in FLAGS:
-        _flag(name, args[name])
+        _optional_flag(name, args[name])
     output_format = _optional_enum(OutputFormat, "output_format", args["output_format"])
     effort = _optional_enum(LLMReasoningEffort, "llm_reasoning_effort", args["llm_reasoning_effort"])
     harness_cli = normalise_harness_cli(args["harness_cli"])
@@ -372,7 +405,7 @@ def build_model(args: Mapping[str, Any]) -> api.CreateTaskRequest:
         mcp_servers=_mcp_servers(args["mcp_servers"]),
         triggering_agent_id=args["triggering_agent_id"],
         title=args["title"],
-        think_mode=api.ThinkMode(to_enum(ThinkMode, args["think_mode"], "think_mode").value),
+        think_mode=_think_mode(args["think_mode"]),
         disable_attachment_injection=args["disable_attachment_injection"],
         tool_call_limit=_tool_call_limit(args["tool_call_limit"]),
         user_tokens=None
@@ -383,7 +416,7 @@ def build_model(args: Mapping[str, Any]) -> api.CreateTaskRequest:
         llm_model_name=args["llm_model_name"],
         llm_reasoning_effort=None if effort is None else api.LLMReasoningEffort(effort),
         harness_cli=None if harness_cli is None else api.HarnessCLI(harness_cli),
-        permission_mode=None if permission_mode is None else api.PermissionMode(permission_mode),
+        permission_mode=permission_mode,
     )
 
 

@@ -13,6 +13,8 @@ from urllib.parse import quote, urlsplit
 
 from attrs import define, field
 
+from .exceptions import InvalidArgumentError
+
 CLOUD_URL = "https://inbound.xpander.ai"
 STAGING_URL = "https://inbound.stg.xpander.ai"
 AGENT_CONTROLLER_PORT = 9016
@@ -43,7 +45,10 @@ def with_scheme(url: str) -> str:
 
 def is_agent_controller(base_url: str) -> bool:
     """True for a self-hosted agent controller, where the organization id belongs in the path."""
-    parts = urlsplit(with_scheme(base_url))
+    try:
+        parts = urlsplit(with_scheme(base_url))
+    except ValueError:  # not a URL at all: refused, naming base_url, when the request is built
+        return False
     host = parts.hostname or ""
     try:
         port = parts.port
@@ -73,8 +78,18 @@ class Configuration:
 
     @property
     def root_url(self) -> str:
-        """The URL the API's paths are added to: the base URL, plus `/{organization_id}` on an agent controller."""
+        """The URL the API's paths are added to: the base URL, plus `/{organization_id}` on an agent controller.
+
+        On an agent controller without an organization id this raises InvalidArgumentError: the official SDK
+        sends `/None/...` there, and leaving the segment out would reach another route."""
         base = with_scheme(self.base_url or CLOUD_URL)
-        if self.organization_id and is_agent_controller(base):
-            return f"{base}/{quote(self.organization_id, safe='')}"
-        return base
+        if not is_agent_controller(base):
+            return base
+        if not self.organization_id:
+            raise InvalidArgumentError(
+                "organization_id",
+                f"organization_id is needed: {base} is an agent controller, whose routes start with the "
+                f"organization id; set "
+                f"{ORGANIZATION_ID_ENV} or pass Configuration(organization_id=...)",
+            )
+        return f"{base}/{quote(self.organization_id, safe='')}"

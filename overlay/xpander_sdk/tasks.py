@@ -64,6 +64,17 @@ _shared_session: HTTPSession | None = None
 _shared_session_lock = threading.Lock()
 
 
+def _new_shared_session_lock() -> None:
+    """In a child made by `os.fork()`: a new lock, as another thread may have held the old one at the fork.
+    (The shared session itself drops its parent's clients: see `HTTPSession`.)"""
+    global _shared_session_lock  # noqa: PLW0603 - replaced in the child only
+    _shared_session_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_new_shared_session_lock)
+
+
 def shared_session() -> HTTPSession:
     """The connection pool of every `Tasks()` made without arguments, so that the documented one-liner
     `await Tasks().acreate(...)` reuses connections (the official SDK also shares its argument-less `Tasks()`)."""
@@ -104,11 +115,14 @@ class Tasks:
         configuration: API key, base URL and organization id; by default read from `XPANDER_API_KEY`,
             `XPANDER_BASE_URL`, `XPANDER_ORGANIZATION_ID` and `IS_STG`.
         timeout: seconds (or an `httpx.Timeout`) for each attempt; default `XPANDER_TIMEOUT`, else 10 s to
-            connect and 60 s to read.
+            connect and 60 s to read. Its largest value is also the deadline of a whole attempt (connect,
+            send, wait, read the head and the body): `timeout=1.0` ends an attempt after 1 s however the server
+            trickles its answer. On a sync `http_client` of your own only the per-operation timeouts apply.
         max_retries: retries after a failure the server cannot have acted on; default `XPANDER_MAX_RETRIES`,
             else 2.
         http_client / async_http_client: your own httpx clients (proxies, mTLS, test transports); used as
-            they are and never closed by this object.
+            they are and never closed by this object. After `os.fork()` the SDK's own pools start afresh in
+            the child, but your clients are yours: do not use one in both processes.
         limits: the connection pool's limits (default 100 connections, 20 kept alive).
 
     `Tasks()` with no arguments at all uses one process-wide pool shared by all such instances (so
@@ -146,7 +160,7 @@ class Tasks:
 
     def __repr__(self) -> str:
         return (
-            f"Tasks(root_url={self.configuration.root_url!r}, timeout={self.timeout!r}, "
+            f"Tasks(base_url={self.configuration.base_url!r}, timeout={self.timeout!r}, "
             f"max_retries={self.max_retries!r})"
         )
 
@@ -179,29 +193,29 @@ class Tasks:
         self,
         agent_id: str,
         existing_task_id: str | None = None,
-        prompt: str = "",
+        prompt: str | None = "",
         file_urls: Sequence[str] | None = (),
         user_details: User | None = None,
         principal: Principal | None = None,
-        agent_version: str | None = None,
+        agent_version: str | int | None = None,
         tool_call_payload_extension: Mapping[str, Any] | None = None,
         source: str | None = None,
         worker_id: str | None = None,
-        run_locally: bool = False,
+        run_locally: bool | None = False,
         output_format: OutputFormat | str | None = None,
         output_schema: Mapping[str, Any] | None = None,
-        events_streaming: bool = False,
+        events_streaming: bool | None = False,
         additional_context: str | None = None,
         instructions_override: str | None = None,
         test_run_node_id: str | None = None,
         user_oidc_token: str | None = None,
         expected_output: str | None = None,
-        mcp_servers: Sequence[MCPServerDetails] = (),
+        mcp_servers: Sequence[MCPServerDetails] | None = (),
         triggering_agent_id: str | None = None,
         title: str | None = None,
-        think_mode: ThinkMode | str = ThinkMode.Default,
-        disable_attachment_injection: bool = False,
-        return_metrics: bool = False,
+        think_mode: ThinkMode | str | None = ThinkMode.Default,
+        disable_attachment_injection: bool | None = False,
+        return_metrics: bool | None = False,
         user_tokens: Mapping[str, str] | None = None,
         llm_model_provider: str | None = None,
         llm_model_name: str | None = None,
@@ -231,29 +245,29 @@ class Tasks:
         self,
         agent_id: str,
         existing_task_id: str | None = None,
-        prompt: str = "",
+        prompt: str | None = "",
         file_urls: Sequence[str] | None = (),
         user_details: User | None = None,
         principal: Principal | None = None,
-        agent_version: str | None = None,
+        agent_version: str | int | None = None,
         tool_call_payload_extension: Mapping[str, Any] | None = None,
         source: str | None = None,
         worker_id: str | None = None,
-        run_locally: bool = False,
+        run_locally: bool | None = False,
         output_format: OutputFormat | str | None = None,
         output_schema: Mapping[str, Any] | None = None,
-        events_streaming: bool = False,
+        events_streaming: bool | None = False,
         additional_context: str | None = None,
         instructions_override: str | None = None,
         test_run_node_id: str | None = None,
         user_oidc_token: str | None = None,
         expected_output: str | None = None,
-        mcp_servers: Sequence[MCPServerDetails] = (),
+        mcp_servers: Sequence[MCPServerDetails] | None = (),
         triggering_agent_id: str | None = None,
         title: str | None = None,
-        think_mode: ThinkMode | str = ThinkMode.Default,
-        disable_attachment_injection: bool = False,
-        return_metrics: bool = False,
+        think_mode: ThinkMode | str | None = ThinkMode.Default,
+        disable_attachment_injection: bool | None = False,
+        return_metrics: bool | None = False,
         user_tokens: Mapping[str, str] | None = None,
         llm_model_provider: str | None = None,
         llm_model_name: str | None = None,
@@ -292,9 +306,7 @@ class Tasks:
                 "api_key", f"No API key: set {API_KEY_ENV} or pass Tasks(configuration=Configuration(api_key=...))"
             )
         _request.check_header_value("api_key", api_key, secret=True)
-        agent_version = arguments["agent_version"]
-        if agent_version is not None:
-            _request.check_header_value("agent_version", agent_version)
+        agent_version = _request.agent_version_header(arguments["agent_version"])
         if not isinstance(retry_unsafe, bool):
             raise InvalidArgumentError("retry_unsafe", f"retry_unsafe must be True or False, got {retry_unsafe!r}")
         retry = self.retry_policy

@@ -8,7 +8,6 @@ from attrs import define as _attrs_define
 from ..models.harness_cli import HarnessCLI
 from ..models.llm_reasoning_effort import LLMReasoningEffort
 from ..models.output_format import OutputFormat
-from ..models.permission_mode import PermissionMode
 from ..models.think_mode import ThinkMode
 from ..types import UNSET, Unset
 
@@ -39,30 +38,35 @@ class CreateTaskRequest:
             worker_id (None | str | Unset): Run the task on this worker.
             output_format (None | OutputFormat | Unset): The format of the result (server default `text`).
             output_schema (None | OutputSchema | Unset): A JSON Schema the result must follow (with `output_format` `json`).
-            run_locally (bool | Unset): Run the task on a local worker rather than in the cloud. Default: False.
-            events_streaming (bool | Unset): Publish the task's events as Server-Sent Events (needed to stream them later).
-                Default: False.
+            run_locally (bool | None | Unset): Run the task on a local worker rather than in the cloud. Null (which the
+                official SDK sends for `None`) means the server's default, false. Default: False.
+            events_streaming (bool | None | Unset): Publish the task's events as Server-Sent Events (needed to stream them
+                later). Null (which the official SDK sends for `None`) means the server's default, false. Default: False.
             additional_context (None | str | Unset): Extra context added to the agent's instructions for this task.
             instructions_override (None | str | Unset): Instructions that replace the agent's own for this task.
             test_run_node_id (None | str | Unset): Run only this node of the agent graph (test runs).
             user_oidc_token (None | str | Unset): The end user's OIDC token, passed on to tools that act for the user. A
                 secret.
             expected_output (None | str | Unset): A description of the result the agent should produce.
-            mcp_servers (list[MCPServerDetails] | Unset): MCP servers the agent may use for this task, in addition to its
-                own.
+            mcp_servers (list[MCPServerDetails] | None | Unset): MCP servers the agent may use for this task, in addition to
+                its own. The server also accepts null (no servers); the official SDK always sends a list.
             triggering_agent_id (None | str | Unset): The agent that started this task, when one agent delegates to another.
             title (None | str | Unset): A title for the task, shown in the xpander.ai console.
-            think_mode (ThinkMode | Unset): How hard the agent thinks before it answers.
-            disable_attachment_injection (bool | Unset): Do not inject the content of attached files into the prompt.
-                Default: False.
+            think_mode (None | ThinkMode | Unset): How hard the agent thinks. The server also accepts null (its default,
+                `default`); the official SDK always sends a value. Default: ThinkMode.DEFAULT.
+            disable_attachment_injection (bool | None | Unset): Do not inject the content of attached files into the prompt.
+                Null (which the official SDK sends for `None`) means the server's default, false. Default: False.
             tool_call_limit (int | None | Unset): The most tool calls the agent may make in this task.
             user_tokens (None | Unset | UserTokens): Tokens for MCP servers, by server name, that act for the user. Secrets.
-            return_metrics (bool | Unset): Record token usage and timing metrics on the task. Default: False.
+            return_metrics (bool | None | Unset): Record token usage and timing metrics on the task. Null (which the
+                official SDK sends for `None`) means the server's default, false. Default: False.
             llm_model_provider (None | str | Unset): Use this model provider instead of the agent's (for example `openai`).
             llm_model_name (None | str | Unset): Use this model instead of the agent's (for example `gpt-5`).
             llm_reasoning_effort (LLMReasoningEffort | None | Unset): The reasoning effort asked of the model.
             harness_cli (HarnessCLI | None | Unset): The coding-agent harness that runs the task.
-            permission_mode (None | PermissionMode | Unset): The harness's permission mode.
+            permission_mode (None | str | Unset): The harness's permission mode, lower-cased and stripped; known values are
+                those of `PermissionMode` (`full`, `gated`). The official SDK sends any other value as it is "for the platform
+                to judge", so the request does not restrict it.
     """
 
     id: None | str | Unset = UNSET
@@ -72,26 +76,26 @@ class CreateTaskRequest:
     worker_id: None | str | Unset = UNSET
     output_format: None | OutputFormat | Unset = UNSET
     output_schema: None | OutputSchema | Unset = UNSET
-    run_locally: bool | Unset = False
-    events_streaming: bool | Unset = False
+    run_locally: bool | None | Unset = False
+    events_streaming: bool | None | Unset = False
     additional_context: None | str | Unset = UNSET
     instructions_override: None | str | Unset = UNSET
     test_run_node_id: None | str | Unset = UNSET
     user_oidc_token: None | str | Unset = UNSET
     expected_output: None | str | Unset = UNSET
-    mcp_servers: list[MCPServerDetails] | Unset = UNSET
+    mcp_servers: list[MCPServerDetails] | None | Unset = UNSET
     triggering_agent_id: None | str | Unset = UNSET
     title: None | str | Unset = UNSET
-    think_mode: ThinkMode | Unset = UNSET
-    disable_attachment_injection: bool | Unset = False
+    think_mode: None | ThinkMode | Unset = ThinkMode.DEFAULT
+    disable_attachment_injection: bool | None | Unset = False
     tool_call_limit: int | None | Unset = UNSET
     user_tokens: None | Unset | UserTokens = UNSET
-    return_metrics: bool | Unset = False
+    return_metrics: bool | None | Unset = False
     llm_model_provider: None | str | Unset = UNSET
     llm_model_name: None | str | Unset = UNSET
     llm_reasoning_effort: LLMReasoningEffort | None | Unset = UNSET
     harness_cli: HarnessCLI | None | Unset = UNSET
-    permission_mode: None | PermissionMode | Unset = UNSET
+    permission_mode: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.output_schema import OutputSchema  # noqa: PLC0415
@@ -144,9 +148,17 @@ class CreateTaskRequest:
         else:
             output_schema = self.output_schema
 
-        run_locally = self.run_locally
+        run_locally: bool | None | Unset
+        if isinstance(self.run_locally, Unset):
+            run_locally = UNSET
+        else:
+            run_locally = self.run_locally
 
-        events_streaming = self.events_streaming
+        events_streaming: bool | None | Unset
+        if isinstance(self.events_streaming, Unset):
+            events_streaming = UNSET
+        else:
+            events_streaming = self.events_streaming
 
         additional_context: None | str | Unset
         if isinstance(self.additional_context, Unset):
@@ -178,12 +190,17 @@ class CreateTaskRequest:
         else:
             expected_output = self.expected_output
 
-        mcp_servers: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.mcp_servers, Unset):
+        mcp_servers: list[dict[str, Any]] | None | Unset
+        if isinstance(self.mcp_servers, Unset):
+            mcp_servers = UNSET
+        elif isinstance(self.mcp_servers, list):
             mcp_servers = []
-            for mcp_servers_item_data in self.mcp_servers:
-                mcp_servers_item = mcp_servers_item_data.to_dict()
-                mcp_servers.append(mcp_servers_item)
+            for mcp_servers_type_0_item_data in self.mcp_servers:
+                mcp_servers_type_0_item = mcp_servers_type_0_item_data.to_dict()
+                mcp_servers.append(mcp_servers_type_0_item)
+
+        else:
+            mcp_servers = self.mcp_servers
 
         triggering_agent_id: None | str | Unset
         if isinstance(self.triggering_agent_id, Unset):
@@ -197,11 +214,19 @@ class CreateTaskRequest:
         else:
             title = self.title
 
-        think_mode: str | Unset = UNSET
-        if not isinstance(self.think_mode, Unset):
+        think_mode: None | str | Unset
+        if isinstance(self.think_mode, Unset):
+            think_mode = UNSET
+        elif isinstance(self.think_mode, ThinkMode):
             think_mode = self.think_mode.value
+        else:
+            think_mode = self.think_mode
 
-        disable_attachment_injection = self.disable_attachment_injection
+        disable_attachment_injection: bool | None | Unset
+        if isinstance(self.disable_attachment_injection, Unset):
+            disable_attachment_injection = UNSET
+        else:
+            disable_attachment_injection = self.disable_attachment_injection
 
         tool_call_limit: int | None | Unset
         if isinstance(self.tool_call_limit, Unset):
@@ -217,7 +242,11 @@ class CreateTaskRequest:
         else:
             user_tokens = self.user_tokens
 
-        return_metrics = self.return_metrics
+        return_metrics: bool | None | Unset
+        if isinstance(self.return_metrics, Unset):
+            return_metrics = UNSET
+        else:
+            return_metrics = self.return_metrics
 
         llm_model_provider: None | str | Unset
         if isinstance(self.llm_model_provider, Unset):
@@ -250,8 +279,6 @@ class CreateTaskRequest:
         permission_mode: None | str | Unset
         if isinstance(self.permission_mode, Unset):
             permission_mode = UNSET
-        elif isinstance(self.permission_mode, PermissionMode):
-            permission_mode = self.permission_mode.value
         else:
             permission_mode = self.permission_mode
 
@@ -410,9 +437,23 @@ class CreateTaskRequest:
 
         output_schema = _parse_output_schema(d.pop("output_schema", UNSET))
 
-        run_locally = d.pop("run_locally", UNSET)
+        def _parse_run_locally(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
 
-        events_streaming = d.pop("events_streaming", UNSET)
+        run_locally = _parse_run_locally(d.pop("run_locally", UNSET))
+
+        def _parse_events_streaming(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
+
+        events_streaming = _parse_events_streaming(d.pop("events_streaming", UNSET))
 
         def _parse_additional_context(data: object) -> None | str | Unset:
             if data is None:
@@ -459,14 +500,27 @@ class CreateTaskRequest:
 
         expected_output = _parse_expected_output(d.pop("expected_output", UNSET))
 
-        _mcp_servers = d.pop("mcp_servers", UNSET)
-        mcp_servers: list[MCPServerDetails] | Unset = UNSET
-        if _mcp_servers is not UNSET:
-            mcp_servers = []
-            for mcp_servers_item_data in _mcp_servers:
-                mcp_servers_item = MCPServerDetails.from_dict(mcp_servers_item_data)
+        def _parse_mcp_servers(data: object) -> list[MCPServerDetails] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                mcp_servers_type_0 = []
+                _mcp_servers_type_0 = data
+                for mcp_servers_type_0_item_data in _mcp_servers_type_0:
+                    mcp_servers_type_0_item = MCPServerDetails.from_dict(mcp_servers_type_0_item_data)
 
-                mcp_servers.append(mcp_servers_item)
+                    mcp_servers_type_0.append(mcp_servers_type_0_item)
+
+                return mcp_servers_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[MCPServerDetails] | None | Unset, data)
+
+        mcp_servers = _parse_mcp_servers(d.pop("mcp_servers", UNSET))
 
         def _parse_triggering_agent_id(data: object) -> None | str | Unset:
             if data is None:
@@ -486,14 +540,31 @@ class CreateTaskRequest:
 
         title = _parse_title(d.pop("title", UNSET))
 
-        _think_mode = d.pop("think_mode", UNSET)
-        think_mode: ThinkMode | Unset
-        if isinstance(_think_mode, Unset):
-            think_mode = UNSET
-        else:
-            think_mode = ThinkMode(_think_mode)
+        def _parse_think_mode(data: object) -> None | ThinkMode | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                think_mode_type_0 = ThinkMode(data)
 
-        disable_attachment_injection = d.pop("disable_attachment_injection", UNSET)
+                return think_mode_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | ThinkMode | Unset, data)
+
+        think_mode = _parse_think_mode(d.pop("think_mode", UNSET))
+
+        def _parse_disable_attachment_injection(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
+
+        disable_attachment_injection = _parse_disable_attachment_injection(d.pop("disable_attachment_injection", UNSET))
 
         def _parse_tool_call_limit(data: object) -> int | None | Unset:
             if data is None:
@@ -521,7 +592,14 @@ class CreateTaskRequest:
 
         user_tokens = _parse_user_tokens(d.pop("user_tokens", UNSET))
 
-        return_metrics = d.pop("return_metrics", UNSET)
+        def _parse_return_metrics(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
+
+        return_metrics = _parse_return_metrics(d.pop("return_metrics", UNSET))
 
         def _parse_llm_model_provider(data: object) -> None | str | Unset:
             if data is None:
@@ -575,20 +653,12 @@ class CreateTaskRequest:
 
         harness_cli = _parse_harness_cli(d.pop("harness_cli", UNSET))
 
-        def _parse_permission_mode(data: object) -> None | PermissionMode | Unset:
+        def _parse_permission_mode(data: object) -> None | str | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                permission_mode_type_0 = PermissionMode(data)
-
-                return permission_mode_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PermissionMode | Unset, data)
+            return cast(None | str | Unset, data)
 
         permission_mode = _parse_permission_mode(d.pop("permission_mode", UNSET))
 

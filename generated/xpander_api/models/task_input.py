@@ -22,14 +22,16 @@ class TaskInput:
     official SDK when unset.
 
         Attributes:
-            text (str | Unset): The prompt. Default: ''.
+            text (None | str | Unset): The prompt. May be empty or null (the server's schema has no minimum length): with
+                `id` set, an empty prompt continues that task without new text. The official SDK sends null for `prompt=None`.
+                Default: ''.
             files (list[str] | None | Unset): URLs of files the agent should read.
             attachments (list[AttachmentRef] | Unset): Attached files, with what is known about them.
             user (None | Unset | User): The end user the task is run for.
             principal (Principal | Unset): The identity on whose behalf the task runs.
     """
 
-    text: str | Unset = ""
+    text: None | str | Unset = ""
     files: list[str] | None | Unset = UNSET
     attachments: list[AttachmentRef] | Unset = UNSET
     user: None | Unset | User = UNSET
@@ -38,7 +40,11 @@ class TaskInput:
     def to_dict(self) -> dict[str, Any]:
         from ..models.user import User  # noqa: PLC0415
 
-        text = self.text
+        text: None | str | Unset
+        if isinstance(self.text, Unset):
+            text = UNSET
+        else:
+            text = self.text
 
         files: list[str] | None | Unset
         if isinstance(self.files, Unset):
@@ -91,7 +97,15 @@ class TaskInput:
         from ..models.user import User  # noqa: PLC0415
 
         d = dict(src_dict)
-        text = d.pop("text", UNSET)
+
+        def _parse_text(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        text = _parse_text(d.pop("text", UNSET))
 
         def _parse_files(data: object) -> list[str] | None | Unset:
             if data is None:

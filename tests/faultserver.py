@@ -12,7 +12,8 @@ It runs an asyncio server in a background thread (standard library only), record
 The n-th request to a path gets the n-th action scripted for it (the last one repeats). A path with no script
 gets `FAULTS[name]` when it is `/agent-execution/<name>` (so the agent id picks the fault), else `default`.
 Actions: `Reply` (any status, headers and body), `Dynamic` (a reply made from the request, to echo it),
-`Trickle` (a reply sent in small pieces with pauses), `ResetMidBody` (headers and half the body, then a TCP
+`Trickle` (a reply sent in small pieces with pauses), `Repeat` (the same bytes again and again, such as
+endless `100 Continue`s), `ResetMidBody` (headers and half the body, then a TCP
 reset or a close), `Raw` (any bytes), `Reset` (a reset instead of a reply), `Close` (a clean close instead of a
 reply) and `Hang` (read the request, never answer). `GET /_stats` answers the counters (requests, connections
 accepted, open, most open at once) without being counted.
@@ -116,11 +117,23 @@ def ok(status: int = 201, task: Mapping[str, Any] = MINIMAL_TASK, **options: Any
 
 @frozen
 class Trickle:
-    """`reply`, its body sent `chunk` bytes at a time with `delay` seconds between the pieces."""
+    """`reply`, its body (with `head=True`, its head too) sent `chunk` bytes at a time with `delay` seconds
+    between the pieces."""
 
     reply: Reply
     chunk: int = 8
     delay: float = 0.02
+    head: bool = False
+
+
+@frozen
+class Repeat:
+    """`data` sent again every `interval` seconds (such as endless `100 Continue`s), until the client goes away
+    or `give_up_after` seconds have passed; then a close."""
+
+    data: bytes
+    interval: float
+    give_up_after: float = 5.0
 
 
 @frozen
@@ -162,7 +175,7 @@ class Dynamic:
     make: Callable[[Recorded], Reply]
 
 
-Action = Reply | Trickle | ResetMidBody | Raw | Reset | Close | Hang | Dynamic
+Action = Reply | Trickle | Repeat | ResetMidBody | Raw | Reset | Close | Hang | Dynamic
 
 FAULTS: dict[str, tuple[Action, ...]] = {
     "ok": (ok(),),
@@ -442,20 +455,31 @@ class _Connection(asyncio.Protocol):
         else:
             self._serve()
 
+    async def _trickle(self, transport: asyncio.Transport, action: Trickle) -> bool:
+        head, body = action.reply.head(), action.reply.body
+        if not action.head:
+            transport.write(head)
+        data = head + body if action.head else body
+        for start in range(0, len(data), action.chunk):
+            await asyncio.sleep(action.delay)
+            if self._transport is None:
+                return False
+            transport.write(data[start : start + action.chunk])
+        return not action.reply.close
+
     async def _act(self, action: Action) -> bool:
         """Carry out a slow or broken action; True when the connection may serve another request."""
         transport = self._transport
         if transport is None:
             return False
         if isinstance(action, Trickle):
-            transport.write(action.reply.head())
-            body = action.reply.body
-            for start in range(0, len(body), action.chunk):
-                await asyncio.sleep(action.delay)
+            return await self._trickle(transport, action)
+        if isinstance(action, Repeat):
+            for _ in range(max(1, round(action.give_up_after / action.interval))):
                 if self._transport is None:
-                    return False
-                transport.write(body[start : start + action.chunk])
-            return not action.reply.close
+                    break
+                transport.write(action.data)
+                await asyncio.sleep(action.interval)
         if isinstance(action, ResetMidBody):
             body = action.reply.body
             transport.write(action.reply.head() + body[: len(body) // 2])

@@ -11,6 +11,7 @@ import time
 import httpx
 import pytest
 
+from tests.faultserver import closed_port
 from tests.mock_api import MINIMAL_TASK, FakeAPI
 from xpander_sdk import (
     APIConnectionError,
@@ -30,7 +31,7 @@ from xpander_sdk import (
     Tasks,
     UnprocessableEntityError,
 )
-from xpander_sdk._http import parse_retry_after
+from xpander_sdk._http import parse_retry_after, transport_error
 
 OK = httpx.Response(201, json=MINIMAL_TASK)
 FASTAPI_422 = {
@@ -115,7 +116,7 @@ def test_client_side_failures_never_claim_a_server_status() -> None:
         api.tasks(max_retries=0).create("a", prompt="p")
     assert caught.value.status_code == 0
     assert not caught.value.request_sent
-    assert str(caught.value).startswith("[0] Connection failed (ConnectError: refused)")
+    assert str(caught.value) == "[0] Could not connect to https://api.test:443 (ConnectError: refused)"
     with pytest.raises(InvalidArgumentError) as refused:
         api.tasks().create("", prompt="p")
     assert refused.value.status_code == 0
@@ -190,7 +191,9 @@ def test_read_timeout_is_a_timeout_error_with_unknown_outcome() -> None:
     with pytest.raises(APITimeoutError) as caught:
         api.tasks().create("a", prompt="p")
     assert caught.value.request_sent
-    assert "waiting for the response" in caught.value.description
+    assert (
+        caught.value.description == "Timed out waiting for the response from https://api.test:443 (ReadTimeout: slow)"
+    )
 
 
 @pytest.mark.parametrize("failure", [httpx.ConnectError("refused"), httpx.ConnectTimeout("no route")])
@@ -260,6 +263,70 @@ def test_timeouts_default_and_overrides(monkeypatch: pytest.MonkeyPatch) -> None
     assert api.requests[-1].extensions["timeout"]["read"] == 15.0
     with pytest.raises(InvalidArgumentError, match="timeout"):
         tasks.create("a", prompt="p", timeout=0)
+
+
+# -- what a connection or timeout error says ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("failure", "description"),
+    [
+        (httpx.ConnectError("refused"), "Could not connect to https://api.test:443 (ConnectError: refused)"),
+        (httpx.ConnectTimeout("slow"), "Timed out connecting to https://api.test:443 (ConnectTimeout: slow)"),
+        (httpx.WriteTimeout("slow"), "Timed out sending the request to https://api.test:443 (WriteTimeout: slow)"),
+        (
+            httpx.PoolTimeout("full"),
+            "Timed out waiting for a free connection in the pool for https://api.test:443 (PoolTimeout: full)",
+        ),
+        (httpx.ReadError("reset"), "The connection to https://api.test:443 was closed or reset (ReadError: reset)"),
+        (
+            httpx.RemoteProtocolError("Server disconnected without sending a response."),
+            "The connection to https://api.test:443 was closed or the answer was not valid HTTP "
+            "(RemoteProtocolError: Server disconnected without sending a response.)",
+        ),
+        (
+            httpx.ProxyError("407"),
+            "Could not connect through the proxy to https://api.test:443 (ProxyError: 407)",
+        ),
+        (httpx.UnsupportedProtocol("ftp"), "The request to https://api.test:443 failed (UnsupportedProtocol: ftp)"),
+    ],
+)
+def test_connection_errors_say_what_failed_and_where(failure: Exception, description: str) -> None:
+    api = FakeAPI([failure])
+    with pytest.raises(APIConnectionError) as caught:
+        api.tasks(max_retries=0).create("a", prompt="p")
+    assert caught.value.description == description
+    assert "test-key" not in repr(caught.value)
+
+
+def test_the_origin_comes_from_the_request_httpx_tried() -> None:
+    """The error's own request (an auth flow may have made another one) names the origin; the one the SDK
+    sent, when the error carries none."""
+    sent = httpx.Request("POST", "https://api.test/agent-execution/a")
+    other = httpx.Request("POST", "http://[::1]:8080/x?token=query-secret")
+    error = transport_error(httpx.ConnectError("refused", request=other), sent)
+    assert error.description == "Could not connect to http://[::1]:8080 (ConnectError: refused)"
+    error = transport_error(httpx.ConnectError("refused"), sent)
+    assert error.description == "Could not connect to https://api.test:443 (ConnectError: refused)"
+
+
+def test_a_base_url_without_a_scheme_shows_the_https_it_was_given() -> None:
+    port = closed_port()
+    tasks = Tasks(Configuration(api_key="key-never-shown", base_url=f"127.0.0.1:{port}"), max_retries=0)
+    with tasks, pytest.raises(APIConnectionError) as caught:
+        tasks.create("a", prompt="p")
+    assert caught.value.description.startswith(f"Could not connect to https://127.0.0.1:{port} (ConnectError: ")
+    assert "key-never-shown" not in repr(caught.value)
+
+
+def test_userinfo_path_and_query_of_the_base_url_stay_out_of_the_message() -> None:
+    port = closed_port()
+    base_url = f"http://someone:pass-never-shown@127.0.0.1:{port}/base?sig=sig-never-shown"
+    tasks = Tasks(Configuration(api_key="key-never-shown", base_url=base_url), max_retries=0)
+    with tasks, pytest.raises(APIConnectionError) as caught:
+        tasks.create("a", prompt="p")
+    rendered = f"{caught.value} {caught.value!r}"
+    assert f"http://127.0.0.1:{port} (" in rendered
+    for secret in ("pass-never-shown", "sig-never-shown", "key-never-shown", "someone"):
+        assert secret not in rendered
 
 
 # -- connections ----------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from tests.faultserver import (
     FaultServer,
     Hang,
     Raw,
+    Repeat,
     Reply,
     Reset,
     Trickle,
@@ -232,6 +233,14 @@ def _retry_after(low: float, high: float) -> Callable[[Result], None]:
     return check
 
 
+def _within(seconds: float) -> Callable[[Result], None]:
+    def check(result: Result) -> None:
+        assert isinstance(result, APITimeoutError)
+        assert f"within {seconds} s (" in result.description
+
+    return check
+
+
 def _body_is(text: str) -> Callable[[Result], None]:
     def check(result: Result) -> None:
         assert isinstance(result, ModuleException)
@@ -424,14 +433,14 @@ CASES = [
     Case(
         "reset",
         expect=APIConnectionError,
-        text="Connection failed (",
+        text="was closed or reset (",
         outcome_unknown=True,
     ),
     Case(
         "reset-retry-unsafe",
         (Reset(),),
         expect=APIConnectionError,
-        text="Connection failed",
+        text="was closed or reset (",
         requests=3,
         options={"retry_unsafe": True},
         outcome_unknown=True,
@@ -439,7 +448,7 @@ CASES = [
     Case(
         "close", expect=APIConnectionError, text="Server disconnected without sending a response", outcome_unknown=True
     ),
-    Case("reset-mid-body", expect=APIConnectionError, text="Connection failed", outcome_unknown=True),
+    Case("reset-mid-body", expect=APIConnectionError, text="was closed or reset (", outcome_unknown=True),
     Case(
         "eof-mid-body",
         expect=APIConnectionError,
@@ -450,25 +459,33 @@ CASES = [
         "not-http",
         (Raw(b"SSH-2.0-OpenSSH_9.6\r\n"),),
         expect=APIConnectionError,
-        text="Connection failed (RemoteProtocolError",
+        text="was closed or the answer was not valid HTTP (RemoteProtocolError",
         outcome_unknown=True,
     ),
     Case(
         "hang",
         (Hang(),),
         expect=APITimeoutError,
-        text="Timed out waiting for the response (ReadTimeout",
+        text="Timed out: no complete response from",
         options={"timeout": 0.3},
         outcome_unknown=True,
         min_seconds=0.25,
         max_seconds=2.0,
     ),
-    # a slow body: httpx's read timeout bounds each read, not the whole body. Pieces 40 ms apart with a
-    # 0.3 s timeout complete (after more than 0.3 s in all); a 0.6 s gap is a timeout.
+    # `timeout` bounds the whole attempt (its largest value is the deadline), and each read keeps its own read
+    # timeout: pieces 40 ms apart with a 0.3 s read timeout and a 2 s deadline complete (after more than
+    # 0.3 s in all); a 0.6 s gap is a read timeout; so is a server that keeps the call alive past the deadline.
     Case(
         "trickle-within-read-timeout",
         (Trickle(ok(), chunk=8, delay=0.04),),
-        options={"timeout": 0.3},
+        options={"timeout": httpx.Timeout(0.3, pool=2.0)},
+        min_seconds=0.3,
+        check=_task_is(MINIMAL_TASK),
+    ),
+    Case(
+        "trickle-within-deadline",
+        (Trickle(ok(), chunk=8, delay=0.04),),
+        options={"timeout": 1.0},
         min_seconds=0.3,
         check=_task_is(MINIMAL_TASK),
     ),
@@ -476,11 +493,41 @@ CASES = [
         "trickle-stalls-past-read-timeout",
         (Trickle(ok(), chunk=64, delay=0.6),),
         expect=APITimeoutError,
-        text="Timed out waiting for the response",
-        options={"timeout": 0.3},
+        text="Timed out waiting for the response from",
+        options={"timeout": httpx.Timeout(0.3, pool=2.0)},
         outcome_unknown=True,
         min_seconds=0.25,
         max_seconds=2.0,
+    ),
+    Case(
+        "100-continue-forever",
+        (Repeat(b"HTTP/1.1 100 Continue\r\n\r\n", interval=0.3),),
+        expect=APITimeoutError,
+        text="Timed out: no complete response from",
+        options={"timeout": 1.0},
+        outcome_unknown=True,
+        min_seconds=0.9,
+        max_seconds=2.5,
+        check=_within(1.0),
+    ),
+    Case(
+        "head-trickled-byte-by-byte",
+        (Trickle(ok(), chunk=1, delay=0.2, head=True),),
+        expect=APITimeoutError,
+        text="Timed out: no complete response from",
+        options={"timeout": 1.0},
+        outcome_unknown=True,
+        min_seconds=0.9,
+        max_seconds=2.5,
+        check=_within(1.0),
+    ),
+    # a head larger than httpcore reads: the server did answer, so it is not a connection failure; not retried
+    Case(
+        "head-too-large",
+        (Raw(b"HTTP/1.1 201 Created\r\nx-huge: " + b"h" * (200 * 1024) + b"\r\ncontent-length: 0\r\n\r\n"),),
+        expect=InvalidResponseError,
+        text="answered, but its response head is larger than the 100 KiB the HTTP client reads (RemoteProtocolError",
+        outcome_unknown=True,
     ),
     # a body whose Content-Encoding does not decode: the status still decides
     Case(
@@ -521,6 +568,9 @@ def test_fault(server: FaultServer, case: Case, mode: str) -> None:
             assert result.outcome_unknown is case.outcome_unknown
         if isinstance(result, APIConnectionError):
             assert result.request_sent, "the server read the whole request"
+        if isinstance(result, APIConnectionError) or result.status_code == 0:
+            assert server.url in result.description, "the origin tried is named"
+            assert API_KEY not in str(result) and API_KEY not in repr(result)
     if case.check is not None:
         case.check(result)
     assert server.count == case.requests, f"the server saw {server.count} requests, expected {case.requests}"
@@ -557,12 +607,13 @@ def test_connection_refused_is_retried_because_nothing_was_sent(mode: str, caplo
     row = Row("connection-refused", mode)
     ROWS.append(row)
     caplog.set_level(logging.INFO, logger="xpander_sdk")
-    result, row.seconds = call(tasks_for(f"http://127.0.0.1:{closed_port()}"), mode, "ok")
+    port = closed_port()
+    result, row.seconds = call(tasks_for(f"http://127.0.0.1:{port}"), mode, "ok")
     retries = [record for record in caplog.records if "retry" in record.getMessage()]
     row.outcome, row.requests = outcome(result), f"{1 + len(retries)} tries"
     assert type(result) is APIConnectionError
     assert result.status_code == 0
-    assert "Connection failed (ConnectError" in result.description
+    assert result.description.startswith(f"Could not connect to http://127.0.0.1:{port} (ConnectError: ")
     assert not result.request_sent
     assert not result.outcome_unknown
     assert [record.getMessage().split("; ")[-1].split(" in ")[0] for record in retries] == [
@@ -584,7 +635,7 @@ def test_connect_timeout_is_retried_because_nothing_was_sent(mode: str, caplog: 
     retries = [record for record in caplog.records if "retry" in record.getMessage()]
     row.outcome, row.requests = outcome(result), f"{1 + len(retries)} tries"
     assert type(result) is APITimeoutError
-    assert "Timed out connecting (ConnectTimeout" in result.description
+    assert result.description.startswith(f"Timed out connecting to http://127.0.0.1:{port} (ConnectTimeout")
     assert not result.request_sent
     assert not result.outcome_unknown
     assert len(retries) == 2

@@ -4,6 +4,10 @@ Creating a task is not idempotent, so by default a request is retried only when 
 on it: the connection was never established, or it answered 429 or 503. Any other failure after the request
 was sent (another 5xx, a read timeout, a dropped connection) is raised at once with `outcome_unknown` set,
 unless the caller opted in with `retry_unsafe=True` for that call.
+
+`timeout` bounds each attempt as a whole: its largest value is the attempt's deadline (see `attempt_budget`),
+while each socket operation keeps its own httpx timeout. After `os.fork()` the child drops (never closes) the
+pooled clients the SDK made, so it never shares a connection with its parent (see `_abandon_after_fork`).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import email.utils
 import json
 import logging
 import math
+import os
 import random
 import ssl
 import sys
@@ -19,6 +24,7 @@ import threading
 import time
 import weakref
 from collections.abc import AsyncGenerator, Callable, Iterable
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +33,7 @@ from attrs import frozen
 
 from ._version import __version__
 from .exceptions import (
+    NO_HTTP_STATUS,
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
@@ -38,7 +45,11 @@ from .exceptions import (
 )
 
 if TYPE_CHECKING:
+    from typing import TypeVar
+
     from anyio import Semaphore
+
+    _Client = TypeVar("_Client", httpx.Client, httpx.AsyncClient)
 
 logger = logging.getLogger("xpander_sdk")
 
@@ -46,12 +57,19 @@ USER_AGENT = f"xpander-tasks-python/{__version__} httpx/{httpx.__version__}"
 SDK_HEADERS = {"accept": "application/json", "user-agent": USER_AGENT}
 """Sent with every request: default headers of the clients the SDK makes, added per request to a caller's."""
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
-"""10 s to connect, 60 s for each read, write and wait for a pooled connection."""
+"""10 s to connect, 60 s for each read, write and wait for a pooled connection, and 60 s for a whole attempt."""
 DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30.0)
 MAX_DESCRIPTION_CHARS = 2000
 HeaderCache = dict[tuple[tuple[str, str], ...], httpx.Headers]
 """Request headers made once, by the headers a request adds to its client's defaults (see `HTTPSession`)."""
 REDACTED = "***"
+ATTEMPT_DEADLINE: ContextVar[float | None] = ContextVar("xpander_sdk_attempt_deadline", default=None)
+"""When the current attempt must be over (`time.monotonic()`): set for each attempt, read by the network
+backend of the SDK's own clients (`_deadline`)."""
+DEADLINE_REACHED = "the deadline of the attempt passed"
+"""How the message of a timeout raised because of the deadline (not a per-operation timeout) starts."""
+HEAD_TOO_LARGE = "Receive buffer too long"
+"""h11's message for a response head longer than httpcore lets it buffer."""
 
 # httpx failures that happen before a byte of the request reaches the server: always safe to retry.
 _NOT_SENT = (
@@ -168,23 +186,84 @@ def status_error(response: httpx.Response, secrets: Iterable[str]) -> APIStatusE
     )
 
 
-def transport_error(error: httpx.HTTPError) -> APIConnectionError:
-    """The ModuleException for an httpx failure that produced no response."""
+def attempt_budget(timeout: httpx.Timeout) -> float | None:
+    """The seconds one attempt may take in all: the largest finite value of `timeout` (`timeout=1.0` is 1 s
+    for everything; the default, 60 s). None when every value is None (no bound)."""
+    values = [value for value in (timeout.connect, timeout.read, timeout.write, timeout.pool) if value is not None]
+    return max(values) if values else None
+
+
+def _tried(error: httpx.HTTPError, request: httpx.Request) -> httpx.URL:
+    """The URL httpx was sending to when `error` happened (the SDK's request when the error carries none)."""
+    try:
+        return error.request.url
+    except RuntimeError:  # an error made without its request (the async gate's PoolTimeout)
+        return request.url
+
+
+def _origin(url: httpx.URL) -> str:
+    """`scheme://host:port` of `url`: never its userinfo, path or query (and no header is ever shown)."""
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    port = url.port or {"http": 80, "https": 443}.get(url.scheme)
+    return f"{url.scheme}://{host}" if port is None else f"{url.scheme}://{host}:{port}"
+
+
+_TIMEOUT_PHASES: dict[type[httpx.TimeoutException], str] = {
+    httpx.ConnectTimeout: "Timed out connecting to",
+    httpx.WriteTimeout: "Timed out sending the request to",
+    httpx.ReadTimeout: "Timed out waiting for the response from",
+    httpx.PoolTimeout: "Timed out waiting for a free connection in the pool for",
+}
+_FAILURES: tuple[tuple[type[httpx.HTTPError], str], ...] = (
+    (httpx.ProxyError, "Could not connect through the proxy to"),
+    (httpx.ConnectError, "Could not connect to"),
+    (httpx.RemoteProtocolError, "The connection to {} was closed or the answer was not valid HTTP"),
+    (httpx.NetworkError, "The connection to {} was closed or reset"),
+)
+
+
+def transport_error(error: httpx.HTTPError, request: httpx.Request, budget: float | None = None) -> ModuleException:
+    """The ModuleException for an httpx failure that produced no response it could read, naming the origin
+    that was tried. `budget` is the attempt's deadline in seconds (see `attempt_budget`)."""
     sent = not isinstance(error, (*_NOT_SENT, httpx.PoolTimeout))
+    origin = _origin(_tried(error, request))
     what = type(error).__name__
-    detail = str(error) or what
-    if isinstance(error, httpx.TimeoutException):
-        phase = {
-            httpx.ConnectTimeout: "connecting",
-            httpx.ReadTimeout: "waiting for the response",
-            httpx.WriteTimeout: "sending the request",
-            httpx.PoolTimeout: "waiting for a free connection in the pool",
-        }.get(type(error), "waiting")
-        failure: APIConnectionError = APITimeoutError(f"Timed out {phase} ({what}: {detail})", request_sent=sent)
+    message = str(error)
+    detail = f"{what}: {message or what}"
+    failure: ModuleException
+    if isinstance(error, httpx.TimeoutException) and message.startswith(DEADLINE_REACHED):
+        failure = deadline_error(origin, budget, detail, request_sent=sent)
+    elif isinstance(error, httpx.TimeoutException):
+        phase = _TIMEOUT_PHASES.get(type(error), "Timed out talking to")
+        failure = APITimeoutError(f"{phase} {origin} ({detail})", request_sent=sent)
+    elif isinstance(error, httpx.RemoteProtocolError) and HEAD_TOO_LARGE in message:
+        failure = _head_too_large(origin, detail)
     else:
-        failure = APIConnectionError(f"Connection failed ({what}: {detail})", request_sent=sent)
+        phrase = next((phrase for kind, phrase in _FAILURES if isinstance(error, kind)), "The request to {} failed")
+        phrase = phrase.format(origin) if "{}" in phrase else f"{phrase} {origin}"
+        failure = APIConnectionError(f"{phrase} ({detail})", request_sent=sent)
     failure.__cause__ = error
     return failure
+
+
+def deadline_error(origin: str, budget: float | None, detail: str, *, request_sent: bool) -> APITimeoutError:
+    """The error for an attempt that ran out of its deadline."""
+    return APITimeoutError(
+        f"Timed out: no complete response from {origin} within {budget} s ({detail})", request_sent=request_sent
+    )
+
+
+def _head_too_large(origin: str, detail: str) -> InvalidResponseError:
+    """The server answered, with a head httpcore will not buffer: not a connection failure, and it may have
+    created the task (InvalidResponseError: never retried, outcome unknown)."""
+    import httpcore  # noqa: PLC0415 - loaded by httpx with its first client; the SDK's import stays light
+
+    limit = httpcore.HTTP11Connection.MAX_INCOMPLETE_EVENT_SIZE // 1024
+    return InvalidResponseError(
+        NO_HTTP_STATUS,
+        f"The server at {origin} answered, but its response head is larger than the {limit} KiB the HTTP "
+        f"client reads ({detail})",
+    )
 
 
 def undecodable(response: httpx.Response, error: httpx.DecodingError) -> ModuleException:
@@ -236,6 +315,15 @@ def _ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+def _own_client(client_class: type[_Client], limits: httpx.Limits) -> _Client:
+    """A client of the SDK's own: pooled, with the SDK's headers and timeouts, and the attempt deadline."""
+    from . import _deadline  # noqa: PLC0415 - imports httpcore, which httpx too loads with its first client
+
+    client = client_class(limits=limits, timeout=DEFAULT_TIMEOUT, verify=_ssl_context(), headers=SDK_HEADERS)
+    _deadline.install(client)
+    return client
+
+
 class AsyncPool:
     """An AsyncClient, with the gate that keeps its waiting requests out of httpcore's pool (whose queue costs
     grow with its length), and for the SDK's own clients the async generator that closes it when its event
@@ -262,10 +350,15 @@ class AsyncPool:
         """A new client of the SDK's own, for the running event loop."""
         from anyio import Semaphore  # noqa: PLC0415 - httpx's own dependency, imported when first needed
 
-        client = httpx.AsyncClient(limits=limits, timeout=DEFAULT_TIMEOUT, verify=_ssl_context(), headers=SDK_HEADERS)
+        client = _own_client(httpx.AsyncClient, limits)
         closer = _close_at_loop_end(client)
         await anext(closer)
         return cls(client, Semaphore(limits.max_connections or 1_000_000), closer)
+
+    @property
+    def own(self) -> bool:
+        """Whether the client is the SDK's own (with the attempt deadline in its transport), not the caller's."""
+        return self.gate is not None
 
     async def enter(self, timeout: httpx.Timeout) -> None:
         """Take a place at the gate for one attempt; waiting longer than the pool timeout is a PoolTimeout."""
@@ -289,10 +382,12 @@ class AsyncPool:
 
 
 async def _close_at_loop_end(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
+    owner = os.getpid()
     try:
         yield
     finally:
-        await client.aclose()
+        if os.getpid() == owner:  # never in a forked child: the connections are its parent's (see HTTPSession)
+            await client.aclose()
 
 
 class HTTPSession:
@@ -301,6 +396,13 @@ class HTTPSession:
     An AsyncClient's connections belong to the event loop that opened them, so a `Tasks` used across several
     `asyncio.run()` calls gets a client per loop, and drops the ones whose loop has closed. Clients passed in by
     the caller are used as they are and never closed here.
+
+    Fork safety: in a child made by `os.fork()` (gunicorn --preload, multiprocessing's fork, Celery prefork),
+    every session drops the clients it made, so the child's first call opens connections of its own instead of
+    writing on a socket its parent still uses (both would read each other's responses). They are dropped, not
+    closed: closing would send a TLS close_notify on the parent's socket. The lock is replaced too (another
+    thread may have held it at the fork). Clients passed in by the caller are the caller's: they are kept, and
+    after a fork the caller must not use them in both processes.
     """
 
     def __init__(
@@ -319,6 +421,14 @@ class HTTPSession:
         self.header_cache: HeaderCache = {}
         """The headers of requests on this session's own clients, by the headers a request adds (see
         `_request.build_request`): all its clients are made alike, so they share one default set."""
+        _SESSIONS.add(self)
+
+    def _abandon_after_fork(self) -> None:
+        """In a forked child: forget (never close) the clients this session made, and replace the lock."""
+        self._lock = threading.Lock()
+        if self._owns_sync:
+            self._sync_client = None
+        self._async_pools = {}
 
     # -- clients -------------------------------------------------------------------------------------------
     def sync_client(self) -> httpx.Client:
@@ -326,9 +436,7 @@ class HTTPSession:
         if client is None:
             with self._lock:
                 if self._sync_client is None:
-                    self._sync_client = httpx.Client(
-                        limits=self._limits, timeout=DEFAULT_TIMEOUT, verify=_ssl_context(), headers=SDK_HEADERS
-                    )
+                    self._sync_client = _own_client(httpx.Client, self._limits)
                 client = self._sync_client
         return client
 
@@ -374,16 +482,21 @@ class HTTPSession:
 
     # -- sending -------------------------------------------------------------------------------------------
     def send(self, request: httpx.Request, options: CallOptions, secrets: Iterable[str]) -> httpx.Response:
-        """Send with retries: the 2xx response (body read), or raise the ModuleException of the last failure."""
+        """Send with retries: the 2xx response (body read), or raise the ModuleException of the last failure.
+
+        Each attempt has a deadline (see `attempt_budget`), kept by the network backend of the SDK's own client.
+        A caller's sync client has a transport of its own, which knows no deadline: there only httpx's timeout
+        of each socket operation applies."""
         client = self.sync_client()
+        budget = attempt_budget(options.timeout)
         retries = 0
         while True:
             started = time.perf_counter()
-            outcome: httpx.Response | ModuleException
+            token = ATTEMPT_DEADLINE.set(None if budget is None else time.monotonic() + budget)
             try:
-                outcome = _read_body(client.send(request, stream=True))
-            except httpx.HTTPError as exc:
-                outcome = transport_error(exc)
+                outcome = _attempt(client, request, budget)
+            finally:
+                ATTEMPT_DEADLINE.reset(token)
             step = _settle(request, outcome, started, retries, options, secrets)
             if isinstance(step, httpx.Response):
                 return step
@@ -394,19 +507,20 @@ class HTTPSession:
         self, pool: AsyncPool, request: httpx.Request, options: CallOptions, secrets: Iterable[str]
     ) -> httpx.Response:
         """The async twin of `send`, on `pool` (see `async_pool`): at most `max_connections` requests of one
-        client are in flight at once."""
+        client are in flight at once. On a caller's async client, the deadline is a cancel scope around the
+        attempt (`anyio.fail_after`)."""
+        budget = attempt_budget(options.timeout)
         retries = 0
         while True:
             started = time.perf_counter()
-            outcome: httpx.Response | ModuleException
+            token = ATTEMPT_DEADLINE.set(None if budget is None else time.monotonic() + budget)
             try:
-                await pool.enter(options.timeout)
-                try:
-                    outcome = await _aread_body(await pool.client.send(request, stream=True))
-                finally:
-                    pool.leave()
-            except httpx.HTTPError as exc:
-                outcome = transport_error(exc)
+                if pool.own or budget is None:
+                    outcome = await _aattempt(pool, request, options.timeout, budget)
+                else:
+                    outcome = await _aattempt_within(pool, request, options.timeout, budget)
+            finally:
+                ATTEMPT_DEADLINE.reset(token)
             step = _settle(request, outcome, started, retries, options, secrets)
             if isinstance(step, httpx.Response):
                 return step
@@ -414,27 +528,81 @@ class HTTPSession:
             await _async_sleep(step)
 
 
-def _read_body(response: httpx.Response) -> httpx.Response | ModuleException:
+_SESSIONS: weakref.WeakSet[HTTPSession] = weakref.WeakSet()
+"""Every HTTPSession alive, for `_abandon_after_fork`."""
+
+
+def _abandon_after_fork() -> None:
+    """Run in the child after `os.fork()`: no session keeps a client (nor a lock) of the parent."""
+    for session in list(_SESSIONS):
+        session._abandon_after_fork()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_abandon_after_fork)
+
+
+def _attempt(client: httpx.Client, request: httpx.Request, budget: float | None) -> httpx.Response | ModuleException:
+    """One attempt: the response with its body read, or the error it ended in."""
+    try:
+        return _read_body(client.send(request, stream=True), request, budget)
+    except httpx.HTTPError as exc:
+        return transport_error(exc, request, budget)
+
+
+async def _aattempt(
+    pool: AsyncPool, request: httpx.Request, timeout: httpx.Timeout, budget: float | None
+) -> httpx.Response | ModuleException:
+    """The async twin of `_attempt`, through the pool's gate."""
+    try:
+        await pool.enter(timeout)
+        try:
+            return await _aread_body(await pool.client.send(request, stream=True), request, budget)
+        finally:
+            pool.leave()
+    except httpx.HTTPError as exc:
+        return transport_error(exc, request, budget)
+
+
+async def _aattempt_within(
+    pool: AsyncPool, request: httpx.Request, timeout: httpx.Timeout, budget: float
+) -> httpx.Response | ModuleException:
+    """`_aattempt` on a caller's async client, cancelled when `budget` seconds have passed."""
+    from anyio import fail_after  # noqa: PLC0415 - httpx's own dependency, imported when first needed
+
+    try:
+        with fail_after(budget):
+            return await _aattempt(pool, request, timeout, budget)
+    except TimeoutError:
+        detail = f"{DEADLINE_REACHED}, the attempt was cancelled"
+        return deadline_error(_origin(request.url), budget, detail, request_sent=True)
+
+
+def _read_body(
+    response: httpx.Response, request: httpx.Request, budget: float | None
+) -> httpx.Response | ModuleException:
     """The response with its body read, or the error when the body cannot be read or decoded."""
     try:
         response.read()
     except httpx.DecodingError as exc:
         return undecodable(response, exc)
     except httpx.HTTPError as exc:
-        return transport_error(exc)
+        return transport_error(exc, request, budget)
     finally:
         response.close()
     return response
 
 
-async def _aread_body(response: httpx.Response) -> httpx.Response | ModuleException:
+async def _aread_body(
+    response: httpx.Response, request: httpx.Request, budget: float | None
+) -> httpx.Response | ModuleException:
     """The async twin of `_read_body`."""
     try:
         await response.aread()
     except httpx.DecodingError as exc:
         return undecodable(response, exc)
     except httpx.HTTPError as exc:
-        return transport_error(exc)
+        return transport_error(exc, request, budget)
     finally:
         await response.aclose()
     return response

@@ -4,7 +4,8 @@
     ├── InvalidArgumentError      refused before anything was sent (also a ValueError); status 0
     ├── APIConnectionError        no response: DNS, refused, reset, TLS...; status 0
     │   └── APITimeoutError       no response in time; status 0
-    ├── InvalidResponseError      a 2xx the SDK cannot read (not JSON, wrong shape, missing keys)
+    ├── InvalidResponseError      a 2xx the SDK cannot read (not JSON, wrong shape, missing keys), or a
+    │                             response head too large to read (status 0)
     └── APIStatusError            any other non-2xx answer (3xx are not followed)
         ├── BadRequestError            400
         │   └── UnprocessableEntityError   422, with the server's field errors
@@ -82,7 +83,8 @@ class APITimeoutError(APIConnectionError):
 
 
 class InvalidResponseError(ModuleException):
-    """The server answered 2xx, but with a body the SDK cannot read. The task may well have been created."""
+    """The server answered 2xx, but with a body the SDK cannot read; or (with status 0) with a response head
+    larger than the HTTP client reads. Either way the task may well have been created."""
 
     @property
     def outcome_unknown(self) -> bool:

@@ -1,0 +1,222 @@
+"""The attempt deadline of the SDK's own clients: an httpcore network backend whose every connect, TLS
+handshake, write and read waits at most until the deadline of the current attempt (`_http.ATTEMPT_DEADLINE`).
+
+httpx applies its timeouts to each socket operation, so a server that keeps sending something (a `100
+Continue` every few hundred milliseconds, a response head one byte at a time) keeps a call alive for as long as
+it likes. Here each operation gets min(its own timeout, the time left); when the time left is what ran out, the
+httpcore timeout raised says so (its message starts with `_http.DEADLINE_REACHED`), and httpx maps it to its
+own timeout of the same kind. The cost is one contextvar read and one clock read per socket operation.
+
+This module imports httpcore, so it is imported only when the SDK makes its first client.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import httpcore
+import httpx
+
+from ._http import ATTEMPT_DEADLINE, DEADLINE_REACHED
+
+if TYPE_CHECKING:
+    import ssl
+    from collections.abc import Iterable
+
+    from httpcore._backends.base import SOCKET_OPTION
+
+_TimeoutClass = type[httpcore.ConnectTimeout] | type[httpcore.ReadTimeout] | type[httpcore.WriteTimeout]
+_CONNECTING = (httpcore.ConnectTimeout, "connecting")
+_SENDING = (httpcore.WriteTimeout, "sending the request")
+_WAITING = (httpcore.ReadTimeout, "waiting for the response")
+
+
+def install(client: httpx.Client | httpx.AsyncClient) -> None:
+    """Put the deadline backend under every httpx transport of `client` (its own and those httpx mounted for
+    proxies from the environment).
+
+    httpx takes no network backend, so this sets the `_network_backend` of each transport's httpcore pool
+    before the pool has made any connection (tests/test_deadline.py pins the attributes relied on)."""
+    transports: list[Any] = [client._transport, *client._mounts.values()]
+    for transport in transports:
+        if isinstance(transport, httpx.HTTPTransport):
+            transport._pool._network_backend = Backend(transport._pool._network_backend)
+        elif isinstance(transport, httpx.AsyncHTTPTransport):
+            transport._pool._network_backend = AsyncBackend(transport._pool._network_backend)
+
+
+def _bounded(timeout: float | None, kind: tuple[_TimeoutClass, str]) -> tuple[float | None, bool]:
+    """The timeout for one operation, and whether it is the time left until the deadline (not its own)."""
+    deadline = ATTEMPT_DEADLINE.get()
+    if deadline is None:
+        return timeout, False
+    left = deadline - time.monotonic()
+    if timeout is not None and timeout <= left:
+        return timeout, False
+    if left <= 0:
+        raise _reached(kind)
+    return left, True
+
+
+def _reached(kind: tuple[_TimeoutClass, str]) -> httpcore.TimeoutException:
+    error_class, phase = kind
+    return error_class(f"{DEADLINE_REACHED} while {phase}")
+
+
+class Backend(httpcore.NetworkBackend):
+    """A sync backend whose streams keep to the deadline."""
+
+    def __init__(self, backend: httpcore.NetworkBackend) -> None:
+        self._backend = backend
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        bounded, capped = _bounded(timeout, _CONNECTING)
+        try:
+            stream = self._backend.connect_tcp(host, port, bounded, local_address, socket_options)
+        except httpcore.ConnectTimeout:
+            if capped:
+                raise _reached(_CONNECTING) from None
+            raise
+        return Stream(stream)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[SOCKET_OPTION] | None = None
+    ) -> httpcore.NetworkStream:
+        bounded, capped = _bounded(timeout, _CONNECTING)
+        try:
+            stream = self._backend.connect_unix_socket(path, bounded, socket_options)
+        except httpcore.ConnectTimeout:
+            if capped:
+                raise _reached(_CONNECTING) from None
+            raise
+        return Stream(stream)
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+class Stream(httpcore.NetworkStream):
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        bounded, capped = _bounded(timeout, _WAITING)
+        try:
+            return self._stream.read(max_bytes, bounded)
+        except httpcore.ReadTimeout:
+            if capped:
+                raise _reached(_WAITING) from None
+            raise
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        bounded, capped = _bounded(timeout, _SENDING)
+        try:
+            self._stream.write(buffer, bounded)
+        except httpcore.WriteTimeout:
+            if capped:
+                raise _reached(_SENDING) from None
+            raise
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        bounded, capped = _bounded(timeout, _CONNECTING)
+        try:
+            return Stream(self._stream.start_tls(ssl_context, server_hostname, bounded))
+        except httpcore.ConnectTimeout:
+            if capped:
+                raise _reached(_CONNECTING) from None
+            raise
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class AsyncBackend(httpcore.AsyncNetworkBackend):
+    """The async twin of `Backend` (asyncio and trio alike: it wraps httpcore's own backend)."""
+
+    def __init__(self, backend: httpcore.AsyncNetworkBackend) -> None:
+        self._backend = backend
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        bounded, capped = _bounded(timeout, _CONNECTING)
+        try:
+            stream = await self._backend.connect_tcp(host, port, bounded, local_address, socket_options)
+        except httpcore.ConnectTimeout:
+            if capped:
+                raise _reached(_CONNECTING) from None
+            raise
+        return AsyncStream(stream)
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[SOCKET_OPTION] | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        bounded, capped = _bounded(timeout, _CONNECTING)
+        try:
+            stream = await self._backend.connect_unix_socket(path, bounded, socket_options)
+        except httpcore.ConnectTimeout:
+            if capped:
+                raise _reached(_CONNECTING) from None
+            raise
+        return AsyncStream(stream)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._backend.sleep(seconds)
+
+
+class AsyncStream(httpcore.AsyncNetworkStream):
+    def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
+        self._stream = stream
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        bounded, capped = _bounded(timeout, _WAITING)
+        try:
+            return await self._stream.read(max_bytes, bounded)
+        except httpcore.ReadTimeout:
+            if capped:
+                raise _reached(_WAITING) from None
+            raise
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        bounded, capped = _bounded(timeout, _SENDING)
+        try:
+            await self._stream.write(buffer, bounded)
+        except httpcore.WriteTimeout:
+            if capped:
+                raise _reached(_SENDING) from None
+            raise
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+    async def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        bounded, capped = _bounded(timeout, _CONNECTING)
+        try:
+            return AsyncStream(await self._stream.start_tls(ssl_context, server_hostname, bounded))
+        except httpcore.ConnectTimeout:
+            if capped:
+                raise _reached(_CONNECTING) from None
+            raise
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)

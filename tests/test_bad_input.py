@@ -92,17 +92,13 @@ BAD_CALLS = [
     Bad("agent_id None", {"agent_id": None}, "agent_id"),
     Bad("agent_id int", {"agent_id": 123}, "agent_id"),
     Bad("agent_id bytes", {"agent_id": b"agent"}, "agent_id"),
-    Bad("agent_id space", {"agent_id": "my agent"}, "agent_id", "white space"),
-    Bad("agent_id tab", {"agent_id": "a\tb"}, "agent_id"),
+    Bad("agent_id tab", {"agent_id": "a\tb"}, "agent_id", "control characters"),
     Bad("agent_id CRLF", {"agent_id": "a\r\nX-Injected: 1"}, "agent_id"),
     Bad("agent_id NUL", {"agent_id": "a\x00b"}, "agent_id"),
     Bad("agent_id DEL", {"agent_id": "a\x7fb"}, "agent_id"),
-    Bad("agent_id NBSP", {"agent_id": "a\u00a0b"}, "agent_id"),
     Bad("agent_id lone surrogate", {"agent_id": "a\ud800"}, "agent_id"),
     Bad("agent_id dot", {"agent_id": "."}, "agent_id", "relative path segment"),
     Bad("agent_id dot-dot", {"agent_id": ".."}, "agent_id", "relative path segment"),
-    Bad("agent_id 513 chars", {"agent_id": "x" * 513}, "agent_id", "at most 512"),
-    Bad("agent_id 100k chars", {"agent_id": "x" * 100_000}, "agent_id", "at most 512"),
     # headers
     Bad("agent_version CRLF", {"agent_version": "3\r\nX-Injected: 1"}, "agent_version", "no CR, LF"),
     Bad("agent_version LF", {"agent_version": "3\nx"}, "agent_version"),
@@ -134,7 +130,6 @@ BAD_CALLS = [
     Bad("principal kind unknown (dict)", {"principal": {"kind": "robot", "id": "u1"}}, "principal.kind"),
     Bad("attachments a str", {"attachments": "https://example.com/a.pdf"}, "attachments"),
     Bad("attachments url empty", {"attachments": [AttachmentRef(url="")]}, "attachments[0].url"),
-    Bad("attachments size -1", {"attachments": [AttachmentRef(url="u", size=-1)]}, "attachments[0].size"),
     Bad("attachments size True", {"attachments": [{"url": "u", "size": True}]}, "attachments[0].size"),
     Bad("attachments kind unknown", {"attachments": [{"url": "u", "kind": "hologram"}]}, "attachments[0].kind"),
     # flags
@@ -167,7 +162,6 @@ BAD_CALLS = [
     Bad("llm_reasoning_effort int", {"llm_reasoning_effort": 3}, "llm_reasoning_effort"),
     # numbers and objects
     Bad("tool_call_limit True", {"tool_call_limit": True}, "tool_call_limit"),
-    Bad("tool_call_limit -1", {"tool_call_limit": -1}, "tool_call_limit", "non-negative"),
     Bad("tool_call_limit '3'", {"tool_call_limit": "3"}, "tool_call_limit"),
     Bad("tool_call_limit 2.5", {"tool_call_limit": 2.5}, "tool_call_limit"),
     Bad("output_schema list", _schema([{"type": "object"}]), "output_schema"),
@@ -401,6 +395,8 @@ OFFICIAL_CALLS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("mcp_servers None (the official SDK crashes)", {"mcp_servers": None}, {"mcp_servers": []}),
     ("permission_mode unknown", {"permission_mode": " Auto "}, {"permission_mode": "auto"}),
     ("harness_cli not a string", {"harness_cli": 5}, {"harness_cli": None}),
+    ("tool_call_limit negative", {"tool_call_limit": -1}, {"tool_call_limit": -1}),
+    ("attachment size negative", {"attachments": [AttachmentRef(url="u", size=-1)]}, {"input.attachments.0.size": -1}),
 ]
 
 
@@ -409,7 +405,7 @@ def _on_the_wire(seen: Any, where: str) -> Any:
         return seen.header(where.removeprefix("header:"))
     value: Any = json.loads(seen.body)
     for key in where.split("."):
-        value = value[key]
+        value = value[int(key)] if key.isdigit() else value[key]
     return value
 
 

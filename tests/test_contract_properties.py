@@ -199,7 +199,7 @@ def test_validators_reject_what_the_spec_forbids() -> None:
     """The validators are strict where the spec is: these must fail, or the checks above prove nothing."""
     body = copy.deepcopy(spec_tools.request_example("minimal"))
     body["unknown"] = 1
-    body["tool_call_limit"] = -1
+    body["tool_call_limit"] = "3"
     body["input"]["principal"] = {"kind": "user", "id": "a:b"}
     assert len(spec_tools.violations(spec_tools.validator("CreateTaskRequest"), body)) == 3
     task = {**MINIMAL_TASK, "created_at": "yesterday"}

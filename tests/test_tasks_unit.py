@@ -249,6 +249,7 @@ def test_attachments_and_principal_are_left_out_when_unset() -> None:
         ("a?b#c", "/agent-execution/a%3Fb%23c"),
         ("agent-é", "/agent-execution/agent-%C3%A9"),
         ("a..b", "/agent-execution/a..b"),
+        ("my agent", "/agent-execution/my%20agent"),  # as the official SDK's httpx encodes it
     ],
 )
 def test_agent_id_is_always_one_path_segment(agent_id: str, path: str) -> None:
@@ -260,7 +261,7 @@ def test_agent_id_is_always_one_path_segment(agent_id: str, path: str) -> None:
 def test_nothing_is_sent_for_a_refused_argument() -> None:
     api = FakeAPI()
     with pytest.raises(InvalidArgumentError) as caught:
-        api.tasks().create("a", prompt="p", tool_call_limit=-1)
+        api.tasks().create("a", prompt="p", tool_call_limit="3")
     assert caught.value.parameter == "tool_call_limit"
     assert "tool_call_limit" in str(caught.value)
     assert caught.value.status_code == 0
@@ -411,7 +412,10 @@ def test_json_round_trip_of_the_request_body_is_stable() -> None:
         ("xpander_sdk.models.configuration", ["Configuration"]),
         ("xpander_sdk.modules.tasks.tasks_module", ["Tasks"]),
         ("xpander_sdk.modules.tasks.sub_modules.task", ["Task"]),
-        ("xpander_sdk.modules.tasks.models.task", ["AgentExecutionStatus", "AgentExecutionInput"]),
+        (
+            "xpander_sdk.modules.tasks.models.task",
+            ["AgentExecutionStatus", "AgentExecutionInput", "AttachmentRef", "AttachmentKind"],
+        ),
         ("xpander_sdk.modules.tools_repository.models.mcp", ["MCPServerDetails", "MCPServerType", "MCPServerAuthType"]),
         ("xpander_sdk.modules.agents.models.agent", ["LLMReasoningEffort"]),
     ],

@@ -19,7 +19,7 @@ class AttachmentRef:
         url (str): Where the file can be fetched.
         name (None | str | Unset): The file name.
         mime (None | str | Unset): The MIME type (for example `application/pdf`).
-        size (int | None | Unset): The size in bytes.
+        size (int | None | Unset): The size in bytes (the official SDK sends any int).
         kind (AttachmentKind | None | Unset): The broad kind of content.
         sha256 (None | str | Unset): The SHA-256 digest of the content, in hex.
         expires_at (None | str | Unset): When the URL stops working, as an ISO-8601 date-time string. Sent as given (no

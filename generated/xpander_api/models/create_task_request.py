@@ -56,7 +56,8 @@ class CreateTaskRequest:
                 `default`); the official SDK always sends a value. Default: ThinkMode.DEFAULT.
             disable_attachment_injection (bool | None | Unset): Do not inject the content of attached files into the prompt.
                 Null (which the official SDK sends for `None`) means the server's default, false. Default: False.
-            tool_call_limit (int | None | Unset): The most tool calls the agent may make in this task.
+            tool_call_limit (int | None | Unset): The most tool calls the agent may make in this task. No minimum is known
+                of the server (the official SDK sends any int), so none is stated here.
             user_tokens (None | Unset | UserTokens): Tokens for MCP servers, by server name, that act for the user. Secrets.
             return_metrics (bool | None | Unset): Record token usage and timing metrics on the task. Null (which the
                 official SDK sends for `None`) means the server's default, false. Default: False.

@@ -261,7 +261,7 @@ def test_agent_id_is_always_one_path_segment(agent_id: str, path: str) -> None:
 def test_nothing_is_sent_for_a_refused_argument() -> None:
     api = FakeAPI()
     with pytest.raises(InvalidArgumentError) as caught:
-        api.tasks().create("a", prompt="p", tool_call_limit="3")
+        api.tasks().create("a", prompt="p", tool_call_limit="3")  # type: ignore[arg-type]
     assert caught.value.parameter == "tool_call_limit"
     assert "tool_call_limit" in str(caught.value)
     assert caught.value.status_code == 0

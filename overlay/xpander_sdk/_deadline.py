@@ -64,6 +64,24 @@ def _reached(kind: tuple[_TimeoutClass, str]) -> httpcore.TimeoutException:
     return error_class(f"{DEADLINE_REACHED} while {phase}")
 
 
+class _Limit:
+    """`with _Limit(timeout, kind) as bounded:` runs one socket operation with the bounded timeout, and turns
+    its timeout into the deadline's own when the time left is what ran out."""
+
+    __slots__ = ("_capped", "_kind", "_timeout")
+
+    def __init__(self, timeout: float | None, kind: tuple[_TimeoutClass, str]) -> None:
+        self._kind = kind
+        self._timeout, self._capped = _bounded(timeout, kind)
+
+    def __enter__(self) -> float | None:
+        return self._timeout
+
+    def __exit__(self, error_type: type[BaseException] | None, error: BaseException | None, tb: object) -> None:
+        if self._capped and error_type is not None and issubclass(error_type, self._kind[0]):
+            raise _reached(self._kind) from None
+
+
 class Backend(httpcore.NetworkBackend):
     """A sync backend whose streams keep to the deadline."""
 
@@ -78,25 +96,15 @@ class Backend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
-        bounded, capped = _bounded(timeout, _CONNECTING)
-        try:
+        with _Limit(timeout, _CONNECTING) as bounded:
             stream = self._backend.connect_tcp(host, port, bounded, local_address, socket_options)
-        except httpcore.ConnectTimeout:
-            if capped:
-                raise _reached(_CONNECTING) from None
-            raise
         return Stream(stream)
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[SOCKET_OPTION] | None = None
     ) -> httpcore.NetworkStream:
-        bounded, capped = _bounded(timeout, _CONNECTING)
-        try:
+        with _Limit(timeout, _CONNECTING) as bounded:
             stream = self._backend.connect_unix_socket(path, bounded, socket_options)
-        except httpcore.ConnectTimeout:
-            if capped:
-                raise _reached(_CONNECTING) from None
-            raise
         return Stream(stream)
 
     def sleep(self, seconds: float) -> None:
@@ -108,22 +116,12 @@ class Stream(httpcore.NetworkStream):
         self._stream = stream
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        bounded, capped = _bounded(timeout, _WAITING)
-        try:
+        with _Limit(timeout, _WAITING) as bounded:
             return self._stream.read(max_bytes, bounded)
-        except httpcore.ReadTimeout:
-            if capped:
-                raise _reached(_WAITING) from None
-            raise
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        bounded, capped = _bounded(timeout, _SENDING)
-        try:
+        with _Limit(timeout, _SENDING) as bounded:
             self._stream.write(buffer, bounded)
-        except httpcore.WriteTimeout:
-            if capped:
-                raise _reached(_SENDING) from None
-            raise
 
     def close(self) -> None:
         self._stream.close()
@@ -131,13 +129,8 @@ class Stream(httpcore.NetworkStream):
     def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
     ) -> httpcore.NetworkStream:
-        bounded, capped = _bounded(timeout, _CONNECTING)
-        try:
+        with _Limit(timeout, _CONNECTING) as bounded:
             return Stream(self._stream.start_tls(ssl_context, server_hostname, bounded))
-        except httpcore.ConnectTimeout:
-            if capped:
-                raise _reached(_CONNECTING) from None
-            raise
 
     def get_extra_info(self, info: str) -> Any:
         return self._stream.get_extra_info(info)
@@ -157,25 +150,15 @@ class AsyncBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        bounded, capped = _bounded(timeout, _CONNECTING)
-        try:
+        with _Limit(timeout, _CONNECTING) as bounded:
             stream = await self._backend.connect_tcp(host, port, bounded, local_address, socket_options)
-        except httpcore.ConnectTimeout:
-            if capped:
-                raise _reached(_CONNECTING) from None
-            raise
         return AsyncStream(stream)
 
     async def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[SOCKET_OPTION] | None = None
     ) -> httpcore.AsyncNetworkStream:
-        bounded, capped = _bounded(timeout, _CONNECTING)
-        try:
+        with _Limit(timeout, _CONNECTING) as bounded:
             stream = await self._backend.connect_unix_socket(path, bounded, socket_options)
-        except httpcore.ConnectTimeout:
-            if capped:
-                raise _reached(_CONNECTING) from None
-            raise
         return AsyncStream(stream)
 
     async def sleep(self, seconds: float) -> None:
@@ -187,22 +170,12 @@ class AsyncStream(httpcore.AsyncNetworkStream):
         self._stream = stream
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        bounded, capped = _bounded(timeout, _WAITING)
-        try:
+        with _Limit(timeout, _WAITING) as bounded:
             return await self._stream.read(max_bytes, bounded)
-        except httpcore.ReadTimeout:
-            if capped:
-                raise _reached(_WAITING) from None
-            raise
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        bounded, capped = _bounded(timeout, _SENDING)
-        try:
+        with _Limit(timeout, _SENDING) as bounded:
             await self._stream.write(buffer, bounded)
-        except httpcore.WriteTimeout:
-            if capped:
-                raise _reached(_SENDING) from None
-            raise
 
     async def aclose(self) -> None:
         await self._stream.aclose()
@@ -210,13 +183,8 @@ class AsyncStream(httpcore.AsyncNetworkStream):
     async def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
     ) -> httpcore.AsyncNetworkStream:
-        bounded, capped = _bounded(timeout, _CONNECTING)
-        try:
+        with _Limit(timeout, _CONNECTING) as bounded:
             return AsyncStream(await self._stream.start_tls(ssl_context, server_hostname, bounded))
-        except httpcore.ConnectTimeout:
-            if capped:
-                raise _reached(_CONNECTING) from None
-            raise
 
     def get_extra_info(self, info: str) -> Any:
         return self._stream.get_extra_info(info)

@@ -23,7 +23,7 @@ GENERATE = openapi-python-client generate --path openapi.yaml --config generator
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help install generate check-generated lint test demo bench bench-official dist lock clean
+.PHONY: help install generate check-generated lint test demo bench bench-official compat dist lock clean
 
 help: ## List the targets.
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -49,7 +49,7 @@ generate: $(VENV_STAMP) ## Regenerate generated/ from openapi.yaml (never edit g
 check-generated: $(VENV_STAMP) ## Fail, naming the files, when generated/ is not what openapi.yaml generates.
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	$(GENERATE) --output-path "$$tmp/xpander_api" >/dev/null; \
-	if ! diff -r -q "$$tmp/xpander_api" $(GEN_PKG) >"$$tmp/diff.txt"; then \
+	if ! diff -r -q -x __pycache__ "$$tmp/xpander_api" $(GEN_PKG) >"$$tmp/diff.txt"; then \
 		echo "generated/ is out of date with openapi.yaml or generator-config.yaml. Differences:"; \
 		sed -e "s|$$tmp/xpander_api|(fresh)|g" "$$tmp/diff.txt"; \
 		echo "Run 'make generate' and commit the result."; exit 1; \
@@ -58,8 +58,8 @@ check-generated: $(VENV_STAMP) ## Fail, naming the files, when generated/ is not
 lint: $(VENV_STAMP) $(NODE_STAMP) ## Lint the spec (Spectral, openapi-spec-validator), ruff and mypy --strict.
 	spectral lint --quiet --fail-severity=hint openapi.yaml
 	openapi-spec-validator openapi.yaml
-	ruff check overlay tests devtools bench
-	ruff format --check overlay tests devtools bench
+	ruff check overlay tests devtools bench compat
+	ruff format --check overlay tests devtools bench compat
 	mypy
 
 test: lint check-generated ## Lint, check generated/, then run the whole test suite.
@@ -78,6 +78,9 @@ dist: $(VENV_STAMP) ## Build the wheel and the sdist into dist/ (install with: p
 	rm -rf dist
 	hatchling build --directory dist
 	@ls -1 dist
+
+compat: $(VENV_STAMP) ## Send the same calls through the official xpander-sdk (own venv) and this SDK; compare.
+	$(PY) -m compat
 
 lock: $(VENV_STAMP) ## Re-pin requirements/dev.txt from requirements/dev.in (in a scratch venv).
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; $(PYTHON) -m venv "$$tmp/v"; \

@@ -357,12 +357,14 @@ def test_full_reference_request_is_reproduced_exactly(prism_url: str, mode: str)
 
     body = body_of(request)
     assert body == reference
-    # Key order is the official one everywhere but in input.user (the SDK sends `email` first).
+    # Key order is the official one everywhere, input.user included: the same bytes as the reference.
+    assert request.content == json.dumps(reference, ensure_ascii=False, separators=(",", ":")).encode()
     assert list(body) == list(reference)
     assert list(body["input"]) == list(reference["input"])
     assert list(body["mcp_servers"][0]) == list(reference["mcp_servers"][0])
     assert list(body["input"]["attachments"][0]) == list(reference["input"]["attachments"][0])
     assert list(body["input"]["principal"]) == list(reference["input"]["principal"])
+    assert list(body["input"]["user"]) == list(reference["input"]["user"])
     assert request.headers["x-agent-version"] == "3"
     assert task.id == EXAMPLE_TASK_ID
 

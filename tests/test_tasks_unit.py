@@ -355,6 +355,13 @@ def test_full_reference_task_has_the_right_python_types() -> None:
     assert "oidc" not in repr(task) and "tok" not in repr(task)
 
 
+def test_deep_planning_defaults_as_in_the_official_sdk() -> None:
+    """Missing: a DeepPlanning with its defaults (the official default_factory); an explicit null: None."""
+    minimal = {"id": "t1", "agent_id": "a", "organization_id": "o", "input": {"text": "x"}, "created_at": "2025-01-01"}
+    assert Task.from_dict(minimal).deep_planning == xpander_sdk.DeepPlanning()
+    assert Task.from_dict({**minimal, "deep_planning": None}).deep_planning is None
+
+
 def test_unknown_enum_values_and_keys_never_fail_a_create() -> None:
     data = {
         **MINIMAL_TASK,

@@ -420,9 +420,21 @@ def build_model(args: Mapping[str, Any]) -> api.CreateTaskRequest:
     )
 
 
+USER_KEY_ORDER = ("id", "first_name", "last_name", "email", "additional_attributes", "timezone")
+"""The order of `input.user`'s keys in the official SDK's body (the generated model writes `email` first)."""
+
+
+def in_official_order(body: dict[str, Any]) -> dict[str, Any]:
+    """`body` with `input.user`'s keys in the official SDK's order, so that the bytes are the official ones."""
+    user = body["input"].get("user")
+    if user:
+        body["input"]["user"] = {key: user[key] for key in USER_KEY_ORDER if key in user}
+    return body
+
+
 def build_body(args: Mapping[str, Any]) -> dict[str, Any]:
     """The checked JSON body for the arguments of `acreate`, as a dict."""
-    return build_model(args).to_dict()
+    return in_official_order(build_model(args).to_dict())
 
 
 def secrets_of(args: Mapping[str, Any], api_key: str) -> tuple[str, ...]:
@@ -521,7 +533,7 @@ def build_request(
         **({} if agent_version is None else {"x_agent_version": agent_version}),
     )
     url = endpoint_url(root_url, parts["url"])
-    content = encode_json(parts["json"])
+    content = encode_json(in_official_order(parts["json"]))
     extra = (*parts["headers"].items(), ("x-api-key", api_key))  # the generated headers: Content-Type, x-agent-version
     if header_cache is None:
         headers = [*SDK_HEADERS.items(), *extra]

@@ -189,7 +189,8 @@ class Task:
     think_mode: ThinkMode = ThinkMode.Default
     disable_attachment_injection: bool = False
     user_tokens: dict[str, Any] | None = None
-    deep_planning: DeepPlanning | None = None
+    deep_planning: DeepPlanning | None = field(factory=DeepPlanning)
+    """As in the official SDK: a DeepPlanning with its defaults when the server sent none, None for a null."""
     must_deep_plan: bool = False
     execution_attempts: int = 1
     return_metrics: bool = False
@@ -271,7 +272,7 @@ class Task:
             think_mode=_enum_or(ThinkMode, get("think_mode"), ThinkMode.Default),
             disable_attachment_injection=bool(get("disable_attachment_injection")),
             user_tokens=get("user_tokens"),
-            deep_planning=_deep_planning(get("deep_planning")),
+            deep_planning=_deep_planning(data["deep_planning"]) if "deep_planning" in data else DeepPlanning(),
             must_deep_plan=bool(get("must_deep_plan")),
             execution_attempts=get("execution_attempts") or 1,
             return_metrics=bool(get("return_metrics")),

@@ -11,11 +11,11 @@ from attrs import define, field
 
 from compat.server import Recorded
 
-HEADERS = ("x-api-key", "x-agent-version")
-UNORDERED = (("input", "user"),)
-"""Objects whose key order is not compared (the official SDK's User dumps its fields in declaration order)."""
-REPR_LIMIT = 120
 Path = tuple[str, ...]
+HEADERS = ("x-api-key", "x-agent-version")
+UNORDERED: tuple[Path, ...] = ()
+"""Objects whose key order is not compared: none (this SDK writes `input.user` in the official order too)."""
+REPR_LIMIT = 120
 
 
 @define

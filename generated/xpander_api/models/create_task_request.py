@@ -8,6 +8,7 @@ from attrs import define as _attrs_define
 from ..models.harness_cli import HarnessCLI
 from ..models.llm_reasoning_effort import LLMReasoningEffort
 from ..models.output_format import OutputFormat
+from ..models.permission_mode import PermissionMode
 from ..models.think_mode import ThinkMode
 from ..types import UNSET, Unset
 
@@ -65,9 +66,9 @@ class CreateTaskRequest:
             llm_model_name (None | str | Unset): Use this model instead of the agent's (for example `gpt-5`).
             llm_reasoning_effort (LLMReasoningEffort | None | Unset): The reasoning effort asked of the model.
             harness_cli (HarnessCLI | None | Unset): The coding-agent harness that runs the task.
-            permission_mode (None | str | Unset): The harness's permission mode, lower-cased and stripped; known values are
-                those of `PermissionMode` (`full`, `gated`). The official SDK sends any other value as it is "for the platform
-                to judge", so the request does not restrict it.
+            permission_mode (None | PermissionMode | str | Unset): The harness's permission mode, lower-cased and stripped:
+                one of `PermissionMode`, or another value, which the official SDK sends as it is "for the platform to judge", so
+                the request does not refuse it.
     """
 
     id: None | str | Unset = UNSET
@@ -96,7 +97,7 @@ class CreateTaskRequest:
     llm_model_name: None | str | Unset = UNSET
     llm_reasoning_effort: LLMReasoningEffort | None | Unset = UNSET
     harness_cli: HarnessCLI | None | Unset = UNSET
-    permission_mode: None | str | Unset = UNSET
+    permission_mode: None | PermissionMode | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.output_schema import OutputSchema  # noqa: PLC0415
@@ -280,6 +281,8 @@ class CreateTaskRequest:
         permission_mode: None | str | Unset
         if isinstance(self.permission_mode, Unset):
             permission_mode = UNSET
+        elif isinstance(self.permission_mode, PermissionMode):
+            permission_mode = self.permission_mode.value
         else:
             permission_mode = self.permission_mode
 
@@ -654,12 +657,20 @@ class CreateTaskRequest:
 
         harness_cli = _parse_harness_cli(d.pop("harness_cli", UNSET))
 
-        def _parse_permission_mode(data: object) -> None | str | Unset:
+        def _parse_permission_mode(data: object) -> None | PermissionMode | str | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
-            return cast(None | str | Unset, data)
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                permission_mode_type_0 = PermissionMode(data)
+
+                return permission_mode_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | PermissionMode | str | Unset, data)
 
         permission_mode = _parse_permission_mode(d.pop("permission_mode", UNSET))
 

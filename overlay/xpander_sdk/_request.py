@@ -212,26 +212,22 @@ def normalise_harness_cli(value: object) -> str | None:
 def normalise_permission_mode(value: object) -> str | None:
     """As the official SDK: lower-cased and stripped, blank becomes None, and a value other than `full` and
     `gated` is sent as it is, for the server to judge (the official SDK's own rule)."""
-    if value is None:
+    normalised = None if value is None else _wire_string(value)
+    if not normalised:
         return None
-    normalised = _wire_string(value)
-    if normalised and normalised not in PERMISSION_MODES:
+    if normalised not in PERMISSION_MODES:
         logger.info("permission_mode %r is neither 'full' nor 'gated': sent for the server to judge", value)
-    if normalised:
-        _text("permission_mode", normalised)
-    return normalised or None
+    return _text("permission_mode", normalised)
 
 
 def agent_version_header(value: object) -> str | None:
     """The `x-agent-version` header value: as the official SDK, `str(agent_version)` when it is truthy (so an
     int 3 is sent as `3`, and None, "" or 0 send no header)."""
-    if not value and not isinstance(value, bool):
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if not isinstance(value, str):
+    if isinstance(value, bool) or not isinstance(value, str | int | None):
         raise _refuse("agent_version", "a string, an int or None", value)
-    return check_header_value("agent_version", value)
+    if not value:
+        return None
+    return check_header_value("agent_version", str(value))
 
 
 def _tool_call_limit(value: object) -> int | None:

@@ -1,8 +1,9 @@
-"""xpander-tasks: a small, fast, API-compatible client for creating tasks on xpander.ai agents.
+"""xpander-tasks: a small, fast, API-compatible client for running tasks on xpander.ai agents.
 
 from xpander_sdk import Tasks
 task = await Tasks().acreate(agent_id="agent-123", prompt="Summarize the latest sales report")
 print(task.id, task.status.value)
+await task.areload()            # or Tasks().aget(task.id); also alist, aupdate, astop
 """
 
 import importlib as _importlib
@@ -20,17 +21,19 @@ _HOMES = {
     "PendingECARequest": ".task",
     "Task": ".task",
     "TaskInput": ".task",
+    "TasksListItem": ".task",
     "TokenUsage": ".task",
     "Tasks": ".tasks",
 }
 _MODELS = (
-    "AgentExecutionStatus AttachmentKind AttachmentRef LLMReasoningEffort MCPServerAuthType MCPServerDetails "
+    "AgentExecutionStatus AttachmentKind AttachmentRef ConversationKind LLMReasoningEffort MCPServerAuthType "
+    "MCPServerDetails "
     "MCPServerSSOTokenMode MCPServerTransport MCPServerType OutputFormat Principal PrincipalKind ThinkMode User"
 )
 _EXCEPTIONS = (
     "APIConnectionError APIStatusError APITimeoutError AuthenticationError BadRequestError ConflictError FieldError "
     "InternalServerError InvalidArgumentError InvalidResponseError ModuleException NotFoundError "
-    "PermissionDeniedError RateLimitError UnprocessableEntityError"
+    "PermissionDeniedError RateLimitError RequestInfo UnprocessableEntityError"
 )
 _HOMES.update(dict.fromkeys(_MODELS.split(), ".models"))
 _HOMES.update(dict.fromkeys(_EXCEPTIONS.split(), ".exceptions"))
@@ -67,12 +70,14 @@ if _typing.TYPE_CHECKING:
         NotFoundError,
         PermissionDeniedError,
         RateLimitError,
+        RequestInfo,
         UnprocessableEntityError,
     )
     from .models import (
         AgentExecutionStatus,
         AttachmentKind,
         AttachmentRef,
+        ConversationKind,
         LLMReasoningEffort,
         MCPServerAuthType,
         MCPServerDetails,
@@ -85,7 +90,16 @@ if _typing.TYPE_CHECKING:
         ThinkMode,
         User,
     )
-    from .task import DeepPlanning, DeepPlanningTask, HITLRequest, PendingECARequest, Task, TaskInput, TokenUsage
+    from .task import (
+        DeepPlanning,
+        DeepPlanningTask,
+        HITLRequest,
+        PendingECARequest,
+        Task,
+        TaskInput,
+        TasksListItem,
+        TokenUsage,
+    )
     from .tasks import Tasks
 
 __all__ = [
@@ -99,6 +113,7 @@ __all__ = [
     "BadRequestError",
     "Configuration",
     "ConflictError",
+    "ConversationKind",
     "DeepPlanning",
     "DeepPlanningTask",
     "FieldError",
@@ -120,9 +135,11 @@ __all__ = [
     "Principal",
     "PrincipalKind",
     "RateLimitError",
+    "RequestInfo",
     "Task",
     "TaskInput",
     "Tasks",
+    "TasksListItem",
     "ThinkMode",
     "TokenUsage",
     "UnprocessableEntityError",

@@ -1,9 +1,12 @@
-"""Transport: pooled httpx clients, timeouts, retries with backoff, logging, and HTTP failures as ModuleExceptions.
+"""Transport: pooled httpx clients, building requests, timeouts, retries with backoff, logging, and HTTP
+failures as ModuleExceptions. Every endpoint goes through one path: `HTTPSession.call` (sync) or `acall`.
 
-Creating a task is not idempotent, so by default a request is retried only when the server cannot have acted
-on it: the connection was never established, or it answered 429 or 503. Any other failure after the request
-was sent (another 5xx, a read timeout, a dropped connection) is raised at once with `outcome_unknown` set,
-unless the caller opted in with `retry_unsafe=True` for that call.
+Whether a failed request is retried depends on the endpoint (see `Endpoint.idempotent`). Get, list and stop
+are idempotent: like openai-python, they are retried after a dropped connection, a timeout, a 408, a 429 or a
+5xx. Creating (and updating) a task is not: by default such a request is retried only when the server cannot
+have acted on it (the connection was never established, or it answered 429 or 503); any other failure after
+the request was sent is raised at once with `outcome_unknown` set, unless the caller opted in with
+`retry_unsafe=True` for that call.
 
 `timeout` bounds each attempt as a whole: its largest value is the attempt's deadline (see `attempt_budget`),
 while each socket operation keeps its own httpx timeout. After `os.fork()` the child drops (never closes) the
@@ -23,15 +26,25 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import AsyncGenerator, Callable, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
-from attrs import frozen
+from attrs import field, frozen
 
-from ._version import __version__
+from ._constants import (
+    DEFAULT_LIMITS,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    INITIAL_RETRY_DELAY,
+    MAX_CONNECT_TIMEOUT,
+    MAX_DESCRIPTION_CHARS,
+    MAX_RETRY_AFTER,
+    MAX_RETRY_DELAY,
+    SDK_HEADERS,
+)
 from .exceptions import (
     NO_HTTP_STATUS,
     APIConnectionError,
@@ -40,26 +53,21 @@ from .exceptions import (
     InvalidArgumentError,
     InvalidResponseError,
     ModuleException,
+    RequestInfo,
     field_errors,
     status_error_class,
 )
 
 if TYPE_CHECKING:
-    from typing import TypeVar
-
     from anyio import Semaphore
 
     _Client = TypeVar("_Client", httpx.Client, httpx.AsyncClient)
 
+__all__ = ["DEFAULT_LIMITS", "DEFAULT_TIMEOUT", "MAX_DESCRIPTION_CHARS", "SDK_HEADERS"]  # re-exported defaults
+
+T = TypeVar("T")
 logger = logging.getLogger("xpander_sdk")
 
-USER_AGENT = f"xpander-tasks-python/{__version__} httpx/{httpx.__version__}"
-SDK_HEADERS = {"accept": "application/json", "user-agent": USER_AGENT}
-"""Sent with every request: default headers of the clients the SDK makes, added per request to a caller's."""
-DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
-"""10 s to connect, 60 s for each read, write and wait for a pooled connection, and 60 s for a whole attempt."""
-DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30.0)
-MAX_DESCRIPTION_CHARS = 2000
 HeaderCache = dict[tuple[tuple[str, str], ...], httpx.Headers]
 """Request headers made once, by the headers a request adds to its client's defaults (see `HTTPSession`)."""
 REDACTED = "***"
@@ -85,10 +93,10 @@ _NOT_SENT = (
 class RetryPolicy:
     """How many times, and how long to wait: exponential backoff with jitter, honouring `Retry-After`."""
 
-    max_retries: int = 2
-    initial_delay: float = 0.5
-    max_delay: float = 8.0
-    max_retry_after: float = 60.0
+    max_retries: int = DEFAULT_MAX_RETRIES
+    initial_delay: float = INITIAL_RETRY_DELAY
+    max_delay: float = MAX_RETRY_DELAY
+    max_retry_after: float = MAX_RETRY_AFTER
     """A `Retry-After` longer than this is not waited for: the error is raised with its `retry_after`."""
 
     def backoff(self, retry_number: int) -> float:
@@ -99,11 +107,61 @@ class RetryPolicy:
 
 @frozen
 class CallOptions:
-    """What one call may change: its timeout, its retry policy and whether unsafe failures are retried."""
+    """What one call may change: its timeout, its retry policy, whether unsafe failures are retried, and what it
+    adds to the request (headers, query parameters, body keys: for what this version does not know yet)."""
 
     timeout: httpx.Timeout
     retry: RetryPolicy
     retry_unsafe: bool = False
+    extra_headers: tuple[tuple[str, str], ...] = ()
+    extra_query: tuple[tuple[str, str], ...] = ()
+    extra_body: Mapping[str, Any] | None = None
+
+
+@frozen
+class Endpoint(Generic[T]):
+    """One route of the API, described once: what it does (for messages), whether repeating it is safe, and how
+    its 2xx response is read. Its request comes from the generated endpoint's builder (see `Call`)."""
+
+    action: str
+    """What the call does, in the words of an error message: "create the task", "list the tasks"."""
+    idempotent: bool
+    """Safe to repeat (get, list, stop): retried after any failure that may be transient (see `_may_retry`)."""
+    parse: Callable[[httpx.Response, Iterable[str]], T]
+    """The result of a 2xx response; raises InvalidResponseError when the body is not what the route returns."""
+
+
+@frozen
+class Call(Generic[T]):
+    """One call of an endpoint, ready to send: the route, headers and body from the generated request builder
+    (`xpander_api.api.tasks.<operation>._get_kwargs`), and the secrets to keep out of any error message."""
+
+    endpoint: Endpoint[T]
+    method: str
+    path: str
+    body: Any = None
+    """The JSON body; None sends no body at all (GET, DELETE)."""
+    params: tuple[tuple[str, str], ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
+    secrets: Callable[[], Iterable[object]] = field(default=tuple, eq=False)
+    """The secret values among the call's arguments (tokens, MCP keys), gathered only when an error needs them."""
+
+    @classmethod
+    def of(
+        cls, endpoint: Endpoint[T], generated: Mapping[str, Any], secrets: Callable[[], Iterable[object]] = tuple
+    ) -> Call[T]:
+        """The call a generated `_get_kwargs` describes: keys `method`, `url`, and optionally `json`, `params`
+        and `headers` (a test pins this shape: the builder is the generator's private helper)."""
+        params = generated.get("params") or {}
+        return cls(
+            endpoint,
+            generated["method"].upper(),
+            generated["url"],
+            generated.get("json"),
+            tuple((name, value) for name, value in params.items()),
+            tuple(generated.get("headers", {}).items()),
+            secrets,
+        )
 
 
 def parse_retry_after(headers: httpx.Headers, now: Callable[[], float] = time.time) -> float | None:
@@ -127,6 +185,25 @@ def parse_retry_after(headers: httpx.Headers, now: Callable[[], float] = time.ti
         return None
     wait: float = when.timestamp() - now()
     return max(0.0, wait)
+
+
+class Secrets:
+    """The strings to keep out of a call's errors and logs: the API key and the call's own secrets (see
+    `Call.secrets`), each also JSON-escaped (a server that re-serialises the request echoes `\\"` or `\\uXXXX`
+    forms), longest first. Worked out on first use: a successful call never pays for them."""
+
+    __slots__ = ("_api_key", "_collect", "_values")
+
+    def __init__(self, api_key: str, collect: Callable[[], Iterable[object]] = tuple) -> None:
+        self._api_key, self._collect = api_key, collect
+        self._values: tuple[str, ...] | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        if self._values is None:
+            found = {value for value in (self._api_key, *self._collect()) if isinstance(value, str) and len(value) >= 3}
+            escaped = {json.dumps(value, ensure_ascii=ascii)[1:-1] for value in found for ascii in (True, False)}
+            self._values = tuple(sorted(found | escaped, key=len, reverse=True))
+        return iter(self._values)
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
@@ -288,24 +365,30 @@ def undecodable(response: httpx.Response, error: httpx.DecodingError) -> ModuleE
     return failure
 
 
-def invalid_response(response: httpx.Response, reason: str, secrets: Iterable[str] = ()) -> InvalidResponseError:
-    """The error for a 2xx whose body is not a task. The task may have been created: say so."""
+def invalid_response(
+    response: httpx.Response, reason: str, secrets: Iterable[str] = (), what: str = "the task"
+) -> InvalidResponseError:
+    """The error for a 2xx whose body is not `what` (a task, a list of tasks): the server may have acted."""
     return InvalidResponseError(
         response.status_code,
-        f"The server answered {response.status_code} but the SDK could not read the task: {reason}",
+        f"The server answered {response.status_code} but the SDK could not read {what}: {reason}",
         body=redact(response.text, secrets)[:MAX_DESCRIPTION_CHARS],
         response=response,
         request_id=response.headers.get("x-request-id"),
     )
 
 
-def _may_retry(error: ModuleException, options: CallOptions) -> bool:
+def _may_retry(error: ModuleException, options: CallOptions, idempotent: bool) -> bool:
+    """Whether `error` may pass with a new attempt without acting twice: always when nothing reached the server
+    (or it said 429 or 503); for an idempotent request (or with `retry_unsafe`), also after a timeout, a dropped
+    connection, a 408 or a 5xx."""
+    repeatable = idempotent or options.retry_unsafe
     if isinstance(error, APIConnectionError):
-        return options.retry_unsafe or not error.request_sent
+        return repeatable or not error.request_sent
     if isinstance(error, APIStatusError):
         if error.status_code in (429, 503):
             return True
-        return options.retry_unsafe and error.status_code >= 500
+        return repeatable and (error.status_code >= 500 or error.status_code == 408)
     return False
 
 
@@ -480,8 +563,29 @@ class HTTPSession:
             await pool.client.aclose()
         self.close()
 
-    # -- sending -------------------------------------------------------------------------------------------
-    def send(self, request: httpx.Request, options: CallOptions, secrets: Iterable[str]) -> httpx.Response:
+    # -- calling -------------------------------------------------------------------------------------------
+    def call(self, call: Call[T], root_url: str, api_key: str, options: CallOptions) -> T:
+        """Send `call` on the sync client with retries and return what its endpoint reads from the response;
+        raise the ModuleException of the last failure, carrying the request."""
+        client = self.sync_client()
+        request = build_request(client, call, root_url, api_key, options, self._header_cache_for(client))
+        secrets = Secrets(api_key, call.secrets)
+        return _result(call, request, self.send(request, call, options, secrets), secrets)
+
+    async def acall(self, call: Call[T], root_url: str, api_key: str, options: CallOptions) -> T:
+        """The async twin of `call`, on the running loop's client."""
+        pool = await self.async_pool()
+        request = build_request(pool.client, call, root_url, api_key, options, self._header_cache_for(pool.client))
+        secrets = Secrets(api_key, call.secrets)
+        return _result(call, request, await self.asend(pool, request, call, options, secrets), secrets)
+
+    def _header_cache_for(self, client: httpx.Client | httpx.AsyncClient) -> HeaderCache | None:
+        """The header cache for the SDK's own clients; None for a caller's, whose own `build_request` runs."""
+        return self.header_cache if self.owns(client) else None
+
+    def send(
+        self, request: httpx.Request, call: Call[Any], options: CallOptions, secrets: Iterable[str]
+    ) -> httpx.Response:
         """Send with retries: the 2xx response (body read), or raise the ModuleException of the last failure.
 
         Each attempt has a deadline (see `attempt_budget`), kept by the network backend of the SDK's own client.
@@ -497,14 +601,14 @@ class HTTPSession:
                 outcome = _attempt(client, request, budget)
             finally:
                 ATTEMPT_DEADLINE.reset(token)
-            step = _settle(request, outcome, started, retries, options, secrets)
+            step = _settle(request, call, outcome, started, retries, options, secrets)
             if isinstance(step, httpx.Response):
                 return step
             retries += 1
             time.sleep(step)
 
     async def asend(
-        self, pool: AsyncPool, request: httpx.Request, options: CallOptions, secrets: Iterable[str]
+        self, pool: AsyncPool, request: httpx.Request, call: Call[Any], options: CallOptions, secrets: Iterable[str]
     ) -> httpx.Response:
         """The async twin of `send`, on `pool` (see `async_pool`): at most `max_connections` requests of one
         client are in flight at once. On a caller's async client, the deadline is a cancel scope around the
@@ -521,7 +625,7 @@ class HTTPSession:
                     outcome = await _aattempt_within(pool, request, options.timeout, budget)
             finally:
                 ATTEMPT_DEADLINE.reset(token)
-            step = _settle(request, outcome, started, retries, options, secrets)
+            step = _settle(request, call, outcome, started, retries, options, secrets)
             if isinstance(step, httpx.Response):
                 return step
             retries += 1
@@ -639,6 +743,7 @@ async def _async_sleep(seconds: float) -> None:
 
 def _settle(
     request: httpx.Request,
+    call: Call[Any],
     outcome: httpx.Response | ModuleException,
     started: float,
     retries: int,
@@ -654,17 +759,18 @@ def _settle(
         error: ModuleException = status_error(outcome, secrets)
     else:
         error = outcome
-    delay = _retry_delay(error, options, retries)
+    delay = _retry_delay(error, options, retries, call.endpoint.idempotent)
     if delay is None:
+        error.request = request_info(request, call)
         raise error
     _log_retry(request, error, delay, retries + 1, options.retry.max_retries)
     return delay
 
 
-def _retry_delay(error: ModuleException, options: CallOptions, retries: int) -> float | None:
+def _retry_delay(error: ModuleException, options: CallOptions, retries: int, idempotent: bool) -> float | None:
     """Seconds to wait before the next attempt, or None to give up with `error`."""
     policy = options.retry
-    if retries >= policy.max_retries or not _may_retry(error, options):
+    if retries >= policy.max_retries or not _may_retry(error, options, idempotent):
         return None
     retry_after = error.retry_after if isinstance(error, APIStatusError) else None
     if retry_after is None:
@@ -672,6 +778,22 @@ def _retry_delay(error: ModuleException, options: CallOptions, retries: int) -> 
     if retry_after > policy.max_retry_after:
         return None
     return retry_after
+
+
+def request_info(request: httpx.Request, call: Call[Any]) -> RequestInfo:
+    """What an error tells of its request: method and URL (without userinfo; headers never), and whether it
+    was idempotent."""
+    url = request.url.copy_with(userinfo=b"") if request.url.userinfo else request.url
+    return RequestInfo(request.method, str(url), call.endpoint.idempotent)
+
+
+def _result(call: Call[T], request: httpx.Request, response: httpx.Response, secrets: Iterable[str]) -> T:
+    """What the endpoint reads from a 2xx response; a body it cannot read raises with the request attached."""
+    try:
+        return call.endpoint.parse(response, secrets)
+    except ModuleException as error:
+        error.request = request_info(request, call)
+        raise
 
 
 def _log_response(request: httpx.Request, response: httpx.Response, started: float, retries: int) -> None:
@@ -705,7 +827,86 @@ def check_timeout(value: object, parameter: str = "timeout") -> httpx.Timeout:
     if isinstance(value, httpx.Timeout):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0:
-        return httpx.Timeout(float(value), connect=min(10.0, float(value)))
+        return httpx.Timeout(float(value), connect=min(MAX_CONNECT_TIMEOUT, float(value)))
     raise InvalidArgumentError(
         parameter, f"{parameter} must be a positive number of seconds or an httpx.Timeout, got {value!r}"
+    )
+
+
+# -- building requests ----------------------------------------------------------------------------------------
+@lru_cache(maxsize=1024)
+def endpoint_url(root_url: str, path: str) -> httpx.URL:
+    """The URL of a request, parsed once per root URL and path: httpx.URL is immutable, and parsing it costs
+    more than the rest of building the request."""
+    try:
+        url = httpx.URL(root_url + path)
+    except httpx.InvalidURL as exc:
+        raise InvalidArgumentError("base_url", f"base_url does not make a valid URL ({exc}): {root_url!r}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise InvalidArgumentError(
+            "base_url", f"base_url must be an http:// or https:// URL with a host, got {root_url!r}"
+        )
+    return url
+
+
+_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def encode_json(value: Any) -> bytes:
+    """Compact UTF-8 JSON: the bytes httpx 0.28 writes for `json=` (and so the official SDK sends), whatever
+    the installed httpx version (0.27 writes spaces), from one encoder made once instead of one per call."""
+    return _JSON_ENCODER.encode(value).encode("utf-8")
+
+
+def _cached_headers(
+    cache: HeaderCache, client: httpx.Client | httpx.AsyncClient, extra: tuple[tuple[str, str], ...]
+) -> httpx.Headers:
+    """`client`'s default headers and `extra`, normalised once per `extra` (httpx.Request copies them, so the
+    cached object is never changed). A bounded cache: a new API key or agent version adds an entry."""
+    headers = cache.get(extra)
+    if headers is None:
+        if len(cache) >= 64:
+            cache.clear()
+        headers = cache[extra] = httpx.Headers([*client.headers.multi_items(), *extra])
+    return headers
+
+
+def _body(call: Call[Any], extra_body: Mapping[str, Any] | None) -> bytes | None:
+    """The encoded body of `call` with `extra_body`'s keys merged in (they win); None for a call without one."""
+    if not extra_body:
+        return None if call.body is None else encode_json(call.body)
+    if call.body is None:
+        raise InvalidArgumentError("extra_body", f"extra_body cannot be used here: {call.method} sends no body")
+    return encode_json({**call.body, **extra_body})
+
+
+def build_request(
+    client: httpx.Client | httpx.AsyncClient,
+    call: Call[Any],
+    root_url: str,
+    api_key: str,
+    options: CallOptions,
+    header_cache: HeaderCache | None,
+) -> httpx.Request:
+    """The httpx request of `call` with the API key, this SDK's headers and the call's extras.
+
+    `header_cache` is None for a caller's client: its `build_request` applies its headers, cookies and query
+    parameters. The SDK's own clients have nothing of the kind but their default headers (and send no cookies:
+    the API key is the only credential), so their requests are built directly, on headers normalised once (see
+    `HTTPSession.header_cache`)."""
+    url = endpoint_url(root_url, call.path)
+    params = call.params + options.extra_query
+    if params:
+        url = url.copy_merge_params(params)
+    content = _body(call, options.extra_body)
+    extra = (*call.headers, ("x-api-key", api_key), *options.extra_headers)
+    if header_cache is None:
+        headers = [*SDK_HEADERS.items(), *extra]
+        return client.build_request(call.method, url, content=content, headers=headers, timeout=options.timeout)
+    return httpx.Request(
+        call.method,
+        url,
+        content=content,
+        headers=_cached_headers(header_cache, client, extra),
+        extensions={"timeout": options.timeout.as_dict()},
     )

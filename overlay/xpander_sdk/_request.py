@@ -1,10 +1,10 @@
-"""Turn the arguments of `Tasks.acreate/create` into the request the official SDK sends, refusing bad ones.
+"""Check the arguments of every call and turn them into what the official SDK sends, refusing bad ones.
 
-Every check runs before anything is sent and raises `InvalidArgumentError` naming the parameter. The body is
-built with the generated models (`xpander_api.models.CreateTaskRequest` and friends) and the route with the
-generated endpoint's request builder, so that openapi.yaml stays the one description of the wire. As in the
-official SDK, every top-level key is sent (null where unset), while `input.attachments` and
-`input.principal` are left out when unset.
+Every check runs before anything is sent and raises `InvalidArgumentError` naming the parameter. The create
+body is built with the generated models (`xpander_api.models.CreateTaskRequest` and friends), so that
+openapi.yaml stays the one description of the wire. As in the official SDK, every top-level key is sent (null
+where unset), while `input.attachments` and `input.principal` are left out when unset. The routes are built
+in `_endpoints`, from the generated endpoints' request builders.
 """
 
 from __future__ import annotations
@@ -12,20 +12,16 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from enum import Enum
-from functools import lru_cache
 from typing import Any, TypeVar
 
-import httpx
-
 from xpander_api import models as api
-from xpander_api.api.tasks import create_task
 from xpander_api.types import UNSET
 
-from ._http import SDK_HEADERS, HeaderCache
 from .exceptions import InvalidArgumentError
 from .models import (
+    AgentExecutionStatus,
     AttachmentRef,
     LLMReasoningEffort,
     MCPServerDetails,
@@ -42,9 +38,10 @@ logger = logging.getLogger("xpander_sdk")
 HARNESS_CLIS = frozenset({"claude-code", "codex", "opencode", "xpander"})
 PERMISSION_MODES = frozenset({"full", "gated"})
 _PRINCIPAL_ID = re.compile(r"[^:\s]+")
-_PLAIN_AGENT_ID = re.compile(r"[\x21-\x7e]+")  # printable ASCII without the space
+_PLAIN_ID = re.compile(r"[\x21-\x7e]+")  # printable ASCII without the space
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _HEADER_VALUE = re.compile(r"[\x20-\x7e]+")  # printable ASCII: no CR, LF or other control characters
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an RFC 9110 token
 
 OPTIONAL_STRINGS = (
     "existing_task_id",
@@ -74,19 +71,23 @@ def _refuse_secret(parameter: str, expected: str) -> InvalidArgumentError:
     return InvalidArgumentError(parameter, f"{parameter} must be {expected} (its value is not shown: it is a secret)")
 
 
+def check_path_id(parameter: str, value: object) -> str:
+    """An id that the route percent-encodes as one path segment (`agent_id`, `task_id`, `user_id`), so that a
+    `/`, `?` or `#` in it can never reach another route. Refused: an empty id, `.` and `..` (the official SDK
+    sends these to another route) and control characters (on which the official SDK's httpx fails)."""
+    if not isinstance(value, str) or not value:
+        raise _refuse(parameter, "a non-empty string", value)
+    if _PLAIN_ID.fullmatch(value) and value not in (".", ".."):
+        return value  # the usual case, decided without looking at each character in Python
+    if _CONTROL.search(value):
+        raise _refuse(parameter, "an id without control characters (CR, LF, tab, NUL...)", value)
+    if value in (".", ".."):
+        raise _refuse(parameter, "an id, not a relative path segment", value)
+    return _text(parameter, value)
+
+
 def check_agent_id(agent_id: object) -> str:
-    """The agent id, which the route percent-encodes as one path segment. Refused: an empty id, `.` and `..`
-    (the official SDK sends these to `/agent-execution/`, which is not the create route) and control
-    characters (on which the official SDK's httpx fails)."""
-    if not isinstance(agent_id, str) or not agent_id:
-        raise _refuse("agent_id", "a non-empty string", agent_id)
-    if _PLAIN_AGENT_ID.fullmatch(agent_id) and agent_id not in (".", ".."):
-        return agent_id  # the usual case, decided without looking at each character in Python
-    if _CONTROL.search(agent_id):
-        raise _refuse("agent_id", "an id without control characters (CR, LF, tab, NUL...)", agent_id)
-    if agent_id in (".", ".."):
-        raise _refuse("agent_id", "an id, not a relative path segment", agent_id)
-    return _text("agent_id", agent_id)
+    return check_path_id("agent_id", agent_id)
 
 
 def check_header_value(parameter: str, value: object, *, secret: bool = False) -> str:
@@ -433,111 +434,105 @@ def build_body(args: Mapping[str, Any]) -> dict[str, Any]:
     return in_official_order(build_model(args).to_dict())
 
 
-def secrets_of(args: Mapping[str, Any], api_key: str) -> tuple[str, ...]:
-    """Every secret value of a call, to keep out of error messages (servers may echo the request)."""
-    values = [api_key, args["user_oidc_token"]]
-    values += list((args["user_tokens"] or {}).values())
-    for server in args["mcp_servers"] or ():
-        fields = (
-            server
-            if isinstance(server, Mapping)
-            else {
-                "api_key": server.api_key,
-                "client_secret": server.client_secret,
-                "headers": server.headers,
-            }
-        )
+def create_secrets(args: Mapping[str, Any]) -> list[object]:
+    """The secret values among the arguments of `acreate` (strings are picked out by `_http.Secrets`)."""
+    return [args["user_oidc_token"], *(args["user_tokens"] or {}).values(), *mcp_secrets(args["mcp_servers"] or ())]
+
+
+def mcp_secrets(servers: Iterable[object]) -> list[object]:
+    """The API keys, client secrets and header values of MCP servers (objects or dicts)."""
+    values: list[object] = []
+    for server in servers:
+        fields = server if isinstance(server, Mapping) else vars_of(server, ("api_key", "client_secret", "headers"))
         values += [fields.get("api_key"), fields.get("client_secret"), *(fields.get("headers") or {}).values()]
-    secrets = {value for value in values if isinstance(value, str) and len(value) >= 3}
-    # A server that re-serialises the request echoes a secret JSON-escaped (\" \\ \uXXXX): those forms too.
-    escaped = {json.dumps(value, ensure_ascii=ascii)[1:-1] for value in secrets for ascii in (True, False)}
-    return tuple(sorted(secrets | escaped, key=len, reverse=True))
+    return values
 
 
-class CallSecrets:
-    """The secrets of a call (see `secrets_of`), worked out on first use: only an error message or a logged
-    body needs them, so a successful call never pays for them."""
-
-    __slots__ = ("_api_key", "_args", "_values")
-
-    def __init__(self, args: Mapping[str, Any], api_key: str) -> None:
-        self._args, self._api_key = args, api_key
-        self._values: tuple[str, ...] | None = None
-
-    def __iter__(self) -> Iterator[str]:
-        if self._values is None:
-            self._values = secrets_of(self._args, self._api_key)
-        return iter(self._values)
+def vars_of(value: object, names: Iterable[str]) -> dict[str, Any]:
+    return {name: getattr(value, name, None) for name in names}
 
 
-@lru_cache(maxsize=1024)
-def endpoint_url(root_url: str, path: str) -> httpx.URL:
-    """The URL of a request, parsed once per root URL and agent: httpx.URL is immutable, and parsing it costs
-    more than the rest of building the request."""
-    try:
-        url = httpx.URL(root_url + path)
-    except httpx.InvalidURL as exc:
-        raise InvalidArgumentError("base_url", f"base_url does not make a valid URL ({exc}): {root_url!r}") from None
-    if url.scheme not in ("http", "https") or not url.host:
-        raise _refuse("base_url", "an http:// or https:// URL with a host", root_url)
-    return url
+# -- the other calls --------------------------------------------------------------------------------------------
+LIST_FILTERS = ("user_id", "parent_task_id", "triggering_agent_id", "status", "internal_status")
+"""The filters the list routes take (the official docs' five)."""
 
 
-_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+def list_filters(filters: object) -> dict[str, str]:
+    """The filters of a list call, checked: known keys, string values (a status also as AgentExecutionStatus,
+    sent as its value: the official SDK sends `AgentExecutionStatus.Failed` on the wire). None is sent as an
+    empty value, as the official SDK sends it (`parent_task_id=`)."""
+    if filters is None:
+        return {}
+    if not isinstance(filters, Mapping):
+        raise _refuse("filters", "a dict of filters, or None", filters)
+    checked: dict[str, str] = {}
+    for key, value in filters.items():
+        if key not in LIST_FILTERS:
+            raise _refuse("filters", f"a dict with keys among {', '.join(LIST_FILTERS)}", key)
+        checked[key] = _filter_value(key, value)
+    return checked
 
 
-def encode_json(value: Any) -> bytes:
-    """Compact UTF-8 JSON: the bytes httpx 0.28 writes for `json=` (and so the official SDK sends), whatever
-    the installed httpx version (0.27 writes spaces), from one encoder made once instead of one per call."""
-    return _JSON_ENCODER.encode(value).encode("utf-8")
+def _filter_value(key: str, value: object) -> str:
+    if key == "status" and isinstance(value, AgentExecutionStatus):
+        return value.value
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        expected = "a string, an AgentExecutionStatus or None" if key == "status" else "a string or None"
+        raise _refuse(f"filters[{key!r}]", expected, value)
+    return _text(f"filters[{key!r}]", value)
 
 
-def _cached_headers(
-    cache: HeaderCache, client: httpx.Client | httpx.AsyncClient, extra: tuple[tuple[str, str], ...]
-) -> httpx.Headers:
-    """`client`'s default headers and `extra`, normalised once per `extra` (httpx.Request copies them, so the
-    cached object is never changed). A bounded cache: a new API key or agent version adds an entry."""
-    headers = cache.get(extra)
-    if headers is None:
-        if len(cache) >= 64:
-            cache.clear()
-        headers = cache[extra] = httpx.Headers([*client.headers.multi_items(), *extra])
-    return headers
+def update_body(
+    tool_call_payload_extension: object, source: object, status: object, last_executed_node_id: object, result: object
+) -> dict[str, Any]:
+    """The body of `Tasks.aupdate`: the given keys only (None leaves a field as it is), in the official order.
+    `status` may be an AgentExecutionStatus or its string value (the official SDK crashes on a string)."""
+    payload = _json_object("tool_call_payload_extension", tool_call_payload_extension)
+    status_value = None if status is None else to_enum(AgentExecutionStatus, status, "status").value
+    body = {
+        "tool_call_payload_extension": payload,
+        "source": _optional_str("source", source),
+        "status": status_value,
+        "last_executed_node_id": _optional_str("last_executed_node_id", last_executed_node_id),
+        "result": _optional_str("result", result),
+    }
+    return api.UpdateTaskRequest.from_dict({key: value for key, value in body.items() if value is not None}).to_dict()
 
 
-def build_request(
-    client: httpx.Client | httpx.AsyncClient,
-    *,
-    header_cache: HeaderCache | None,
-    root_url: str,
-    agent_id: str,
-    body: api.CreateTaskRequest,
-    api_key: str,
-    agent_version: str | None,
-    timeout: httpx.Timeout,
-) -> httpx.Request:
-    """The httpx request, from the generated endpoint's request builder (route, `x-agent-version`, body), with
-    the API key and this SDK's headers.
+def extra_headers(value: object) -> tuple[tuple[str, str], ...]:
+    """Headers a call adds (after the SDK's). `x-api-key` cannot be one: set the key in the Configuration, so
+    that it is never replaced silently (nor shown in an error)."""
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping):
+        raise _refuse("extra_headers", "a dict of header names to values", value)
+    headers = []
+    for name, item in value.items():
+        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+            raise _refuse("extra_headers", "a dict whose keys are HTTP header names", name)
+        if name.lower() == "x-api-key":
+            raise InvalidArgumentError(
+                "extra_headers", "extra_headers cannot set x-api-key: pass Configuration(api_key=...) instead"
+            )
+        headers.append((name, check_header_value(f"extra_headers[{name!r}]", item)))
+    return tuple(headers)
 
-    `header_cache` is None for a caller's client: its `build_request` applies its headers, cookies and query
-    parameters. The SDK's own clients have nothing of the kind but their default headers (and send no cookies:
-    the API key is the only credential), so their requests are built directly, on headers normalised once (see
-    `HTTPSession.header_cache`)."""
-    parts = create_task._get_kwargs(  # the generated route, header and body builder
-        agent_id,
-        body=body,
-        **({} if agent_version is None else {"x_agent_version": agent_version}),
-    )
-    url = endpoint_url(root_url, parts["url"])
-    content = encode_json(in_official_order(parts["json"]))
-    extra = (*parts["headers"].items(), ("x-api-key", api_key))  # the generated headers: Content-Type, x-agent-version
-    if header_cache is None:
-        headers = [*SDK_HEADERS.items(), *extra]
-        return client.build_request(parts["method"], url, content=content, headers=headers, timeout=timeout)
-    return httpx.Request(
-        parts["method"],
-        url,
-        content=content,
-        headers=_cached_headers(header_cache, client, extra),
-        extensions={"timeout": timeout.as_dict()},
-    )
+
+def extra_query(value: object) -> tuple[tuple[str, str], ...]:
+    """Query parameters a call adds (they win over the call's own of the same name)."""
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping) or not all(isinstance(key, str) for key in value):
+        raise _refuse("extra_query", "a dict of parameter names to strings", value)
+    for key, item in value.items():
+        if not isinstance(item, str):
+            raise _refuse(f"extra_query[{key!r}]", "a string", item)
+        _text(f"extra_query[{key!r}]", item)
+    return tuple(value.items())
+
+
+def extra_body(value: object) -> dict[str, Any] | None:
+    """Keys a call adds to its JSON body (they win over the SDK's keys of the same name)."""
+    return _json_object("extra_body", value)

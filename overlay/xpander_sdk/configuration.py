@@ -13,15 +13,16 @@ from urllib.parse import quote, urlsplit
 
 from attrs import define, field
 
+from ._constants import (
+    AGENT_CONTROLLER_PORT,
+    API_KEY_ENV,
+    BASE_URL_ENV,
+    CLOUD_URL,
+    ORGANIZATION_ID_ENV,
+    STAGING_ENV,
+    STAGING_URL,
+)
 from .exceptions import InvalidArgumentError
-
-CLOUD_URL = "https://inbound.xpander.ai"
-STAGING_URL = "https://inbound.stg.xpander.ai"
-AGENT_CONTROLLER_PORT = 9016
-API_KEY_ENV = "XPANDER_API_KEY"
-BASE_URL_ENV = "XPANDER_BASE_URL"
-ORGANIZATION_ID_ENV = "XPANDER_ORGANIZATION_ID"
-STAGING_ENV = "IS_STG"
 
 
 def _env(name: str) -> str | None:

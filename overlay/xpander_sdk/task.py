@@ -1,4 +1,5 @@
-"""`Task`: what a create returns, with the official SDK's field names and Python types.
+"""`Task` and `TasksListItem`: what the task routes return, with the official SDK's field names and Python types,
+and the official methods that follow a task (`areload`, `astop`, `asave`, ...) through the `Tasks` that made it.
 
 Parsed straight from the JSON object, leniently, as openapi.yaml's `Task` schema says: only `id`,
 `agent_id`, `organization_id`, `input` and `created_at` are required; any other field may be missing or null
@@ -14,15 +15,17 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from enum import StrEnum
-from typing import Any, TypeVar
+from enum import Enum, StrEnum
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
+import attrs
 from attrs import define, field, fields
 
 from .models import (
     AgentExecutionStatus,
     AttachmentKind,
     AttachmentRef,
+    ConversationKind,
     LLMReasoningEffort,
     MCPServerAuthType,
     MCPServerDetails,
@@ -37,6 +40,12 @@ from .models import (
     coerced_transport,
     open_enum,
 )
+
+if TYPE_CHECKING:
+    from typing import Unpack
+
+    from .configuration import Configuration
+    from .tasks import RequestOptions, Tasks
 
 E = TypeVar("E", bound=StrEnum)
 Json = Mapping[str, Any]
@@ -138,12 +147,54 @@ class TokenUsage:
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
 
+    @property
+    def total_tokens(self) -> int:
+        return self.completion_tokens + self.prompt_tokens
 
-@define(kw_only=True, repr=False)
-class Task:
+
+class _Bound:
+    """What a Task and a TasksListItem share: the `Tasks` (configuration and connection pool) that made them,
+    kept out of repr, equality, copies and pickles (a connection pool does not travel). `bind()` gives one to
+    an object built by hand."""
+
+    __slots__ = ()
+    _owner: Tasks | None
+
+    def bind(self, tasks: Tasks | None) -> Self:
+        """Follow this object through `tasks` from now on (None: a default `Tasks()`); returns self."""
+        object.__setattr__(self, "_owner", tasks)
+        return self
+
+    @property
+    def configuration(self) -> Configuration | None:
+        """The configuration of the `Tasks` this object follows, or None when it has none."""
+        return None if self._owner is None else self._owner.configuration
+
+    def _tasks(self, configuration: Configuration | None = None) -> Tasks:
+        from .tasks import Tasks  # noqa: PLC0415 - tasks imports this module's names lazily, never at load
+
+        if configuration is None and self._owner is not None:
+            return self._owner
+        return Tasks.on_shared_pool(configuration)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {a.name: getattr(self, a.name) for a in fields(type(self)) if a.name != "_owner"}  # type: ignore[arg-type]
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "_owner", None)
+
+
+@define(kw_only=True, repr=False, getstate_setstate=False)
+class Task(_Bound):
     """A task (agent execution) as the server returned it. `task.status.value` is always a string, even for a
     state this version does not know. Secrets the server echoes (`user_oidc_token`, `user_tokens`, MCP keys)
-    never appear in its repr."""
+    never appear in its repr.
+
+    A Task that a call returned follows the `Tasks` that made it: `await task.areload()`, `task.stop()` use
+    its configuration and connections. The methods that change the task in place (`areload`, `astop`,
+    `asave`, `aset_status`) return the task itself."""
 
     id: str
     agent_id: str
@@ -209,6 +260,7 @@ class Task:
     is_continuous: bool = False
     extra: dict[str, Any] = field(factory=dict)
     """Keys the server sent that this version does not know, as they came."""
+    _owner: Tasks | None = field(default=None, init=False, repr=False, eq=False)
 
     def __repr__(self) -> str:
         created = self.created_at.isoformat()
@@ -283,7 +335,7 @@ class Task:
             permission_mode=get("permission_mode"),
             tokens=_tokens(get("tokens")),
             used_tools=list(get("used_tools") or ()),
-            duration=get("duration") or 0.0,
+            duration=float(get("duration") or 0.0),
             updated_at=parse_datetime(get("updated_at")),
             worker_id=get("worker_id"),
             finished_sub_executions=list(get("finished_sub_executions") or ()),
@@ -292,8 +344,152 @@ class Task:
             extra=_extra(data),
         )
 
+    # -- following the task (the official methods) ------------------------------------------------------------
+    @property
+    def is_terminal(self) -> bool:
+        """True once the task has finished: completed, failed, error or stopped. A status this version does not
+        know counts as finished when the server has set `finished_at`."""
+        status = self.status
+        if status in AgentExecutionStatus._value2member_map_.values():
+            return status.is_terminal
+        return self.finished_at is not None
 
-_KNOWN_KEYS = frozenset(attribute.name for attribute in fields(Task)) - {"extra"}
+    @classmethod
+    async def aload(
+        cls, task_id: str, configuration: Configuration | None = None, **options: Unpack[RequestOptions]
+    ) -> Task:
+        """The task `task_id`, read with `configuration` (default: the environment's, on the shared pool)."""
+        from .tasks import Tasks  # noqa: PLC0415
+
+        return await Tasks.on_shared_pool(configuration).aget(task_id, **options)
+
+    @classmethod
+    def load(cls, task_id: str, configuration: Configuration | None = None, **options: Unpack[RequestOptions]) -> Task:
+        """The sync twin of `aload`."""
+        from .tasks import Tasks  # noqa: PLC0415
+
+        return Tasks.on_shared_pool(configuration).get(task_id, **options)
+
+    async def areload(self, **options: Unpack[RequestOptions]) -> Task:
+        """Read the task again and update this object in place; returns it. As in the official SDK, a local
+        deep plan and additional context are kept when the server sends them empty."""
+        return self._refresh(await self._tasks().aget(self.id, **options), keep_local_plan=True)
+
+    def reload(self, **options: Unpack[RequestOptions]) -> Task:
+        """The sync twin of `areload` (the official one returns None; this returns the task)."""
+        return self._refresh(self._tasks().get(self.id, **options), keep_local_plan=True)
+
+    async def astop(self, **options: Unpack[RequestOptions]) -> Task:
+        """Stop the task and update this object from the server's answer; returns it."""
+        return self._refresh(await self._tasks().astop(self.id, **options))
+
+    def stop(self, **options: Unpack[RequestOptions]) -> Task:
+        """The sync twin of `astop`."""
+        return self._refresh(self._tasks().stop(self.id, **options))
+
+    async def asave(self, with_deep_plan_update: bool = False, **options: Unpack[RequestOptions]) -> Task:
+        """Send the whole task to the server (as the official SDK does, secrets it holds included) and update
+        this object from the answer; returns it. `with_deep_plan_update=True` sends the deep plan too."""
+        return self._refresh(await self._tasks()._asave_task(self, with_deep_plan_update, **options))
+
+    def save(self, with_deep_plan_update: bool = False, **options: Unpack[RequestOptions]) -> Task:
+        """The sync twin of `asave`."""
+        return self._refresh(self._tasks()._save_task(self, with_deep_plan_update, **options))
+
+    async def aset_status(
+        self, status: AgentExecutionStatus | str, result: str | None = None, **options: Unpack[RequestOptions]
+    ) -> Task:
+        """Set the status (and the result) and save the task; returns it."""
+        self._set_status(status, result)
+        return await self.asave(**options)
+
+    def set_status(
+        self, status: AgentExecutionStatus | str, result: str | None = None, **options: Unpack[RequestOptions]
+    ) -> Task:
+        """The sync twin of `aset_status`."""
+        self._set_status(status, result)
+        return self.save(**options)
+
+    def _set_status(self, status: AgentExecutionStatus | str, result: str | None) -> None:
+        from .models import to_enum  # noqa: PLC0415
+
+        self.status = to_enum(AgentExecutionStatus, status, "status")
+        self.result = result
+
+    def _refresh(self, fresh: Task, *, keep_local_plan: bool = False) -> Task:
+        """This task with every field of `fresh` (the server's answer), keeping the Tasks it follows."""
+        kept: dict[str, object] = {}
+        if keep_local_plan:
+            if self.deep_planning is not None and self.deep_planning.tasks and not _has_plan(fresh.deep_planning):
+                kept["deep_planning"] = self.deep_planning
+            if self.additional_context and not fresh.additional_context:
+                kept["additional_context"] = self.additional_context
+        for attribute in fields(Task):
+            if attribute.name != "_owner":
+                object.__setattr__(self, attribute.name, kept.get(attribute.name, getattr(fresh, attribute.name)))
+        return self
+
+    def to_save_body(self, with_deep_plan_update: bool = False) -> dict[str, Any]:
+        """The body of `asave`, key for key what the official SDK sends: the official fields in its order,
+        nulls included, `deep_planning` only with `with_deep_plan_update`; no field it does not know."""
+        body = {}
+        for key in SAVE_KEYS:
+            body[key] = _jsonable(getattr(self, key))
+            if key == "user_tokens" and with_deep_plan_update:
+                body["deep_planning"] = _jsonable(self.deep_planning)
+        return body
+
+    def secret_values(self) -> list[object]:
+        """The secrets this task holds (sent back by `asave`): the OIDC token, user tokens, MCP keys."""
+        from ._request import mcp_secrets  # noqa: PLC0415
+
+        return [self.user_oidc_token, *(self.user_tokens or {}).values(), *mcp_secrets(self.mcp_servers)]
+
+
+def _has_plan(plan: DeepPlanning | None) -> bool:
+    return plan is not None and bool(plan.tasks)
+
+
+_SAVE_KEYS_TEXT = (
+    "id agent_id organization_id input status internal_status last_executed_node_id agent_version created_at "
+    "started_at paused_at finished_at result parent_execution conversation_id conversation_kind sub_executions "
+    "should_update_parent is_manually_stopped payload_extension execution_kind hitl_request pending_eca_request "
+    "source voice_id output_format output_schema events_streaming is_orchestration is_gateway is_app "
+    "background_auth_eligible additional_context tool_call_limit instructions_override test_run_node_id "
+    "user_oidc_token expected_output mcp_servers triggering_agent_id title think_mode disable_attachment_injection "
+    "user_tokens must_deep_plan execution_attempts return_metrics llm_model_provider llm_model_name "
+    "llm_reasoning_effort harness_cli permission_mode tokens used_tools duration"
+)
+SAVE_KEYS = tuple(_SAVE_KEYS_TEXT.split())
+"""The 55 keys of the official `Task.asave` body, in its order."""
+_USER_KEYS = ("id", "first_name", "last_name", "email", "additional_attributes", "timezone")
+
+
+def _jsonable(value: Any) -> Any:
+    """`value` as the official SDK's pydantic dump writes it: enums as values, date-times as ISO-8601 with `Z`
+    for UTC, nested objects as dicts in their fields' order (`input.user` in the official order)."""
+    if isinstance(value, float | int | str | bool) or value is None:
+        return value.value if isinstance(value, Enum) else value
+    if isinstance(value, datetime.datetime):
+        text = value.isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+    if attrs.has(type(value)):
+        return _object_dump(value)
+    if isinstance(value, Mapping):
+        return {key: _jsonable(item) for key, item in value.items()}
+    return [_jsonable(item) for item in value]
+
+
+def _object_dump(value: Any) -> dict[str, Any]:
+    if isinstance(value, User):
+        return {key: _jsonable(getattr(value, key)) for key in _USER_KEYS}
+    dump = {a.name: _jsonable(getattr(value, a.name)) for a in fields(type(value))}
+    if isinstance(value, TokenUsage):
+        dump["total_tokens"] = value.total_tokens
+    return dump
+
+
+_KNOWN_KEYS = frozenset(attribute.name for attribute in fields(Task)) - {"extra", "_owner"}
 
 
 def _extra(data: Json) -> dict[str, Any]:
@@ -410,3 +606,74 @@ def _tokens(value: object) -> TokenUsage | None:
         cache_read_tokens=data.get("cache_read_tokens") or 0,
         cache_write_tokens=data.get("cache_write_tokens") or 0,
     )
+
+
+@define(kw_only=True, repr=False, getstate_setstate=False)
+class TasksListItem(_Bound):
+    """One task of `Tasks.alist`: a summary; `await item.aload()` reads the whole Task (through the `Tasks` that
+    listed it, not the environment's configuration as the official SDK does). A status this version does not
+    know is kept as its value, instead of failing the whole list."""
+
+    id: str
+    agent_id: str
+    organization_id: str
+    status: AgentExecutionStatus
+    user_id: str | None = None
+    parent_task_id: str | None = None
+    triggering_agent_id: str | None = None
+    created_at: datetime.datetime | None = None
+    updated_at: datetime.datetime | None = None
+    source_node_type: str | None = None
+    result: str | None = None
+    title: str | None = None
+    execution_kind: str | None = None
+    process: dict[str, Any] | None = None
+    conversation_kind: ConversationKind | None = None
+    extra: dict[str, Any] = field(factory=dict)
+    """Keys the server sent that this version does not know, as they came."""
+    _owner: Tasks | None = field(default=None, init=False, repr=False, eq=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"TasksListItem(id={self.id!r}, agent_id={self.agent_id!r}, status={self.status.value!r}, "
+            f"title={self.title!r})"
+        )
+
+    __str__ = __repr__
+
+    @classmethod
+    def from_dict(cls, data: Json) -> TasksListItem:
+        """Parse one item of a list. KeyError when a required key is missing."""
+        get = data.get
+        status = data["status"]
+        if not isinstance(status, str):
+            raise TypeError(f"status must be a string, got {type(status).__name__}")
+        return cls(
+            id=data["id"],
+            agent_id=data["agent_id"],
+            organization_id=data["organization_id"],
+            status=open_enum(AgentExecutionStatus, status),
+            user_id=get("user_id"),
+            parent_task_id=get("parent_task_id"),
+            triggering_agent_id=get("triggering_agent_id"),
+            created_at=parse_datetime(get("created_at")),
+            updated_at=parse_datetime(get("updated_at")),
+            source_node_type=get("source_node_type"),
+            result=get("result"),
+            title=get("title"),
+            execution_kind=get("execution_kind"),
+            process=get("process"),
+            conversation_kind=_enum(ConversationKind, get("conversation_kind")),
+            extra={key: value for key, value in data.items() if key not in _LIST_ITEM_KEYS},
+        )
+
+    async def aload(self, configuration: Configuration | None = None, **options: Unpack[RequestOptions]) -> Task:
+        """The whole task, read through the `Tasks` that listed it (or `configuration`, when given)."""
+        return await self._tasks(configuration).aget(self.id, **options)
+
+    def load(self, configuration: Configuration | None = None, **options: Unpack[RequestOptions]) -> Task:
+        """The sync twin of `aload`."""
+        return self._tasks(configuration).get(self.id, **options)
+
+
+_LIST_ITEM_KEYS = frozenset(attribute.name for attribute in fields(TasksListItem)) - {"extra", "_owner"}

@@ -1,37 +1,56 @@
-"""`Tasks`: the facade users call, `await Tasks().acreate(...)` and `Tasks().create(...)`.
+"""`Tasks`: the facade users call: create a task, then follow it (get, list, update, stop).
 
-The parameters, their order and their defaults are the official SDK's; the keyword-only `timeout`,
-`max_retries` and `retry_unsafe` after them are this SDK's per-call options.
+The parameters, their order and their defaults are the official SDK's. Every method also takes this SDK's
+keyword-only per-call options (see `RequestOptions`); `acreate`/`create` add `retry_unsafe`.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict, TypeVar, Unpack
 
 import httpx
 from attrs import evolve
 
-from ._http import (
-    DEFAULT_LIMITS,
-    DEFAULT_TIMEOUT,
-    CallOptions,
-    HTTPSession,
-    RetryPolicy,
-    check_timeout,
-    invalid_response,
-)
-from .configuration import API_KEY_ENV, Configuration
+from ._constants import API_KEY_ENV, DEFAULT_LIMITS, DEFAULT_TIMEOUT, MAX_RETRIES_ENV, TIMEOUT_ENV
+from ._http import CallOptions, HTTPSession, RetryPolicy, check_timeout
+from .configuration import Configuration
 from .exceptions import InvalidArgumentError
-from .models import AttachmentRef, LLMReasoningEffort, MCPServerDetails, OutputFormat, Principal, ThinkMode, User
+from .models import (
+    AgentExecutionStatus,
+    AttachmentRef,
+    LLMReasoningEffort,
+    MCPServerDetails,
+    OutputFormat,
+    Principal,
+    ThinkMode,
+    User,
+)
 
 if TYPE_CHECKING:
-    from .task import Task
+    from ._http import Call
+    from .task import Task, TasksListItem
 
-TIMEOUT_ENV = "XPANDER_TIMEOUT"
-MAX_RETRIES_ENV = "XPANDER_MAX_RETRIES"
+T = TypeVar("T")
+TaskList: TypeAlias = "list[TasksListItem]"
+"""What the list calls return (named here: inside `Tasks`, `list` is a method)."""
+
+
+class RequestOptions(TypedDict, total=False):
+    """The keyword-only options every call takes, to change that call only (openai-python's names)."""
+
+    timeout: float | httpx.Timeout | None
+    """Seconds (or an httpx.Timeout) for each attempt, instead of the `Tasks` timeout."""
+    max_retries: int | None
+    """Retries for this call, instead of the `Tasks` setting."""
+    extra_headers: Mapping[str, str] | None
+    """Headers to add (not `x-api-key`: set the key in the Configuration)."""
+    extra_query: Mapping[str, str] | None
+    """Query parameters to add."""
+    extra_body: Mapping[str, Any] | None
+    """Keys to add to the JSON body (create and update), e.g. a field the server has and this version lacks."""
 
 
 def _default_timeout() -> httpx.Timeout:
@@ -85,26 +104,6 @@ def shared_session() -> HTTPSession:
         return _shared_session
 
 
-def parse_task(response: httpx.Response, secrets: Iterable[str] = ()) -> Task:
-    """The Task in a 2xx response, or InvalidResponseError when the body is not one."""
-    from .task import Task  # noqa: PLC0415 - the Task model (and the generated one) load on the first create
-
-    if not response.content:
-        raise invalid_response(response, "the body is empty", secrets)
-    try:
-        data = response.json()
-    except ValueError:
-        raise invalid_response(response, "the body is not JSON", secrets) from None
-    if not isinstance(data, dict):
-        raise invalid_response(response, f"expected a JSON object, got a JSON {type(data).__name__}", secrets)
-    try:
-        return Task.from_dict(data)
-    except KeyError as exc:
-        raise invalid_response(response, f"the required key {exc} is missing", secrets) from None
-    except (TypeError, ValueError, AttributeError) as exc:
-        raise invalid_response(response, f"a field has the wrong type or format ({exc})", secrets) from None
-
-
 class Tasks:
     """Create tasks on xpander.ai agents.
 
@@ -127,6 +126,10 @@ class Tasks:
 
     `Tasks()` with no arguments at all uses one process-wide pool shared by all such instances (so
     `await Tasks().acreate(...)` in a loop reuses connections); `close()` leaves that pool open.
+    `with_options(...)` returns a copy with other settings on the same pool.
+
+    Every Task (and TasksListItem) a call returns follows this `Tasks`: `await task.areload()` uses its
+    configuration and its connections.
     """
 
     def __init__(
@@ -139,10 +142,8 @@ class Tasks:
         async_http_client: httpx.AsyncClient | None = None,
         limits: httpx.Limits | None = None,
     ) -> None:
-        if configuration is not None and not isinstance(configuration, Configuration):
-            raise InvalidArgumentError("configuration", f"configuration must be a Configuration, got {configuration!r}")
         bare = configuration is None and timeout is None and max_retries is None
-        self.configuration = configuration or Configuration()
+        self.configuration = Configuration() if configuration is None else _check_configuration(configuration)
         self.timeout = _default_timeout() if timeout is None else check_timeout(timeout)
         retries = _default_max_retries() if max_retries is None else _check_max_retries(max_retries)
         self.retry_policy = RetryPolicy(max_retries=retries)
@@ -153,6 +154,27 @@ class Tasks:
             )
         else:
             self._session = shared_session()
+
+    def with_options(self, *, timeout: float | httpx.Timeout | None = None, max_retries: int | None = None) -> Tasks:
+        """A copy with another timeout or retry count that shares this object's connection pool (closing the
+        copy leaves the pool open; close the original)."""
+        copy = object.__new__(Tasks)
+        copy.__dict__.update(self.__dict__)
+        copy._owns_session = False
+        if timeout is not None:
+            copy.timeout = check_timeout(timeout)
+        if max_retries is not None:
+            copy.retry_policy = evolve(self.retry_policy, max_retries=_check_max_retries(max_retries))
+        return copy
+
+    @classmethod
+    def on_shared_pool(cls, configuration: Configuration | None = None) -> Tasks:
+        """A `Tasks` for `configuration` (default: the environment's) on the process-wide pool of `Tasks()`:
+        nothing to close. What `Task.aload(task_id, configuration)` uses."""
+        tasks = cls()
+        if configuration is not None:
+            tasks.configuration = _check_configuration(configuration)
+        return tasks
 
     @property
     def max_retries(self) -> int:
@@ -228,18 +250,18 @@ class Tasks:
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         retry_unsafe: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Task:
         """Create a task on the agent `agent_id` and return it (usually `pending`: the agent runs it in the
         background). Raises a `ModuleException` subclass on any failure; nothing is sent for refused arguments.
 
-        `timeout` and `max_retries` override the `Tasks` settings for this call. `retry_unsafe=True` also
+        The keyword-only options change this call only (see `RequestOptions`). `retry_unsafe=True` also
         retries failures after which the server may already have created the task (5xx other than 503, read
         timeouts, dropped connections): it can create the task twice."""
-        arguments = locals()
-        pool = await self._session.async_pool()
-        request, options, secrets = self._prepare(pool.client, arguments, timeout, max_retries, retry_unsafe)
-        response = await self._session.asend(pool, request, options, secrets)
-        return parse_task(response, secrets)
+        call, options = self._create_call(locals())
+        return self._own(await self._acall(call, options))
 
     def create(
         self,
@@ -280,51 +302,191 @@ class Tasks:
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         retry_unsafe: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Task:
         """The sync twin of `acreate`, on a real sync client: no event loop and no thread are involved, so it
         also works (blocking) inside a running event loop, such as a notebook's."""
-        arguments = locals()
-        client = self._session.sync_client()
-        request, options, secrets = self._prepare(client, arguments, timeout, max_retries, retry_unsafe)
-        response = self._session.send(request, options, secrets)
-        return parse_task(response, secrets)
+        call, options = self._create_call(locals())
+        return self._own(self._call(call, options))
 
-    def _prepare(
+    def _create_call(self, arguments: dict[str, Any]) -> tuple[Call[Task], CallOptions]:
+        """The checked call and options of `acreate`'s arguments; InvalidArgumentError before anything is sent."""
+        from . import _endpoints, _request  # noqa: PLC0415 - with the generated models, loaded on the first call
+
+        agent_version = _request.agent_version_header(arguments["agent_version"])
+        retry_unsafe = arguments["retry_unsafe"]
+        if not isinstance(retry_unsafe, bool):
+            raise InvalidArgumentError("retry_unsafe", f"retry_unsafe must be True or False, got {retry_unsafe!r}")
+        options_given = {name: arguments[name] for name in RequestOptions.__annotations__}
+        options = self._options(options_given, retry_unsafe=retry_unsafe)  # type: ignore[arg-type]
+        return _endpoints.create(arguments, agent_version), options
+
+    # -- follow --------------------------------------------------------------------------------------------
+    async def aget(self, task_id: str, **options: Unpack[RequestOptions]) -> Task:
+        """The task `task_id` as the server has it now (`GET .../status`)."""
+        from . import _endpoints  # noqa: PLC0415
+
+        return self._own(await self._acall(_endpoints.get(task_id), self._options(options)))
+
+    def get(self, task_id: str, **options: Unpack[RequestOptions]) -> Task:
+        """The sync twin of `aget`."""
+        from . import _endpoints  # noqa: PLC0415
+
+        return self._own(self._call(_endpoints.get(task_id), self._options(options)))
+
+    async def alist(
         self,
-        client: httpx.Client | httpx.AsyncClient,
-        arguments: dict[str, Any],
-        timeout: float | httpx.Timeout | None,
-        max_retries: int | None,
-        retry_unsafe: bool,
-    ) -> tuple[httpx.Request, CallOptions, Iterable[str]]:
-        """Check every argument and build the request; raises InvalidArgumentError before anything is sent."""
-        from . import _request  # noqa: PLC0415 - with the generated models, loaded on the first create
+        agent_id: str,
+        filters: Mapping[str, str | AgentExecutionStatus | None] | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> TaskList:
+        """The tasks of the agent `agent_id`, filtered by `user_id`, `parent_task_id`, `triggering_agent_id`,
+        `status` (an AgentExecutionStatus or its value) and `internal_status`."""
+        from . import _endpoints  # noqa: PLC0415
+
+        return self._own_all(await self._acall(_endpoints.list_by_agent(agent_id, filters), self._options(options)))
+
+    def list(
+        self,
+        agent_id: str,
+        filters: Mapping[str, str | AgentExecutionStatus | None] | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> TaskList:
+        """The sync twin of `alist`."""
+        from . import _endpoints  # noqa: PLC0415
+
+        return self._own_all(self._call(_endpoints.list_by_agent(agent_id, filters), self._options(options)))
+
+    async def alist_user_tasks(
+        self,
+        user_id: str,
+        filters: Mapping[str, str | AgentExecutionStatus | None] | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> TaskList:
+        """The tasks run for the user `user_id`, with the filters of `alist`."""
+        from . import _endpoints  # noqa: PLC0415
+
+        return self._own_all(await self._acall(_endpoints.list_by_user(user_id, filters), self._options(options)))
+
+    def list_user_tasks(
+        self,
+        user_id: str,
+        filters: Mapping[str, str | AgentExecutionStatus | None] | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> TaskList:
+        """The sync twin of `alist_user_tasks`."""
+        from . import _endpoints  # noqa: PLC0415
+
+        return self._own_all(self._call(_endpoints.list_by_user(user_id, filters), self._options(options)))
+
+    async def aupdate(
+        self,
+        task_id: str,
+        tool_call_payload_extension: Mapping[str, Any] | None = None,
+        source: str | None = None,
+        status: AgentExecutionStatus | str | None = None,
+        last_executed_node_id: str | None = None,
+        result: str | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> Task:
+        """Change the given fields of the task (None leaves a field as it is) and return the task as the server
+        answered. `status` may be an AgentExecutionStatus or its value."""
+        from . import _endpoints, _request  # noqa: PLC0415
+
+        body = _request.update_body(tool_call_payload_extension, source, status, last_executed_node_id, result)
+        return self._own(await self._acall(_endpoints.update(task_id, body), self._options(options)))
+
+    def update(
+        self,
+        task_id: str,
+        tool_call_payload_extension: Mapping[str, Any] | None = None,
+        source: str | None = None,
+        status: AgentExecutionStatus | str | None = None,
+        last_executed_node_id: str | None = None,
+        result: str | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> Task:
+        """The sync twin of `aupdate`."""
+        from . import _endpoints, _request  # noqa: PLC0415
+
+        body = _request.update_body(tool_call_payload_extension, source, status, last_executed_node_id, result)
+        return self._own(self._call(_endpoints.update(task_id, body), self._options(options)))
+
+    async def astop(self, task_id: str, **options: Unpack[RequestOptions]) -> Task:
+        """Stop the task and return it as the server answered (usually `stopped`; stopping a finished task is
+        safe). Stop is idempotent, so its failures are retried like a get's."""
+        from . import _endpoints  # noqa: PLC0415
+
+        return self._own(await self._acall(_endpoints.stop(task_id), self._options(options)))
+
+    def stop(self, task_id: str, **options: Unpack[RequestOptions]) -> Task:
+        """The sync twin of `astop`."""
+        from . import _endpoints  # noqa: PLC0415
+
+        return self._own(self._call(_endpoints.stop(task_id), self._options(options)))
+
+    async def _asave_task(self, task: Task, with_deep_plan_update: bool, **options: Unpack[RequestOptions]) -> Task:
+        """`Task.asave`: the whole task in the update's PATCH."""
+        from . import _endpoints  # noqa: PLC0415
+
+        return self._own(await self._acall(_endpoints.save(task, with_deep_plan_update), self._options(options)))
+
+    def _save_task(self, task: Task, with_deep_plan_update: bool, **options: Unpack[RequestOptions]) -> Task:
+        """The sync twin of `_asave_task`."""
+        from . import _endpoints  # noqa: PLC0415
+
+        return self._own(self._call(_endpoints.save(task, with_deep_plan_update), self._options(options)))
+
+    # -- one call path ---------------------------------------------------------------------------------------
+    async def _acall(self, call: Call[T], options: CallOptions) -> T:
+        return await self._session.acall(call, self.configuration.root_url, self._api_key(), options)
+
+    def _call(self, call: Call[T], options: CallOptions) -> T:
+        return self._session.call(call, self.configuration.root_url, self._api_key(), options)
+
+    def _api_key(self) -> str:
+        from ._request import check_header_value  # noqa: PLC0415
 
         api_key = self.configuration.api_key
         if not api_key:
             raise InvalidArgumentError(
                 "api_key", f"No API key: set {API_KEY_ENV} or pass Tasks(configuration=Configuration(api_key=...))"
             )
-        _request.check_header_value("api_key", api_key, secret=True)
-        agent_version = _request.agent_version_header(arguments["agent_version"])
-        if not isinstance(retry_unsafe, bool):
-            raise InvalidArgumentError("retry_unsafe", f"retry_unsafe must be True or False, got {retry_unsafe!r}")
+        return check_header_value("api_key", api_key, secret=True)
+
+    def _options(self, given: RequestOptions, *, retry_unsafe: bool = False) -> CallOptions:
+        """The options of one call: this object's, changed by what the call was given (checked)."""
+        from . import _request  # noqa: PLC0415
+
+        unknown = set(given) - set(RequestOptions.__annotations__)
+        if unknown:
+            raise TypeError(f"unexpected keyword argument {sorted(unknown)[0]!r}")
+        timeout, max_retries = given.get("timeout"), given.get("max_retries")
         retry = self.retry_policy
         if max_retries is not None:
             retry = evolve(retry, max_retries=_check_max_retries(max_retries))
-        options = CallOptions(
+        return CallOptions(
             timeout=self.timeout if timeout is None else check_timeout(timeout),
             retry=retry,
             retry_unsafe=retry_unsafe,
+            extra_headers=_request.extra_headers(given.get("extra_headers")),
+            extra_query=_request.extra_query(given.get("extra_query")),
+            extra_body=_request.extra_body(given.get("extra_body")),
         )
-        request = _request.build_request(
-            client,
-            header_cache=self._session.header_cache if self._session.owns(client) else None,
-            root_url=self.configuration.root_url,
-            agent_id=_request.check_agent_id(arguments["agent_id"]),
-            body=_request.build_model(arguments),
-            api_key=api_key,
-            agent_version=agent_version,
-            timeout=options.timeout,
-        )
-        return request, options, _request.CallSecrets(arguments, api_key)
+
+    def _own(self, task: Task) -> Task:
+        """`task`, following this Tasks from now on."""
+        return task.bind(self)
+
+    def _own_all(self, items: TaskList) -> TaskList:
+        for item in items:
+            item.bind(self)
+        return items
+
+
+def _check_configuration(configuration: object) -> Configuration:
+    if not isinstance(configuration, Configuration):
+        raise InvalidArgumentError("configuration", f"configuration must be a Configuration, got {configuration!r}")
+    return configuration

@@ -4,6 +4,7 @@ from .agent_execution_status import AgentExecutionStatus
 from .attachment_kind import AttachmentKind
 from .attachment_record import AttachmentRecord
 from .attachment_ref import AttachmentRef
+from .conversation_kind import ConversationKind
 from .create_task_request import CreateTaskRequest
 from .deep_planning import DeepPlanning
 from .deep_planning_task import DeepPlanningTask
@@ -36,8 +37,12 @@ from .task_input_record import TaskInputRecord
 from .task_output_schema import TaskOutputSchema
 from .task_payload_extension import TaskPayloadExtension
 from .task_user_tokens import TaskUserTokens
+from .tasks_list_item import TasksListItem
+from .tasks_list_item_process import TasksListItemProcess
 from .think_mode import ThinkMode
 from .token_usage import TokenUsage
+from .update_task_payload_extension import UpdateTaskPayloadExtension
+from .update_task_request import UpdateTaskRequest
 from .user import User
 from .user_attributes import UserAttributes
 from .user_record import UserRecord
@@ -50,6 +55,7 @@ __all__ = (
     "AttachmentKind",
     "AttachmentRecord",
     "AttachmentRef",
+    "ConversationKind",
     "CreateTaskRequest",
     "DeepPlanning",
     "DeepPlanningTask",
@@ -81,9 +87,13 @@ __all__ = (
     "TaskInputRecord",
     "TaskOutputSchema",
     "TaskPayloadExtension",
+    "TasksListItem",
+    "TasksListItemProcess",
     "TaskUserTokens",
     "ThinkMode",
     "TokenUsage",
+    "UpdateTaskPayloadExtension",
+    "UpdateTaskRequest",
     "User",
     "UserAttributes",
     "UserRecord",

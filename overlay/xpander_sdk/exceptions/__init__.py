@@ -16,9 +16,10 @@
         ├── RateLimitError             429, with `retry_after`
         └── InternalServerError        500-599, and non-standard 5xx such as 520
 
-`outcome_unknown` is True when the request may have reached the server and created a task even though the
-call failed (a 5xx other than 503, a timeout or a dropped connection after the request was sent): look the task
-up before creating it again.
+Every error of a request carries `request` (its method and URL, no secret). `outcome_unknown` is True when a
+request that is not idempotent (create, update) may have reached the server and acted even though the call
+failed (a 5xx other than 503, a timeout or a dropped connection after the request was sent): look the task up
+before creating it again. It is never True for get, list and stop, which are safe to repeat.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
-from .module_exception import NO_HTTP_STATUS, ModuleException
+from .module_exception import NO_HTTP_STATUS, ModuleException, RequestInfo
 
 if TYPE_CHECKING:
     import httpx
@@ -48,6 +49,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RequestInfo",
     "UnprocessableEntityError",
 ]
 
@@ -72,7 +74,7 @@ class APIConnectionError(ModuleException):
 
     @property
     def outcome_unknown(self) -> bool:
-        return self.request_sent
+        return self.request_sent and not self._repeatable
 
     def _extra_state(self) -> dict[str, Any]:
         return {"request_sent": self.request_sent}
@@ -88,7 +90,7 @@ class InvalidResponseError(ModuleException):
 
     @property
     def outcome_unknown(self) -> bool:
-        return True
+        return not self._repeatable
 
 
 class APIStatusError(ModuleException):
@@ -110,7 +112,7 @@ class APIStatusError(ModuleException):
 
     @property
     def outcome_unknown(self) -> bool:
-        return self.status_code >= 500 and self.status_code != 503
+        return self.status_code >= 500 and self.status_code != 503 and not self._repeatable
 
     def _extra_state(self) -> dict[str, Any]:
         return {"retry_after": self.retry_after}
@@ -155,7 +157,7 @@ class PermissionDeniedError(APIStatusError):
 
 
 class NotFoundError(APIStatusError):
-    """404: no such agent (or no such task to continue)."""
+    """404: no such agent, or no such task (to get, stop, update or continue)."""
 
 
 class ConflictError(APIStatusError):

@@ -44,6 +44,13 @@ _TERMINAL = frozenset(
 )
 
 
+class ConversationKind(StrEnum):
+    """How a task's conversation reaches the agent (a list item's `conversation_kind`)."""
+
+    Direct = "direct"
+    Gateway = "gateway"
+
+
 class OutputFormat(StrEnum):
     """The format of a task's result (`Voice` is an mp3)."""
 

@@ -93,6 +93,9 @@ def test_signature_is_the_official_one(method: Any) -> None:
         "timeout",
         "max_retries",
         "retry_unsafe",
+        "extra_headers",
+        "extra_query",
+        "extra_body",
     ]
     mutable = [p.name for p in parameters if isinstance(p.default, list | dict | set)]
     assert mutable == [], "no mutable default may be shared between calls"

@@ -895,9 +895,8 @@ def build_request(
     the API key is the only credential), so their requests are built directly, on headers normalised once (see
     `HTTPSession.header_cache`)."""
     url = endpoint_url(root_url, call.path)
-    params = call.params + options.extra_query
-    if params:
-        url = url.copy_merge_params(params)
+    if call.params or options.extra_query:  # extra_query's keys replace the call's own
+        url = url.copy_merge_params({**dict(call.params), **dict(options.extra_query)})
     content = _body(call, options.extra_body)
     extra = (*call.headers, ("x-api-key", api_key), *options.extra_headers)
     if header_cache is None:

@@ -86,10 +86,6 @@ def check_path_id(parameter: str, value: object) -> str:
     return _text(parameter, value)
 
 
-def check_agent_id(agent_id: object) -> str:
-    return check_path_id("agent_id", agent_id)
-
-
 def check_header_value(parameter: str, value: object, *, secret: bool = False) -> str:
     """A value that can travel in an HTTP header: printable ASCII, no CR/LF."""
     if isinstance(value, str) and _HEADER_VALUE.fullmatch(value):
@@ -443,13 +439,9 @@ def mcp_secrets(servers: Iterable[object]) -> list[object]:
     """The API keys, client secrets and header values of MCP servers (objects or dicts)."""
     values: list[object] = []
     for server in servers:
-        fields = server if isinstance(server, Mapping) else vars_of(server, ("api_key", "client_secret", "headers"))
-        values += [fields.get("api_key"), fields.get("client_secret"), *(fields.get("headers") or {}).values()]
+        get = server.get if isinstance(server, Mapping) else lambda name, server=server: getattr(server, name, None)
+        values += [get("api_key"), get("client_secret"), *(get("headers") or {}).values()]
     return values
-
-
-def vars_of(value: object, names: Iterable[str]) -> dict[str, Any]:
-    return {name: getattr(value, name, None) for name in names}
 
 
 # -- the other calls --------------------------------------------------------------------------------------------

@@ -349,9 +349,8 @@ class Task(_Bound):
     def is_terminal(self) -> bool:
         """True once the task has finished: completed, failed, error or stopped. A status this version does not
         know counts as finished when the server has set `finished_at`."""
-        status = self.status
-        if status in AgentExecutionStatus._value2member_map_.values():
-            return status.is_terminal
+        if self.status in AgentExecutionStatus:  # a listed state (not a pseudo-member of a new one)
+            return self.status.is_terminal
         return self.finished_at is not None
 
     @classmethod

@@ -17,7 +17,15 @@ from attrs import Factory, define, field
 from ..exceptions import InvalidArgumentError
 
 
-class AgentExecutionStatus(StrEnum):
+class OpenEnum(StrEnum):
+    """A StrEnum whose pseudo-members (values this version does not list, see `open_enum`) survive pickling
+    and deep copies: they are rebuilt through `open_enum`, which also returns the listed members themselves."""
+
+    def __reduce_ex__(self, protocol: object) -> tuple[Any, ...]:
+        return (open_enum, (type(self), self._value_))
+
+
+class AgentExecutionStatus(OpenEnum):
     """The state of a task. The server may send states this version does not list: see `open_enum`."""
 
     Pending = "pending"
@@ -44,14 +52,14 @@ _TERMINAL = frozenset(
 )
 
 
-class ConversationKind(StrEnum):
+class ConversationKind(OpenEnum):
     """How a task's conversation reaches the agent (a list item's `conversation_kind`)."""
 
     Direct = "direct"
     Gateway = "gateway"
 
 
-class OutputFormat(StrEnum):
+class OutputFormat(OpenEnum):
     """The format of a task's result (`Voice` is an mp3)."""
 
     Text = "text"
@@ -60,14 +68,14 @@ class OutputFormat(StrEnum):
     Voice = "voice"
 
 
-class ThinkMode(StrEnum):
+class ThinkMode(OpenEnum):
     """How hard the agent thinks before it answers."""
 
     Default = "default"
     Harder = "harder"
 
 
-class LLMReasoningEffort(StrEnum):
+class LLMReasoningEffort(OpenEnum):
     """The reasoning effort asked of the model."""
 
     Low = "low"
@@ -76,14 +84,14 @@ class LLMReasoningEffort(StrEnum):
     XHigh = "xhigh"
 
 
-class MCPServerType(StrEnum):
+class MCPServerType(OpenEnum):
     """A local process or a remote server."""
 
     Local = "local"
     Remote = "remote"
 
 
-class MCPServerTransport(StrEnum):
+class MCPServerTransport(OpenEnum):
     """How the agent talks to an MCP server."""
 
     STDIO = "stdio"
@@ -91,7 +99,7 @@ class MCPServerTransport(StrEnum):
     HTTP_Transport = "streamable-http"
 
 
-class MCPServerAuthType(StrEnum):
+class MCPServerAuthType(OpenEnum):
     """How the agent authenticates to an MCP server."""
 
     APIKey = "api_key"
@@ -101,7 +109,7 @@ class MCPServerAuthType(StrEnum):
     _None = "none"
 
 
-class MCPServerSSOTokenMode(StrEnum):
+class MCPServerSSOTokenMode(OpenEnum):
     """Which of the user's SSO tokens is passed to an MCP server."""
 
     Access = "access"
@@ -109,7 +117,7 @@ class MCPServerSSOTokenMode(StrEnum):
     Exchange = "exchange"
 
 
-class PrincipalKind(StrEnum):
+class PrincipalKind(OpenEnum):
     """What kind of identity a principal is (lower-case member names, as in the official SDK)."""
 
     user = "user"
@@ -119,7 +127,7 @@ class PrincipalKind(StrEnum):
     anonymous = "anonymous"
 
 
-class AttachmentKind(StrEnum):
+class AttachmentKind(OpenEnum):
     """The broad kind of an attachment's content (lower-case member names, like `PrincipalKind`)."""
 
     image = "image"

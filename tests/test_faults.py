@@ -8,7 +8,6 @@ the time (against hangs, not a performance claim). The table of outcomes is prin
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import email.utils
 import gzip
 import logging
@@ -18,8 +17,9 @@ from typing import Any
 
 import httpx
 import pytest
-from attrs import define, field, frozen
+from attrs import field, frozen
 
+from tests.fault_table import Row, print_table
 from tests.faultserver import (
     API_KEY,
     FASTAPI_422,
@@ -63,45 +63,14 @@ Result = Task | ModuleException
 
 
 # -- the table printed at the end --------------------------------------------------------------------------------
-@define
-class Row:
-    fault: str
-    mode: str
-    outcome: str = "(not reached)"
-    requests: int | str = "?"
-    seconds: float = 0.0
-    as_designed: bool = False
-
-
 ROWS: list[Row] = []
 
 
 @pytest.fixture(scope="module", autouse=True)
 def fault_table(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Print the outcome of every fault when the module is done (also under output capture)."""
+    """Print the outcome of every fault when the module is done."""
     yield
-    if not ROWS:
-        return
-    width = max(len(row.fault) for row in ROWS)
-    lines = [
-        "",
-        f"{'fault':<{width}}  {'mode':<5}  {'outcome':<34}  {'requests':>8}  {'time':>7}  as designed",
-        "-" * (width + 73),
-    ]
-    lines += [
-        f"{row.fault:<{width}}  {row.mode:<5}  {row.outcome:<34}  {row.requests!s:>8}  {row.seconds:>6.3f}s  "
-        f"{'yes' if row.as_designed else 'NO'}"
-        for row in ROWS
-    ]
-    handled = sum(row.as_designed for row in ROWS)
-    lines.append(
-        f"{handled} of {len(ROWS)} fault runs handled as designed ({len(ROWS) // 2} faults, each sync and async)"
-    )
-    capture = request.config.pluginmanager.getplugin("capturemanager")
-    writer = request.config.get_terminal_writer()
-    with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
-        for line in lines:
-            writer.line(line)
+    print_table(request, ROWS, "fault runs")
 
 
 def outcome(result: Result) -> str:

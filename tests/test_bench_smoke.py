@@ -73,6 +73,19 @@ def test_quick_run_writes_sane_numbers(tmp_path: Path) -> None:
         assert _all_positive(entry["sdk_per_s"]) and _all_positive(entry["raw_per_s"]), sdk
         assert _positive(entry["ratio"]) and _positive(entry["cpu_ratio"]), sdk
 
+    for mode in ("async", "sync"):  # get: ours only (the official SDK's rows are create's)
+        entry = results["ours"][f"per_call_get_{mode}"]
+        assert "error" not in entry, entry
+        assert len(entry["sdk_us"]) == len(entry["raw_us"]) == report["counts"]["per_call_rounds"], mode
+        assert _all_positive(entry["sdk_us"]) and _all_positive(entry["raw_us"]), mode
+        assert _all_positive(entry["sdk_cpu_us"]) and _all_positive(entry["raw_cpu_us"]), mode
+        assert _positive(entry["ratio"]) and _positive(entry["cpu_ratio"]), mode
+        assert _positive(entry["sdk_median_us"]) and _positive(entry["raw_median_us"]), mode
+        assert f"per_call_get_{mode}" not in results["official"]
+    assert report["request"]["get_path"] == f"/agent-execution/{json.loads(TASK_JSON.read_bytes())['id']}/status"
+    assert report["request"]["get_headers"]["x-api-key"] == report["request"]["headers"]["x-api-key"]
+    assert "content-type" not in report["request"]["get_headers"]  # a GET: no body
+
     for target in ("sdk", "raw"):
         entry = results["ours"][f"memory_{target}"]
         assert "error" not in entry, entry
@@ -83,6 +96,22 @@ def test_quick_run_writes_sane_numbers(tmp_path: Path) -> None:
     for name in ("json_loads_us", "task_from_dict_us", "loads_and_from_dict_us", "generated_from_dict_us"):
         assert _all_positive(results["parse"][name]["us"]), name
     assert _positive(results["overhead"]["ratio"])
+
+    list_parse = results["list_parse"]
+    assert "error" not in list_parse, list_parse
+    assert report["counts"]["list_items"] == 1000
+    for name in ("sdk_ms", "raw_ms", "generated_ms", "json_loads_ms"):
+        assert len(list_parse[name]["ms"]) == report["counts"]["list_repeat"], name
+        assert _all_positive(list_parse[name]["ms"]) and _positive(list_parse[name]["median_ms"]), name
+    assert _positive(list_parse["ratio"]) and _positive(list_parse["generated_ratio"])
+
+    judged = {target["measure"]: target for target in report["targets"]}
+    for call in ("acreate", "create", "aget", "get"):
+        assert f"{call}, us/call" in completed.stdout, call
+        assert _positive(judged[f"{call}, us/call"]["ratio"]), call
+    assert judged["aget, us/call"]["target"] == judged["get, us/call"]["target"] == "<= 1.1x"
+    assert "list of 1,000: parse_task_list, ms/list" in completed.stdout
+    assert not any("list of" in measure for measure in judged)  # reported, not judged: the issue set no target
 
     assert report["targets"], "the table judged no target"
     assert all(isinstance(target["met"], bool) for target in report["targets"])
@@ -96,6 +125,12 @@ def test_server_answers_any_post_path_keeps_alive_and_reads_chunked_bodies() -> 
         assert client.post("/agent-execution/agent-123", json={"a": 1}).json() == task
         assert client.post("/any/other/path", content=iter([b'{"a":', b"1}"])).json() == task  # chunked
         assert client.get("/agent-execution/agent-123").status_code == 404
+        status = client.get(f"/agent-execution/{task['id']}/status", headers={"x-api-key": "k"})
+        assert (status.status_code, status.json()) == (200, task)
+        assert client.get("/agent-execution/a%2Fb/status?x=1").json() == task
+        for path in ("/agent-execution//status", "/agent-execution/a/b/status", "/other/a/status", "/status"):
+            assert client.get(path).status_code == 404, path
+        assert client.delete(f"/agent-execution/{task['id']}").status_code == 404
         response = client.post("/x", content=b"{}", headers={"connection": "close"})
         assert (response.status_code, response.headers["connection"]) == (200, "close")
 

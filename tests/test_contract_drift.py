@@ -1,17 +1,22 @@
 """Drift guards: openapi.yaml and the hand-written overlay describe the same API.
 
 They fail, naming what drifted, when the spec gains or loses a request key without a matching `acreate`
-parameter, when a default differs, when a `Task` property has no attribute, when an enum's members differ
-(overlay, generated client and spec), or when an error status of the spec does not raise its exception.
+parameter, when a default differs, when a `Task` (or `TasksListItem`...) property has no attribute, when an
+UpdateTaskRequest key is not one `update_body` writes, when an operation has no `Tasks` method that sends it or
+the list filters are not the spec's query parameters, when an enum's members differ (overlay, generated client
+and spec), or when an error status of the spec does not raise its exception.
 Each check is a function of the spec, so that a test can show it catches a changed copy of the spec.
 """
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import enum
+import functools
 import inspect
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -22,6 +27,7 @@ import xpander_api.models
 import xpander_sdk.models
 import xpander_sdk.task
 from tests import spec_tools
+from tests.mock_api import MINIMAL_TASK, FakeAPI
 from xpander_sdk import (
     AuthenticationError,
     BadRequestError,
@@ -35,7 +41,7 @@ from xpander_sdk import (
     Tasks,
     UnprocessableEntityError,
 )
-from xpander_sdk._request import HARNESS_CLIS, PERMISSION_MODES
+from xpander_sdk._request import HARNESS_CLIS, LIST_FILTERS, PERMISSION_MODES, update_body
 from xpander_sdk.exceptions import APIStatusError, status_error_class
 
 # Defaults of parameters whose spec key has no `default` (any other such parameter must default to None).
@@ -45,6 +51,7 @@ ENUMS_AS_SETS: dict[str, frozenset[str]] = {"HarnessCLI": HARNESS_CLIS, "Permiss
 # Response schemas and the overlay class each is parsed into (the request-side value objects too).
 OVERLAY_CLASSES: dict[str, type[Any]] = {
     "Task": xpander_sdk.task.Task,
+    "TasksListItem": xpander_sdk.task.TasksListItem,
     "TaskInputRecord": xpander_sdk.task.TaskInput,
     "UserRecord": xpander_sdk.models.User,
     "PrincipalRecord": xpander_sdk.models.Principal,
@@ -60,8 +67,37 @@ OVERLAY_CLASSES: dict[str, type[Any]] = {
     "AttachmentRef": xpander_sdk.models.AttachmentRef,
     "MCPServerDetails": xpander_sdk.models.MCPServerDetails,
 }
-# Attributes of an overlay class that are not a key of its schema.
-OVERLAY_ONLY_ATTRIBUTES: dict[str, set[str]] = {"Task": {"extra"}}
+# Attributes of the overlay classes that are not a key of their schema: `extra` (the keys this version does not
+# know, as the server sent them). Private attributes (`_owner`: the Tasks that made the object) are not either.
+OVERLAY_ONLY_ATTRIBUTES = frozenset({"extra"})
+# Request schemas: sent, never parsed into an overlay class.
+REQUEST_SCHEMAS = frozenset({"CreateTaskRequest", "TaskInput", "UpdateTaskRequest"})
+# Every operation of the spec, and the Tasks methods (async, sync) that send it.
+OPERATION_METHODS: dict[str, tuple[str, str]] = {
+    "create_task": ("acreate", "create"),
+    "get_task": ("aget", "get"),
+    "stop_task": ("astop", "stop"),
+    "update_task": ("aupdate", "update"),
+    "list_agent_tasks": ("alist", "list"),
+    "list_user_tasks": ("alist_user_tasks", "list_user_tasks"),
+}
+# Arguments with which each operation's methods send a request.
+OPERATION_ARGUMENTS: dict[str, dict[str, Any]] = {
+    "create_task": {"agent_id": "agent-123", "prompt": "hi"},
+    "get_task": {"task_id": "t1"},
+    "stop_task": {"task_id": "t1"},
+    "update_task": {"task_id": "t1", "result": "r"},
+    "list_agent_tasks": {"agent_id": "agent-123"},
+    "list_user_tasks": {"user_id": "u1"},
+}
+# One value per parameter of `_request.update_body`, to see every key it can write.
+UPDATE_BODY_VALUES: dict[str, Any] = {
+    "tool_call_payload_extension": {"headers": {"x": "y"}},
+    "source": "sdk",
+    "status": "completed",
+    "last_executed_node_id": "node-7",
+    "result": "r",
+}
 ERROR_CLASSES: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,
@@ -152,10 +188,94 @@ def enum_drift(spec: spec_tools.Spec) -> list[str]:
 def attribute_drift(spec: spec_tools.Spec, schema_name: str, cls: type[Any]) -> list[str]:
     """Schema properties without an attribute of the overlay class, and attributes without a property."""
     keys = set(spec_tools.properties(schema_name, spec))
-    attributes = {attribute.name for attribute in attrs.fields(cls)} - OVERLAY_ONLY_ATTRIBUTES.get(schema_name, set())
+    attributes = {
+        attribute.name
+        for attribute in attrs.fields(cls)
+        if not attribute.name.startswith("_") and attribute.name not in OVERLAY_ONLY_ATTRIBUTES
+    }
     problems = [f"{schema_name}.{key} is not an attribute of {cls.__name__}" for key in sorted(keys - attributes)]
     problems += [f"{cls.__name__}.{name} is not a key of {schema_name}" for name in sorted(attributes - keys)]
     return problems
+
+
+def update_key_drift(spec: spec_tools.Spec, written: Sequence[str]) -> list[str]:
+    """UpdateTaskRequest's keys that `update_body` cannot write, and keys it writes that the schema lacks."""
+    keys = list(spec_tools.properties("UpdateTaskRequest", spec))
+    problems = [f"UpdateTaskRequest.{key} is not a key update_body writes" for key in keys if key not in written]
+    problems += [
+        f"update_body writes {key!r}, which is not a key of UpdateTaskRequest" for key in written if key not in keys
+    ]
+    return problems
+
+
+def spec_operations(spec: spec_tools.Spec) -> dict[str, tuple[str, str]]:
+    """Every operation of the spec: operationId -> (HTTP method, path template)."""
+    return {
+        node["operationId"]: (method.upper(), path)
+        for path, item in spec["paths"].items()
+        for method, node in item.items()
+        if isinstance(node, Mapping) and "operationId" in node
+    }
+
+
+def operation_at(spec: spec_tools.Spec, method: str, path: str) -> str | None:
+    """The operationId that serves `method path` (a path template's literal segments win over its parameters, as
+    in OpenAPI), None when no operation does."""
+    matches = []
+    for operation_id, (operation_method, template) in spec_operations(spec).items():
+        pattern = "/".join("[^/]+" if part.startswith("{") else re.escape(part) for part in template.split("/"))
+        if operation_method == method and re.fullmatch(pattern, path):
+            matches.append((template.count("{"), operation_id))
+    return min(matches)[1] if matches else None
+
+
+def operation_drift(spec: spec_tools.Spec, sent: Mapping[str, tuple[str, str]]) -> list[str]:
+    """Operations without Tasks methods, methods of operations the spec lacks, and methods whose request (`sent`:
+    method name -> (HTTP method, path)) is not their operation's."""
+    operations = spec_operations(spec)
+    problems = [f"the spec's {op} has no Tasks method" for op in operations if op not in OPERATION_METHODS]
+    for operation_id, names in OPERATION_METHODS.items():
+        if operation_id not in operations:
+            problems.append(f"Tasks.{'/'.join(names)} use {operation_id}, which is not an operation of the spec")
+            continue
+        for name in names:
+            method, path = sent[name]
+            found = operation_at(spec, method, path)
+            if found != operation_id:
+                problems.append(f"Tasks.{name} sends {method} {path}: {found or 'no operation'}, not {operation_id}")
+    return problems
+
+
+def query_parameter_drift(spec: spec_tools.Spec, operation_id: str) -> list[str]:
+    """The operation's query parameters, when they are not the list filters of the SDK in their order."""
+    method, path = spec_operations(spec)[operation_id]
+    parameters = spec["paths"][path][method.lower()].get("parameters", [])
+    names = [p["name"] for p in (spec_tools.resolve(p, spec) for p in parameters) if p["in"] == "query"]
+    if names == list(LIST_FILTERS):
+        return []
+    return [f"{operation_id}'s query parameters are {names}, the SDK's filters {list(LIST_FILTERS)}"]
+
+
+@functools.cache
+def requests_sent() -> dict[str, tuple[str, str]]:
+    """What each Tasks method of `OPERATION_METHODS` sends: method name -> (HTTP method, raw path)."""
+    api = FakeAPI(
+        [lambda request: httpx.Response(200, json=[] if b"/history/" in request.url.raw_path else MINIMAL_TASK)]
+    )
+    transport = httpx.MockTransport(api)
+    configuration = Configuration(api_key="test-key", base_url="https://api.test")
+    sent: dict[str, tuple[str, str]] = {}
+    with httpx.Client(transport=transport) as client:
+        async_client = httpx.AsyncClient(transport=transport)
+        tasks = Tasks(configuration, http_client=client, async_http_client=async_client, max_retries=0)
+        for operation_id, (async_name, sync_name) in OPERATION_METHODS.items():
+            arguments = OPERATION_ARGUMENTS[operation_id]
+            getattr(tasks, sync_name)(**arguments)
+            asyncio.run(getattr(tasks, async_name)(**arguments))
+            for name, request in zip((sync_name, async_name), api.requests[-2:], strict=True):
+                sent[name] = (request.method, request.url.raw_path.decode().partition("?")[0])
+        asyncio.run(async_client.aclose())
+    return sent
 
 
 # -- request keys and parameters ---------------------------------------------------------------------------------
@@ -234,7 +354,7 @@ def test_every_object_schema_has_an_overlay_class() -> None:
     objects = {
         name for name, node in spec_tools.schemas().items() if node.get("type") == "object" and node.get("properties")
     }
-    not_parsed = {"CreateTaskRequest", "TaskInput", "ErrorResponse", "HTTPValidationError", "ValidationError"}
+    not_parsed = REQUEST_SCHEMAS | {"ErrorResponse", "HTTPValidationError", "ValidationError"}
     assert objects - not_parsed == set(OVERLAY_CLASSES)
 
 
@@ -245,6 +365,132 @@ def test_task_attribute_drift_is_caught() -> None:
     assert attribute_drift(spec, "Task", xpander_sdk.task.Task) == [
         "Task.priority is not an attribute of Task",
         "Task.title is not a key of Task",
+    ]
+
+
+def test_list_item_attribute_drift_is_caught() -> None:
+    spec = copy.deepcopy(spec_tools.load_spec())
+    spec["components"]["schemas"]["TasksListItem"]["properties"]["priority"] = {"type": ["integer", "null"]}
+    del spec["components"]["schemas"]["TasksListItem"]["properties"]["process"]
+    assert attribute_drift(spec, "TasksListItem", xpander_sdk.task.TasksListItem) == [
+        "TasksListItem.priority is not an attribute of TasksListItem",
+        "TasksListItem.process is not a key of TasksListItem",
+    ]
+
+
+def test_private_attributes_and_extra_are_not_schema_keys() -> None:
+    """`_owner` and `extra` are left out of the comparison, any other attribute is not."""
+    assert {"_owner", "extra"} <= {attribute.name for attribute in attrs.fields(xpander_sdk.task.Task)}
+    assert {"_owner", "extra"} <= {attribute.name for attribute in attrs.fields(xpander_sdk.task.TasksListItem)}
+
+    @attrs.define
+    class Probe:
+        id: str
+        extra: dict[str, Any] = attrs.field(factory=dict)
+        bogus: int = 0
+        _secret: int = attrs.field(default=0, init=False)
+
+    assert attribute_drift(spec_tools.load_spec(), "TokenUsage", Probe) == [
+        f"TokenUsage.{key} is not an attribute of Probe" for key in sorted(spec_tools.properties("TokenUsage"))
+    ] + ["Probe.bogus is not a key of TokenUsage", "Probe.id is not a key of TokenUsage"]
+
+
+def test_task_owner_is_no_wire_key() -> None:
+    """The private `_owner` is not set by the constructor, not parsed, and never sent."""
+    owner = attrs.fields(xpander_sdk.task.Task)._owner
+    assert owner.init is False
+    assert not owner.eq
+    assert not owner.repr
+    task = xpander_sdk.task.Task.from_dict({**MINIMAL_TASK, "_owner": "x"})
+    assert task._owner is None
+    assert task.extra == {"_owner": "x"}
+    assert "_owner" not in task.to_save_body(with_deep_plan_update=True)
+
+
+# -- update_task's body ------------------------------------------------------------------------------------------
+def update_body_keys() -> list[str]:
+    """Every key `update_body` writes, when each of its parameters is set."""
+    return list(update_body(**UPDATE_BODY_VALUES))
+
+
+def test_update_body_values_cover_its_parameters() -> None:
+    assert list(inspect.signature(update_body).parameters) == list(UPDATE_BODY_VALUES)
+
+
+def test_update_body_writes_every_key_of_update_task_request_and_back() -> None:
+    assert update_key_drift(spec_tools.load_spec(), update_body_keys()) == []
+    assert update_body_keys() == list(spec_tools.properties("UpdateTaskRequest")), "in the spec's order"
+
+
+def test_update_takes_the_parameters_of_update_body() -> None:
+    """`aupdate`/`update` take `task_id`, then update_body's parameters, in its order, defaulting to None."""
+    for method in (Tasks.aupdate, Tasks.update):
+        parameters = inspect.signature(method).parameters.values()
+        official = [p for p in parameters if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+        assert [p.name for p in official] == ["self", "task_id", *UPDATE_BODY_VALUES]
+        assert all(p.default is None for p in official[2:])
+
+
+def test_update_key_drift_is_caught_both_ways() -> None:
+    spec = copy.deepcopy(spec_tools.load_spec())
+    properties = spec["components"]["schemas"]["UpdateTaskRequest"]["properties"]
+    properties["priority"] = {"type": "integer"}
+    del properties["result"]
+    assert update_key_drift(spec, update_body_keys()) == [
+        "UpdateTaskRequest.priority is not a key update_body writes",
+        "update_body writes 'result', which is not a key of UpdateTaskRequest",
+    ]
+
+
+# -- operations ----------------------------------------------------------------------------------------------
+def test_every_operation_has_the_tasks_methods_that_send_it() -> None:
+    assert set(OPERATION_ARGUMENTS) == set(OPERATION_METHODS)
+    assert operation_drift(spec_tools.load_spec(), requests_sent()) == []
+
+
+def test_requests_sent_are_matched_to_their_operations() -> None:
+    """The matcher itself: each method's request, against the spec's templates."""
+    sent = requests_sent()
+    spec = spec_tools.load_spec()
+    assert sent["get"] == ("GET", "/agent-execution/t1/status")
+    assert operation_at(spec, "DELETE", "/agent-execution/t1") == "stop_task"
+    assert operation_at(spec, "POST", "/agent-execution/t1") == "create_task"
+    assert operation_at(spec, "GET", "/agent-execution/executions/history/user/u1") == "list_user_tasks"
+    assert operation_at(spec, "GET", "/agent-execution/executions/history/u1") == "list_agent_tasks"
+    assert operation_at(spec, "PUT", "/agent-execution/t1/update") is None
+    assert operation_at(spec, "GET", "/agent-execution/t1/status/more") is None
+
+
+def test_operation_drift_is_caught() -> None:
+    """A new operation, a renamed one and a moved route are each named."""
+    spec = copy.deepcopy(spec_tools.load_spec())
+    paths = spec["paths"]
+    paths["/agent-execution/{task_id}/wait"] = {"get": {"operationId": "wait_task", "responses": {}}}
+    paths["/agent-execution/{task_id}/state"] = paths.pop("/agent-execution/{task_id}/status")
+    paths["/agent-execution/{agent_id}"]["delete"]["operationId"] = "cancel_task"
+    assert operation_drift(spec, requests_sent()) == [
+        "the spec's cancel_task has no Tasks method",
+        "the spec's wait_task has no Tasks method",
+        "Tasks.aget sends GET /agent-execution/t1/status: no operation, not get_task",
+        "Tasks.get sends GET /agent-execution/t1/status: no operation, not get_task",
+        "Tasks.astop/stop use stop_task, which is not an operation of the spec",
+    ]
+
+
+@pytest.mark.parametrize("operation_id", ["list_agent_tasks", "list_user_tasks"])
+def test_list_query_parameters_are_the_sdk_filters_in_order(operation_id: str) -> None:
+    assert query_parameter_drift(spec_tools.load_spec(), operation_id) == []
+
+
+def test_query_parameter_drift_is_caught() -> None:
+    spec = copy.deepcopy(spec_tools.load_spec())
+    parameters = spec["paths"]["/agent-execution/executions/history/{agent_id}"]["get"]["parameters"]
+    parameters[1], parameters[2] = parameters[2], parameters[1]
+    parameters.append({"name": "limit", "in": "query", "required": False, "schema": {"type": "integer"}})
+    assert query_parameter_drift(spec, "list_agent_tasks") == [
+        "list_agent_tasks's query parameters are "
+        "['parent_task_id', 'user_id', 'triggering_agent_id', 'status', 'internal_status', 'limit'], "
+        "the SDK's filters ['user_id', 'parent_task_id', 'triggering_agent_id', 'status', 'internal_status']"
     ]
 
 
@@ -267,13 +513,21 @@ def test_enum_drift_is_caught() -> None:
     assert [problem.split(":")[0] for problem in problems] == ["OutputFormat", "ThinkMode", "HarnessCLI", "Region"]
 
 
-def test_every_overlay_enum_is_in_the_spec() -> None:
-    overlay = {
-        name
+def overlay_enums() -> dict[str, type[enum.Enum]]:
+    """The enums xpander_sdk.models defines, by name; a base without members (`OpenEnum`) is not one."""
+    return {
+        name: value
         for name, value in vars(xpander_sdk.models).items()
-        if isinstance(value, type) and issubclass(value, enum.Enum) and value.__module__ == xpander_sdk.models.__name__
+        if isinstance(value, type)
+        and issubclass(value, enum.Enum)
+        and value.__module__ == xpander_sdk.models.__name__
+        and len(value.__members__) > 0
     }
-    assert overlay == set(spec_tools.enum_schemas()) - set(ENUMS_AS_SETS)
+
+
+def test_every_overlay_enum_is_in_the_spec() -> None:
+    assert set(overlay_enums()) == set(spec_tools.enum_schemas()) - set(ENUMS_AS_SETS)
+    assert "ConversationKind" in overlay_enums()
 
 
 @pytest.mark.parametrize("name", list(spec_tools.enum_schemas()))

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, example, given, settings
 from tests import spec_tools, strategies
 from tests.conftest import load_fixture
 from xpander_sdk import Configuration, Task, Tasks
-from xpander_sdk._request import build_body
 from xpander_sdk._endpoints import parse_task
+from xpander_sdk._request import build_body
 
 REQUEST_EXAMPLES = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 RESPONSE_EXAMPLES = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -349,8 +349,9 @@ class Task(_Bound):
     def is_terminal(self) -> bool:
         """True once the task has finished: completed, failed, error or stopped. A status this version does not
         know counts as finished when the server has set `finished_at`."""
-        if self.status in AgentExecutionStatus:  # a listed state (not a pseudo-member of a new one)
-            return self.status.is_terminal
+        listed = _LISTED_STATUSES.get(self.status.value)  # by value: a new state may be spelled like a name
+        if listed is not None:
+            return listed.is_terminal
         return self.finished_at is not None
 
     @classmethod
@@ -443,6 +444,9 @@ class Task(_Bound):
         from ._request import mcp_secrets  # noqa: PLC0415
 
         return [self.user_oidc_token, *(self.user_tokens or {}).values(), *mcp_secrets(self.mcp_servers)]
+
+
+_LISTED_STATUSES = {member.value: member for member in AgentExecutionStatus}
 
 
 def _has_plan(plan: DeepPlanning | None) -> bool:

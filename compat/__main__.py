@@ -1,12 +1,16 @@
-"""`make compat`: the same create calls through the official xpander-sdk 2.0.537 and through this SDK, against
-one loopback recording server, compared call by call (method, path, `x-api-key` and `x-agent-version`
-headers, the JSON body with its key order and bytes; what each call returned or raised; the parsed Task).
+"""`make compat`: the same calls (creates, and the lifecycle: get, stop, update, list, Task.aload, reload, stop,
+save, set_status) through the official xpander-sdk 2.0.537 and through this SDK, against one loopback recording
+server, compared call by call (method, path with its query, `x-api-key` and `x-agent-version` headers, whether
+content-type and content-length are sent, the JSON body with its key order and bytes; what each call returned
+or raised; the parsed Task or list items).
 
 Each SDK runs all the calls in one subprocess of its own interpreter (`compat/runner.py`): this SDK in the
 interpreter running this module, the official one in bench/.official/venv (installed on first use by
-`bench.official.ensure_official`). Known differences are listed, with their reason, in
-compat/differences.toml: the run fails on a difference not listed there, and on a listed one that no longer
-occurs.
+`bench.official.ensure_official`). The runners' environment points XPANDER_BASE_URL (with a key of its own) and
+HTTPS_PROXY at the recording server: a call that falls back on the environment's configuration (the official
+`TasksListItem.aload()`) is recorded, and anything meant for the cloud ends at the server's refused CONNECT.
+Known differences are listed, with their reason, in compat/differences.toml: the run fails on a difference not
+listed there, and on a listed one that no longer occurs.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from typing import Any
 from attrs import define
 
 from bench import official
-from compat.calls import ALL_CALLS, answer
+from compat.calls import ALL_CALLS, Answers
 from compat.compare import Verdict, compare
 from compat.server import Recorded, Recorder, recording
 
@@ -34,16 +38,30 @@ RUN_TIMEOUT = 300.0
 """Seconds one SDK may take for all the calls (the official one needs about 5 s just to import)."""
 MAX_DETAILS = 40
 DROPPED_ENV = ("XPANDER_", "IS_STG", "PYTHON", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+ENV_API_KEY = "compat-env-key"
+"""The API key of the runners' environment: not the one of their `Tasks` ("compat-key"), so that a call using
+the environment's configuration instead of the one it was given shows in the x-api-key header."""
 
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def child_env() -> dict[str, str]:
-    """The environment of a runner: none of the developer's XPANDER_* settings or proxies, no telemetry."""
+def child_env(url: str) -> dict[str, str]:
+    """The environment of a runner: none of the developer's XPANDER_* settings or proxies, no telemetry; the
+    environment's configuration is the recording server with its own key, and HTTPS goes through the recording
+    server as a proxy, which refuses every tunnel (loopback is direct)."""
     env = {key: value for key, value in os.environ.items() if not key.upper().startswith(DROPPED_ENV)}
-    return {**env, "NO_PROXY": "127.0.0.1", "AGNO_TELEMETRY": "false", "PYTHONDONTWRITEBYTECODE": "1"}
+    return {
+        **env,
+        "NO_PROXY": "127.0.0.1",
+        "HTTPS_PROXY": url,
+        "XPANDER_BASE_URL": url,
+        "XPANDER_API_KEY": ENV_API_KEY,
+        "XPANDER_ORGANIZATION_ID": "org-env",
+        "AGNO_TELEMETRY": "false",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
 
 
 @define
@@ -64,7 +82,7 @@ def run_sdk(label: str, python: str, url: str, recorder: Recorder) -> SDKRun:
         try:
             completed = subprocess.run(  # noqa: S603 - our own runner, in a venv we made
                 [python, "-I", "-B", str(RUNNER), str(spec), str(output)],
-                capture_output=True, text=True, check=False, timeout=RUN_TIMEOUT, env=child_env(), cwd=tmp,
+                capture_output=True, text=True, check=False, timeout=RUN_TIMEOUT, env=child_env(url), cwd=tmp,
             )  # fmt: skip
         except subprocess.TimeoutExpired:
             raise SystemExit(f"compat: the {label} runner took over {RUN_TIMEOUT:.0f} s") from None
@@ -74,6 +92,9 @@ def run_sdk(label: str, python: str, url: str, recorder: Recorder) -> SDKRun:
         report: dict[str, Any] = json.loads(output.read_text(encoding="utf-8"))
     with recorder.lock:
         requests = {item["name"]: recorder.requests.pop(item["mark"], []) for item in calls}
+        unmarked = recorder.requests.pop("", [])
+    if unmarked:
+        raise SystemExit(f"compat: the {label} runner sent {len(unmarked)} request(s) outside any call")
     return SDKRun(label, report, requests)
 
 
@@ -133,9 +154,15 @@ def print_details(all_verdicts: list[Verdict], listed: dict[str, str]) -> None:
     noted = [verdict for verdict in all_verdicts if verdict.notes and not verdict.differences]
     if noted:
         print("\nNotes on identical calls:")
+    shared: dict[str, list[str]] = {}
     for verdict in noted:
         for note in verdict.notes:
-            print(f"* {verdict.name}: {indented(note)}")
+            shared.setdefault(note, []).append(verdict.name)
+    for note, names in shared.items():
+        if len(names) == 1:
+            print(f"* {names[0]}: {indented(note)}")
+        else:
+            print(f"* {len(names)} calls ({names[0]}, ...): {indented(note)}")
 
 
 def summary(all_verdicts: list[Verdict], listed: dict[str, str]) -> tuple[str, bool]:
@@ -160,7 +187,7 @@ def main() -> int:
     except official.OfficialUnavailable as exc:
         log(f"compat: the official SDK is not available: {exc}")
         return 2
-    with recording(lambda mark: answer(mark.partition("/")[2])) as (url, recorder):
+    with recording(Answers()) as (url, recorder):
         ours_run = run_sdk("ours", sys.executable, url, recorder)
         official_run = run_sdk("official", official_python, url, recorder)
     check_sdk(ours_run, ROOT / "overlay")

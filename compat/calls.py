@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import copy
 import json
+import re
+import threading
 from pathlib import Path
 from typing import Any
+
+from attrs import define, field
 
 ROOT = Path(__file__).resolve().parent.parent
 FULL_TASK: dict[str, Any] = json.loads((ROOT / "tests" / "fixtures" / "task-response-full.json").read_text())
@@ -198,12 +202,499 @@ RESPONSES: dict[str, bytes] = {
 }
 RESPONSE_CALLS = [{**call(f"response: {name}"), "response": name} for name in RESPONSES]
 RESPONSE_CALLS.append({**call("response: full, sync create", mode="sync"), "response": "full"})
-ALL_CALLS = REQUEST_CALLS + RESPONSE_CALLS
+CREATE_CALLS = REQUEST_CALLS + RESPONSE_CALLS
 
 
-def answer(call_name: str) -> bytes:
-    """The body the server answers a call with: its fixture for a response call, else the full Task."""
-    for item in RESPONSE_CALLS:
-        if item["name"] == call_name:
-            return RESPONSES[item["response"]]
-    return RESPONSES["full"]
+# -- the lifecycle calls (get, stop, update, list; Task.aload, areload, astop, asave, aset_status) -------------
+# A lifecycle call is a chain of steps, each a method called on the `Tasks`, on a class (`Task`), or on what the
+# step before returned (`subject`, or `subject[0]` for the first item of a list). The server answers each route
+# with the fixtures the call names (`responses`: route -> fixture names, used in turn, the last one repeated).
+
+TASK_ID = "task-1"
+CONFIG = {"$config": True}
+"""An argument with this value is the runner's Configuration (the one its `Tasks` was made with)."""
+
+
+def step(on: str, method: str, /, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """One step: `method` of `on` ("tasks", "Task", "subject", "subject[0]"); a name without the leading `a` of
+    the async methods is a sync method, run in a thread."""
+    return {
+        "on": on,
+        "method": method,
+        "mode": "async" if method.startswith("a") else "sync",
+        "args": list(args),
+        "kwargs": kwargs,
+    }
+
+
+def assign(**values: Any) -> dict[str, Any]:
+    """A step setting attributes of the subject (`task.result = ...`), as a worker does before `asave`; a value
+    `{"$like": {...}}` is an object of the class the attribute holds (see `runner.decode_like`)."""
+    return {"on": "subject", "set": values}
+
+
+def lifecycle(name: str, /, *steps: dict[str, Any], **responses: str | list[str]) -> dict[str, Any]:
+    routes = {route: [value] if isinstance(value, str) else value for route, value in responses.items()}
+    return {"name": name, "steps": list(steps), "responses": routes}
+
+
+def load(mode: str = "async") -> dict[str, Any]:
+    """`Task.aload(TASK_ID, configuration=cfg)` (or `Task.load`)."""
+    return step("Task", "aload" if mode == "async" else "load", TASK_ID, configuration=CONFIG)
+
+
+def _task(**changes: Any) -> dict[str, Any]:
+    task = copy.deepcopy(LIFECYCLE_TASK)
+    task.update(changes)
+    return task
+
+
+_API_KEY_SERVER = {  # keys in another order than the official model's, to see both write the model's order
+    "url": "https://mcp.example.com/mcp",
+    "name": "search",
+    "api_key": "mcp-secret-key",
+    "auth_type": "api_key",
+    "type": "remote",
+    "transport": "streamable-http",
+    "headers": {"X-Team": "a", "Authorization": "Bearer mcp-header-secret"},
+    "allowed_tools": ["search", "fetch"],
+    "id": "mcp-1",
+    "use_secrets_manager": False,
+    "client_id": None,
+    "client_secret": None,
+    "env_vars": {},
+    "additional_scopes": [],
+    "share_user_token_across_other_agents": False,
+    "sso_token": "id",
+    "sso_audience": "api://x",
+    "command": None,
+}
+_OAUTH_SERVER = {
+    "name": "drive",
+    "url": "https://mcp.example.com/drive",
+    "auth_type": "oauth2",
+    "client_id": "cid",
+    "client_secret": "oauth-client-secret",
+    "additional_scopes": ["drive.read"],
+}
+LIFECYCLE_TASK: dict[str, Any] = {
+    **copy.deepcopy(FULL_TASK),
+    "id": TASK_ID,
+    "status": "executing",
+    "internal_status": "thinking",
+    "last_executed_node_id": "node-3",
+    "created_at": "2026-05-01T12:00:00.000000Z",
+    "started_at": "2026-05-01T12:00:01.250Z",
+    "input": {
+        "text": "Summarize the file",
+        "files": ["https://example.com/a.pdf"],
+        "attachments": [{"url": "https://example.com/a.pdf", "kind": "pdf", "name": "a.pdf", "size": 1234}],
+        "user": {
+            "email": "ada@example.com",
+            "timezone": "Europe/London",
+            "id": "u1",
+            "last_name": "Lovelace",
+            "first_name": "Ada",
+            "additional_attributes": {"team": "x", "level": 3},
+        },
+        "principal": {"id": "u1", "kind": "user", "display_name": "Ada", "email": "ada@example.com"},
+    },
+    "sub_executions": ["task-0"],
+    "hitl_request": {"wait_node_id": "node-9"},
+    "pending_eca_request": {"connector_name": "gmail", "auth_url": "https://auth.example.com/x"},
+    "mcp_servers": [_API_KEY_SERVER, _OAUTH_SERVER],
+    "user_tokens": {"search": "user-token-1", "drive": "user-token-2"},
+    "user_oidc_token": "oidc-secret-token",
+    "deep_planning": {
+        "enabled": True,
+        "enforce": True,
+        "started": True,
+        "question_raised": False,
+        "tasks": [{"id": "p1", "title": "read", "completed": True}, {"id": "p2", "title": "sum"}],
+    },
+    "execution_attempts": 2,
+    "tokens": {"prompt_tokens": 10, "completion_tokens": 5, "cache_read_tokens": 3, "cache_write_tokens": 1},
+    "used_tools": ["web_search"],
+    "duration": 0,
+}
+"""A task with every kind of value `asave` sends back: secrets, MCP servers, a deep plan, tokens, a user."""
+
+LIST_ITEMS: list[dict[str, Any]] = [
+    {
+        "id": TASK_ID,
+        "agent_id": "agent-1",
+        "organization_id": "org-456",
+        "status": "completed",
+        "user_id": "u1",
+        "parent_task_id": "task-0",
+        "triggering_agent_id": "agent-0",
+        "created_at": "2026-05-01T12:00:00.000000Z",
+        "updated_at": "2026-05-01T12:05:00+02:00",
+        "source_node_type": "sdk",
+        "result": "done",
+        "title": "My task",
+        "execution_kind": "resident",
+        "process": {"state": "running", "attempt": 1},
+        "conversation_kind": "direct",
+        "brand_new_field": 1,
+    },
+    {"id": "task-2", "agent_id": "agent-1", "organization_id": "org-456", "status": "pending"},
+]
+
+
+def _nested_unknown_keys() -> dict[str, Any]:
+    task = _task()
+    task["input"]["user"]["avatar"] = "https://example.com/ada.png"
+    task["input"]["attachments"][0]["thumbnail"] = "t.png"
+    task["mcp_servers"][0]["brand_new"] = True
+    task["deep_planning"]["tasks"][0]["note"] = "n"
+    task["tokens"]["reasoning_tokens"] = 4
+    task["hitl_request"]["prompt"] = "approve?"
+    return task
+
+
+def _ok(value: Any) -> tuple[int, bytes]:
+    return 200, json.dumps(value).encode("utf-8")
+
+
+_NULL_LIFECYCLE = {key: None for key in LIFECYCLE_TASK if key not in NOT_OPTIONAL_TASK_KEYS}
+LIFECYCLE_RESPONSES: dict[str, tuple[int, bytes]] = {
+    "task": _ok(LIFECYCLE_TASK),
+    "minimal": (200, RESPONSES["minimal"]),
+    "stopped": _ok(_task(status="stopped", is_manually_stopped=True, finished_at="2026-05-01T12:01:00Z")),
+    "updated": _ok(_task(status="completed", result="r", finished_at="2026-05-01T12:01:00.5Z")),
+    "saved": _ok(_task(status="completed", result="done", finished_at="2026-05-01T12:01:00Z")),
+    "lost plan and context": _ok(
+        _task(status="completed", additional_context=None, deep_planning={"enabled": True, "tasks": []})
+    ),
+    "timestamps": _ok(
+        _task(
+            created_at="2026-05-01T14:00:00.123+02:00",
+            started_at="2026-05-01T12:00:01",
+            paused_at="2026-05-01T12:00:02.5",
+            finished_at="2026-05-01T12:00:03+00:00",
+        )
+    ),
+    "execution_attempts 0": _ok(_task(execution_attempts=0)),
+    "duration 1.5, tool_call_limit 0": _ok(_task(duration=1.5, tool_call_limit=0)),
+    "harness_cli and permission_mode not normalized": _ok(_task(harness_cli=" Claude-Code ", permission_mode="GATED")),
+    "mcp transports": _ok(
+        _task(
+            mcp_servers=[
+                {"name": "r", "url": "https://m.example.com", "transport": "stdio"},
+                {"type": "local", "name": "l", "command": "srv", "transport": "sse"},
+                {"name": "n", "url": "https://m.example.com", "transport": None},
+            ]
+        )
+    ),
+    "unknown keys": _ok(_task(brand_new_field={"x": 1}, updated_at="2026-05-01T12:00:05Z", worker_id="w1")),
+    "nested unknown keys": _ok(_nested_unknown_keys()),
+    "timestamps as epoch seconds": _ok(_task(started_at=1777636801, finished_at="1777636802")),
+    "deep_planning null": _ok(_task(deep_planning=None)),
+    "deep_planning absent": _ok({key: value for key, value in LIFECYCLE_TASK.items() if key != "deep_planning"}),
+    "conversation_kind gateway": _ok(_task(conversation_kind="gateway", execution_kind="resident")),
+    "optional fields null": _ok(_task(**_NULL_LIFECYCLE)),
+    "tokens partly null": _ok(_task(tokens={"prompt_tokens": 10, "completion_tokens": None})),
+    "list": _ok(LIST_ITEMS),
+    "list with an unknown status": _ok([*LIST_ITEMS, {**LIST_ITEMS[1], "id": "task-3", "status": "queued"}]),
+    "list 204": (204, b""),
+}
+DEFAULT_RESPONSES = {"get": ["task"], "stop": ["stopped"], "update": ["updated"], "list": ["list"]}
+FIVE_UPDATE_ARGS = {
+    "tool_call_payload_extension": {"headers": {"x": "y"}},
+    "source": "sdk",
+    "status": member("AgentExecutionStatus.Completed"),
+    "last_executed_node_id": "node-7",
+    "result": "r",
+}
+FILTERS = {"user_id": "u 1&x=y", "status": "executing", "parent_task_id": None, "internal_status": "ünï"}
+SAVE_VARIANTS = (
+    "minimal",
+    "timestamps",
+    "execution_attempts 0",
+    "duration 1.5, tool_call_limit 0",
+    "harness_cli and permission_mode not normalized",
+    "mcp transports",
+    "unknown keys",
+    "optional fields null",
+    "tokens partly null",
+    "nested unknown keys",
+    "timestamps as epoch seconds",
+    "conversation_kind gateway",
+)
+DEEP_PLAN_VARIANTS = ("minimal", "deep_planning null", "deep_planning absent", "nested unknown keys")
+
+LIFECYCLE_CALLS: list[dict[str, Any]] = [
+    # Tasks.aget / get
+    lifecycle("aget", step("tasks", "aget", TASK_ID)),
+    lifecycle("get, sync", step("tasks", "get", TASK_ID)),
+    lifecycle("aget, task_id keyword", step("tasks", "aget", task_id=TASK_ID)),
+    lifecycle("aget id with a space", step("tasks", "aget", "a b")),
+    lifecycle("aget id unicode", step("tasks", "aget", "tâsk-1")),
+    lifecycle("aget id with a slash", step("tasks", "aget", "team/task-1")),
+    lifecycle("aget id with '?'", step("tasks", "aget", "task-1?x=1")),
+    lifecycle("aget id empty", step("tasks", "aget", "")),
+    lifecycle("aget id '..'", step("tasks", "aget", "..")),
+    lifecycle("aget response: minimal", step("tasks", "aget", TASK_ID), get="minimal"),
+    lifecycle("aget response: timestamps", step("tasks", "aget", TASK_ID), get="timestamps"),
+    lifecycle("aget response: execution_attempts 0", step("tasks", "aget", TASK_ID), get="execution_attempts 0"),
+    lifecycle(
+        "aget response: harness_cli and permission_mode not normalized",
+        step("tasks", "aget", TASK_ID),
+        get="harness_cli and permission_mode not normalized",
+    ),
+    lifecycle("aget response: mcp transports", step("tasks", "aget", TASK_ID), get="mcp transports"),
+    # Tasks.astop / stop
+    lifecycle("astop", step("tasks", "astop", TASK_ID)),
+    lifecycle("stop, sync", step("tasks", "stop", TASK_ID)),
+    lifecycle("astop id with a slash", step("tasks", "astop", "team/task-1")),
+    # Tasks.aupdate / update
+    lifecycle("aupdate all five", step("tasks", "aupdate", TASK_ID, **FIVE_UPDATE_ARGS)),
+    lifecycle("update all five, sync", step("tasks", "update", TASK_ID, **FIVE_UPDATE_ARGS)),
+    lifecycle("aupdate all five positional", step("tasks", "aupdate", TASK_ID, *FIVE_UPDATE_ARGS.values())),
+    lifecycle("aupdate nothing", step("tasks", "aupdate", TASK_ID)),
+    lifecycle("aupdate result empty", step("tasks", "aupdate", TASK_ID, result="")),
+    lifecycle("aupdate status only", step("tasks", "aupdate", TASK_ID, status=member("AgentExecutionStatus.Failed"))),
+    lifecycle("aupdate status as a string", step("tasks", "aupdate", TASK_ID, status="completed")),
+    lifecycle("aupdate unicode result", step("tasks", "aupdate", TASK_ID, result="Résumé 📊 \u2028 done")),
+    # Tasks.alist / list / alist_user_tasks / list_user_tasks
+    lifecycle("alist", step("tasks", "alist", "agent-1")),
+    lifecycle("list, sync", step("tasks", "list", "agent-1")),
+    lifecycle("alist filters", step("tasks", "alist", "agent-1", FILTERS)),
+    lifecycle("list filters, sync", step("tasks", "list", "agent-1", filters=FILTERS)),
+    lifecycle("alist filters empty", step("tasks", "alist", "agent-1", {})),
+    lifecycle(
+        "alist status as a member", step("tasks", "alist", "agent-1", {"status": member("AgentExecutionStatus.Failed")})
+    ),
+    lifecycle("alist unknown filter key", step("tasks", "alist", "agent-1", {"page": "2"})),
+    lifecycle("alist filter value a list", step("tasks", "alist", "agent-1", {"triggering_agent_id": ["a1", "a2"]})),
+    lifecycle("alist agent id with a slash", step("tasks", "alist", "team/agent-1")),
+    lifecycle("alist response: unknown status", step("tasks", "alist", "agent-1"), list="list with an unknown status"),
+    lifecycle("alist response: 204", step("tasks", "alist", "agent-1"), list="list 204"),
+    lifecycle("alist_user_tasks", step("tasks", "alist_user_tasks", "u1", {"status": "completed"})),
+    lifecycle("list_user_tasks, sync", step("tasks", "list_user_tasks", "u1", {"status": "completed"})),
+    lifecycle("alist_user_tasks no filters", step("tasks", "alist_user_tasks", "u 1")),
+    # TasksListItem.aload / load
+    lifecycle(
+        "alist, then item aload(configuration)",
+        step("tasks", "alist", "agent-1"),
+        step("subject[0]", "aload", configuration=CONFIG),
+    ),
+    lifecycle(
+        "list, then item load(configuration), sync",
+        step("tasks", "list", "agent-1"),
+        step("subject[0]", "load", configuration=CONFIG),
+    ),
+    lifecycle("alist, then item aload()", step("tasks", "alist", "agent-1"), step("subject[0]", "aload")),
+    # Task.aload / load and the methods of a loaded task
+    lifecycle("Task.aload", load()),
+    lifecycle("Task.load, sync", load("sync")),
+    lifecycle("Task.aload without configuration", step("Task", "aload", TASK_ID)),
+    lifecycle("Task.aload, areload", load(), step("subject", "areload")),
+    lifecycle("Task.load, reload, sync", load("sync"), step("subject", "reload")),
+    lifecycle(
+        "Task.aload, areload losing plan and context",
+        load(),
+        step("subject", "areload"),
+        get=["task", "lost plan and context"],
+    ),
+    lifecycle("Task.aload, astop", load(), step("subject", "astop")),
+    lifecycle("Task.load, stop, sync", load("sync"), step("subject", "stop")),
+    lifecycle("Task.aload, asave", load(), step("subject", "asave"), update="saved"),
+    lifecycle("Task.load, save, sync", load("sync"), step("subject", "save"), update="saved"),
+    lifecycle(
+        "Task.aload, asave(with_deep_plan_update=True)",
+        load(),
+        step("subject", "asave", with_deep_plan_update=True),
+        update="saved",
+    ),
+    lifecycle(
+        "Task.aload, asave (answer losing plan and context), asave(with_deep_plan_update=True)",
+        load(),
+        step("subject", "asave"),
+        step("subject", "asave", with_deep_plan_update=True),
+        update=["lost plan and context", "saved"],
+    ),
+    lifecycle(
+        "Task.aload, asave, answer losing plan and context",
+        load(),
+        step("subject", "asave"),
+        update="lost plan and context",
+    ),
+    lifecycle(
+        "Task.aload, aset_status",
+        load(),
+        step("subject", "aset_status", member("AgentExecutionStatus.Completed"), result="done"),
+        update="saved",
+    ),
+    lifecycle(
+        "Task.load, set_status, sync",
+        load("sync"),
+        step("subject", "set_status", member("AgentExecutionStatus.Completed"), result="done"),
+        update="saved",
+    ),
+    lifecycle(
+        "Task.aload, aset_status without result",
+        load(),
+        step("subject", "aset_status", member("AgentExecutionStatus.Failed")),
+        update="saved",
+    ),
+    lifecycle(
+        "Task.aload, aset_status as a string",
+        load(),
+        step("subject", "aset_status", "completed", result="done"),
+        update="saved",
+    ),
+    lifecycle("Task.aload, asave twice", load(), step("subject", "asave"), step("subject", "asave"), update="saved"),
+    lifecycle(
+        "alist, item aload(configuration), asave",
+        step("tasks", "alist", "agent-1"),
+        step("subject[0]", "aload", configuration=CONFIG),
+        step("subject", "asave"),
+        update="saved",
+    ),
+    *(
+        lifecycle(f"Task.aload, asave: {name}", load(), step("subject", "asave"), get=name, update="saved")
+        for name in SAVE_VARIANTS
+    ),
+    lifecycle(
+        "Task.aload, areload losing plan, asave(with_deep_plan_update=True)",
+        load(),
+        step("subject", "areload"),
+        step("subject", "asave", with_deep_plan_update=True),
+        get=["task", "lost plan and context"],
+        update="saved",
+    ),
+    lifecycle("Task.aload, astop, asave", load(), step("subject", "astop"), step("subject", "asave"), update="saved"),
+    lifecycle(
+        "acreate, then asave", step("tasks", "acreate", AGENT, prompt="hi"), step("subject", "asave"), update="saved"
+    ),
+    lifecycle("acreate, then areload", step("tasks", "acreate", AGENT, prompt="hi"), step("subject", "areload")),
+    lifecycle("aget, then asave", step("tasks", "aget", TASK_ID), step("subject", "asave"), update="saved"),
+    lifecycle(
+        "aupdate, then asave",
+        step("tasks", "aupdate", TASK_ID, result="r"),
+        step("subject", "asave"),
+        update=["updated", "saved"],
+    ),
+    lifecycle(
+        "Task.aload, set fields, asave",
+        load(),
+        assign(
+            result="the answer",
+            status=member("AgentExecutionStatus.Completed"),
+            used_tools=["a", "b"],
+            duration=2.5,
+            additional_context=None,
+            title="Renamed",
+        ),
+        step("subject", "asave"),
+        update="saved",
+    ),
+    lifecycle(
+        "Task.aload, set duration as an int, asave",
+        load(),
+        assign(duration=3),
+        step("subject", "asave"),
+        update="saved",
+    ),
+    lifecycle(
+        "Task.aload, set status as a string, asave",
+        load(),
+        assign(status="failed"),
+        step("subject", "asave"),
+        update="saved",
+    ),
+    lifecycle(
+        "Task.aload, set tokens, asave",
+        load(),
+        assign(tokens={"$like": {"prompt_tokens": 7, "completion_tokens": 8, "cache_read_tokens": 1}}),
+        step("subject", "asave"),
+        update="saved",
+    ),
+    lifecycle(
+        "Task.aload, set tokens as xpander_sdk Tokens, asave",
+        load(),
+        assign(tokens=obj("Tokens", prompt_tokens=7, completion_tokens=8)),
+        step("subject", "asave"),
+        update="saved",
+    ),
+    lifecycle(
+        "Task.aload, set deep_planning, asave(with_deep_plan_update=True)",
+        load(),
+        assign(deep_planning={"$like": {"enabled": True, "started": True, "question_raised": True}}),
+        step("subject", "asave", with_deep_plan_update=True),
+        update="saved",
+    ),
+    lifecycle(
+        "Task.aload, set deep_planning as xpander_sdk DeepPlanning, asave(with_deep_plan_update=True)",
+        load(),
+        assign(deep_planning=obj("DeepPlanning", enabled=True, tasks=[obj("DeepPlanningItem", id="p9", title="x")])),
+        step("subject", "asave", with_deep_plan_update=True),
+        update="saved",
+    ),
+    *(
+        lifecycle(
+            f"Task.aload, asave(with_deep_plan_update=True): {name}",
+            load(),
+            step("subject", "asave", with_deep_plan_update=True),
+            get=name,
+            update="saved",
+        )
+        for name in DEEP_PLAN_VARIANTS
+    ),
+]
+ALL_CALLS = CREATE_CALLS + LIFECYCLE_CALLS
+_RESPONSES_OF = {item["name"]: item.get("responses", {}) for item in ALL_CALLS}
+_CREATE_FIXTURE = {item["name"]: item["response"] for item in RESPONSE_CALLS}
+NO_ROUTE = (404, b'{"detail":"compat: no such route"}')
+NO_TUNNEL = (403, b'{"detail":"compat: the recording server opens no tunnel"}')
+
+
+LIFECYCLE_ROUTES = (
+    ("GET", re.compile(r"/agent-execution/executions/history/(user/)?[^/]+"), "list"),
+    ("GET", re.compile(r"/agent-execution/[^/]+/status"), "get"),
+    ("DELETE", re.compile(r"/agent-execution/[^/]+"), "stop"),
+    ("PATCH", re.compile(r"/agent-execution/[^/]+/update"), "update"),
+)
+"""The lifecycle routes, each id one path segment: an id the official SDK does not encode (`team/task-1`)
+reaches no route, as on the real server, and gets a 404."""
+
+
+def route_of(method: str, path: str) -> str | None:
+    """Which route a request is for: create (any POST, as before the lifecycle calls), get, stop, update, list;
+    "tunnel" for a proxy CONNECT (a request that would have left the machine); None for any other."""
+    if method == "CONNECT":
+        return "tunnel"
+    if method == "POST":
+        return "create"
+    path = path.partition("?")[0]
+    for route_method, pattern, route in LIFECYCLE_ROUTES:
+        if method == route_method and pattern.fullmatch(path):
+            return route
+    return None
+
+
+@define
+class Answers:
+    """How the recording server answers: `answers(mark, method, path) -> (status, body)`; a create with its
+    fixture (the full Task unless a response call names another), a lifecycle route with the fixtures its call
+    names, in turn (counted per mark, so per SDK and call)."""
+
+    counts: dict[tuple[str, str], int] = field(factory=dict)
+    lock: threading.Lock = field(factory=threading.Lock)
+
+    def __call__(self, mark: str, method: str, path: str) -> tuple[int, bytes]:
+        name = mark.partition("/")[2]
+        route = route_of(method, path)
+        if route == "create":
+            return 200, RESPONSES[_CREATE_FIXTURE.get(name, "full")]
+        if route == "tunnel":
+            return NO_TUNNEL
+        if route is None:
+            return NO_ROUTE
+        names = _RESPONSES_OF.get(name, {}).get(route) or DEFAULT_RESPONSES[route]
+        with self.lock:
+            index = self.counts.get((mark, route), 0)
+            self.counts[(mark, route)] = index + 1
+        return LIFECYCLE_RESPONSES[names[min(index, len(names) - 1)]]

@@ -1,9 +1,11 @@
-"""Run a list of create calls through whichever `xpander_sdk` this interpreter imports, and write what happened.
+"""Run a list of calls through whichever `xpander_sdk` this interpreter imports, and write what happened.
 
 Used by `python -m compat` for both SDKs: this repository's (in .venv) and the official 2.0.537 (in its own
 venv). Only the standard library and `xpander_sdk` are imported, through the official module paths (which
 this SDK keeps). Usage: `python -I compat/runner.py SPEC.json RESULTS.json`; SPEC is
-`{"url": ..., "calls": [{"name", "mark", "mode": "async"|"sync", "args": [...], "kwargs": {...}}]}`.
+`{"url": ..., "calls": [...]}` where a call is either a create,
+`{"name", "mark", "mode": "async"|"sync", "args": [...], "kwargs": {...}}`, or a chain of lifecycle steps,
+`{"name", "mark", "steps": [{"on", "method", "mode", "args", "kwargs"}, ...]}` (see `compat.calls.step`).
 """
 
 from __future__ import annotations
@@ -34,9 +36,17 @@ HOMES = {
     "ThinkMode": "xpander_sdk.models.shared",
     "OutputFormat": "xpander_sdk.models.shared",
     "LLMReasoningEffort": "xpander_sdk.modules.agents.models.agent",
+    "AgentExecutionStatus": "xpander_sdk.modules.tasks.models.task",
+    "Task": "xpander_sdk.modules.tasks.sub_modules.task",
+    "Tokens": "xpander_sdk.models.shared",
+    "DeepPlanning": "xpander_sdk.models.deep_planning",
+    "DeepPlanningItem": "xpander_sdk.models.deep_planning",
 }
-SKIPPED_FIELDS = frozenset({"configuration", "extra"})
-"""Task attributes that are not response fields (the official SDK's configuration, this SDK's unknown keys)."""
+SKIPPED_FIELDS = frozenset({"configuration", "extra", "_owner"})
+"""Task attributes that are not response fields (the official SDK's configuration, this SDK's unknown keys and
+the `Tasks` a task follows)."""
+CONFIGURATION: list[Configuration] = []
+"""The configuration of the runner's `Tasks`, once made: what a `{"$config": true}` argument stands for."""
 CALL_TIMEOUT = 60.0
 MESSAGE_LIMIT = 600
 
@@ -48,6 +58,8 @@ def decode(value: Any) -> Any:
         return [decode(item) for item in value]
     if not isinstance(value, dict):
         return value
+    if value.get("$config") is True:
+        return CONFIGURATION[0]
     if "$" not in value:
         return {key: decode(item) for key, item in value.items()}
     class_name, _, member = value["$"].partition(".")
@@ -55,6 +67,14 @@ def decode(value: Any) -> Any:
     if member:
         return getattr(cls, member)
     return cls(**decode(value.get("kwargs", {})))
+
+
+def decode_like(subject: Any, name: str, value: Any) -> Any:
+    """A value to set on `subject.name`: `{"$like": {...}}` is an object of the class the attribute holds now
+    (the official `Tokens` or this SDK's `TokenUsage`) made with those keyword arguments; else as `decode`."""
+    if isinstance(value, dict) and "$like" in value:
+        return type(getattr(subject, name))(**decode(value["$like"]))
+    return decode(value)
 
 
 def plain(value: Any) -> Any:  # noqa: PLR0911 - one case per kind of value
@@ -115,12 +135,69 @@ async def run_one(tasks: Any, call: dict[str, Any]) -> dict[str, Any]:
     return {"outcome": "returned", "task": plain(task)}
 
 
+def kind(value: Any) -> str:
+    """What a step returned, by class name: "Task", "list[TasksListItem]", "None"."""
+    if isinstance(value, list):
+        return f"list[{', '.join(sorted({type(item).__name__ for item in value}))}]"
+    return type(value).__name__
+
+
+def target(tasks: Any, on: str, subject: Any) -> Any:
+    """What a step calls a method of: the Tasks, a class, the subject or the first item of it."""
+    if on == "tasks":
+        return tasks
+    if on == "subject":
+        return subject
+    if on == "subject[0]":
+        return subject[0]
+    return getattr(importlib.import_module(HOMES[on]), on)
+
+
+async def run_steps(tasks: Any, call: dict[str, Any]) -> dict[str, Any]:
+    """A chain of lifecycle steps. The subject is what the last step returned, except that a step returning
+    None or the object it was called on (`task.asave()`) leaves it as it is. "returned" gives the subject as data
+    (after the last step, so a Task changed in place shows its fields then) and what each step returned ("self"
+    for the object it was called on); "raised" gives the step that raised and what the steps before returned."""
+    subject: Any = None
+    returns: list[str] = []
+    for index, item in enumerate(call["steps"]):
+        if "set" in item:
+            try:
+                for name, value in item["set"].items():
+                    setattr(subject, name, decode_like(subject, name, value))
+            except Exception as exc:
+                return {**error(exc, "arguments"), "step": index, "returns": returns}
+            returns.append("set")
+            continue
+        try:
+            args = [decode(value) for value in item["args"]]
+            kwargs = {key: decode(value) for key, value in item["kwargs"].items()}
+            method = getattr(target(tasks, item["on"], subject), item["method"])
+        except Exception as exc:
+            return {**error(exc, "arguments"), "step": index, "returns": returns}
+        try:
+            if item["mode"] == "sync":
+                value = await asyncio.wait_for(asyncio.to_thread(method, *args, **kwargs), CALL_TIMEOUT)
+            else:
+                value = await asyncio.wait_for(method(*args, **kwargs), CALL_TIMEOUT)
+        except Exception as exc:
+            return {**error(exc, "call"), "step": index, "returns": returns}
+        if value is None or value is getattr(method, "__self__", None):
+            returns.append("None" if value is None else "self")
+        else:
+            returns.append(kind(value))
+            subject = value
+    return {"outcome": "returned", "task": plain(subject), "returns": returns}
+
+
 async def run(calls: list[dict[str, Any]], url: str) -> list[dict[str, Any]]:
-    tasks = Tasks(configuration=Configuration(api_key="compat-key", base_url=url, organization_id="org-1"))
+    CONFIGURATION.append(Configuration(api_key="compat-key", base_url=url, organization_id="org-1"))
+    tasks = Tasks(configuration=CONFIGURATION[0])
     results = []
     for call in calls:
         await asyncio.to_thread(mark, url, call["mark"])
-        results.append({"name": call["name"], **await run_one(tasks, call)})
+        outcome = await (run_steps(tasks, call) if "steps" in call else run_one(tasks, call))
+        results.append({"name": call["name"], **outcome})
     if hasattr(tasks, "aclose"):
         await tasks.aclose()
     return results

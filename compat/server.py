@@ -1,5 +1,7 @@
 """The recording server of the differential suite: loopback only, it keeps every request under the name of
-the call that sent it (set by `POST /__mark`) and answers each with the Task JSON chosen for that call."""
+the call that sent it (set by `POST /__mark`) and answers each with the status and JSON chosen for that call and
+route. A proxy `CONNECT` (a request meant for another host, e.g. the cloud, when the runners' HTTPS_PROXY points
+here) is recorded too, and refused: nothing leaves the machine."""
 
 from __future__ import annotations
 
@@ -26,9 +28,10 @@ class Recorded:
 
 @define
 class Recorder:
-    """The requests seen, by call name, and how to answer them (`answer(call name) -> JSON bytes`)."""
+    """The requests seen, by call name, and how to answer them (`answer(call name, method, path including the
+    query) -> (status, JSON bytes)`)."""
 
-    answer: Callable[[str], bytes]
+    answer: Callable[[str, str, str], tuple[int, bytes]]
     current: str = ""
     requests: dict[str, list[Recorded]] = field(factory=dict)
     lock: threading.Lock = field(factory=threading.Lock)
@@ -54,16 +57,22 @@ def _handler(recorder: Recorder) -> type[BaseHTTPRequestHandler]:
                 name = recorder.current
                 headers = {key.lower(): value for key, value in self.headers.items()}
                 recorder.requests.setdefault(name, []).append(Recorded(self.command, self.path, headers, body))
-            self._reply(recorder.answer(name))
+            status, answer = recorder.answer(name, self.command, self.path)
+            self._reply(answer, status)
 
-        def _reply(self, body: bytes) -> None:
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
+        def _reply(self, body: bytes, status: int = 200) -> None:
+            self.send_response(status)
+            if status != 204:
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+            if self.command == "CONNECT":
+                self.send_header("connection", "close")
+                self.close_connection = True
             self.end_headers()
-            self.wfile.write(body)
+            if status != 204:
+                self.wfile.write(body)
 
-        do_GET = do_POST = do_PATCH = do_DELETE = _serve
+        do_GET = do_POST = do_PATCH = do_DELETE = do_CONNECT = _serve
 
         def log_message(self, format: str, *args: object) -> None:
             pass
@@ -72,7 +81,7 @@ def _handler(recorder: Recorder) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def recording(answer: Callable[[str], bytes]) -> Iterator[tuple[str, Recorder]]:
+def recording(answer: Callable[[str, str, str], tuple[int, bytes]]) -> Iterator[tuple[str, Recorder]]:
     """A running server on 127.0.0.1 (a free port): its URL and what it records."""
     recorder = Recorder(answer)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(recorder))

@@ -339,9 +339,16 @@ def assert_parsed_faithfully(data: Mapping[str, Any], task: Task) -> None:
     for server, sent in zip(task.mcp_servers, servers, strict=True):
         for name, default in MCP_ENUM_DEFAULTS.items():
             _check_enum(getattr(server, name), sent.get(name), default, f"mcp_servers[].{name}")
-        type_sent = sent.get("type")
-        local = type_sent == "local" or (type_sent == "" and server.type.value == "local")
-        _check_enum(server.transport, sent.get("transport"), "stdio" if local else "streamable-http", "transport")
+        # The official model's rule on what was stored: a local server talks stdio, a remote one never does.
+        transport_sent = sent.get("transport")
+        if server.type.value == "local":
+            expected = "stdio"
+        elif transport_sent in (None, "stdio"):
+            expected = "streamable-http"
+        else:
+            expected = transport_sent
+        assert server.transport is not None
+        assert server.transport.value == expected, "transport"
 
 
 # -- recording ----------------------------------------------------------------------------------------------

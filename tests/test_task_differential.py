@@ -117,6 +117,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
+LOWERED = ("harness_cli", "permission_mode")
+"""Read as the official Task's validators read them: stripped and lower-cased, blank as None (the spec keeps any
+string; what the server stored is the same value, normalised)."""
+
+
 def _expected(generated: GeneratedTask, name: str) -> Any:
     value = getattr(generated, name)
     if isinstance(value, Unset) or value is None:
@@ -125,6 +130,8 @@ def _expected(generated: GeneratedTask, name: str) -> Any:
         if name in LISTS:
             return []
         return DEFAULTS.get(name)
+    if name in LOWERED:
+        return value.strip().lower() or None
     return _plain(value)
 
 

@@ -23,6 +23,7 @@ _HOMES = {
     "TaskInput": ".task",
     "TasksListItem": ".task",
     "TokenUsage": ".task",
+    "Tokens": ".task",
     "Tasks": ".tasks",
 }
 _MODELS = (
@@ -98,6 +99,7 @@ if _typing.TYPE_CHECKING:
         Task,
         TaskInput,
         TasksListItem,
+        Tokens,
         TokenUsage,
     )
     from .tasks import Tasks
@@ -142,6 +144,7 @@ __all__ = [
     "TasksListItem",
     "ThinkMode",
     "TokenUsage",
+    "Tokens",
     "UnprocessableEntityError",
     "User",
     "__version__",

@@ -62,7 +62,10 @@ def _enum_or(enum: type[E], value: object, default: E) -> E:
 
 
 def parse_datetime(value: object) -> datetime.datetime | None:
-    """An ISO-8601 timestamp (with or without a zone) as a datetime; None when absent or unreadable."""
+    """An ISO-8601 timestamp (with or without a zone) or, as pydantic reads it, a number of seconds since the
+    epoch (milliseconds above 2e10), as a datetime; None when absent or unreadable."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _from_epoch(value)
     if not isinstance(value, str):
         return None
     try:
@@ -74,7 +77,30 @@ def parse_datetime(value: object) -> datetime.datetime | None:
     try:
         return isoparse(value)
     except (ValueError, OverflowError):
+        pass
+    try:
+        return _from_epoch(float(value))
+    except ValueError:
         return None
+
+
+def _from_epoch(seconds: float) -> datetime.datetime | None:
+    if abs(seconds) > 2e10:
+        seconds /= 1000
+    try:
+        return datetime.datetime.fromtimestamp(seconds, datetime.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _int_or(value: object, default: int) -> Any:
+    """`value`, or `default` when absent or null (0 is a value)."""
+    return default if value is None else value
+
+
+def _lowered(value: object) -> str | None:
+    """The official Task's rule for `harness_cli` and `permission_mode`: stripped and lower-cased, blank is None."""
+    return None if value is None else (str(value).strip().lower() or None)
 
 
 def _object(value: object) -> Json:
@@ -150,6 +176,10 @@ class TokenUsage:
     @property
     def total_tokens(self) -> int:
         return self.completion_tokens + self.prompt_tokens
+
+
+Tokens = TokenUsage
+"""The official SDK's name for a task's token usage (`xpander_sdk.Tokens`, `xpander_sdk.models.shared.Tokens`)."""
 
 
 class _Bound:
@@ -252,7 +282,8 @@ class Task(_Bound):
     permission_mode: str | None = None
     tokens: TokenUsage | None = None
     used_tools: list[str] = field(factory=list)
-    duration: float = 0.0
+    duration: float = field(default=0.0, converter=float)
+    """Seconds the task ran (a float, also when set to an int: the official model's type)."""
     updated_at: datetime.datetime | None = None
     worker_id: str | None = None
     finished_sub_executions: list[str] = field(factory=list)
@@ -326,16 +357,16 @@ class Task(_Bound):
             user_tokens=get("user_tokens"),
             deep_planning=_deep_planning(data["deep_planning"]) if "deep_planning" in data else DeepPlanning(),
             must_deep_plan=bool(get("must_deep_plan")),
-            execution_attempts=get("execution_attempts") or 1,
+            execution_attempts=_int_or(get("execution_attempts"), 1),
             return_metrics=bool(get("return_metrics")),
             llm_model_provider=get("llm_model_provider"),
             llm_model_name=get("llm_model_name"),
             llm_reasoning_effort=_enum(LLMReasoningEffort, get("llm_reasoning_effort")),
-            harness_cli=get("harness_cli"),
-            permission_mode=get("permission_mode"),
+            harness_cli=_lowered(get("harness_cli")),
+            permission_mode=_lowered(get("permission_mode")),
             tokens=_tokens(get("tokens")),
             used_tools=list(get("used_tools") or ()),
-            duration=float(get("duration") or 0.0),
+            duration=get("duration") or 0.0,
             updated_at=parse_datetime(get("updated_at")),
             worker_id=get("worker_id"),
             finished_sub_executions=list(get("finished_sub_executions") or ()),
@@ -389,12 +420,14 @@ class Task(_Bound):
 
     async def asave(self, with_deep_plan_update: bool = False, **options: Unpack[RequestOptions]) -> Task:
         """Send the whole task to the server (as the official SDK does, secrets it holds included) and update
-        this object from the answer; returns it. `with_deep_plan_update=True` sends the deep plan too."""
-        return self._refresh(await self._tasks()._asave_task(self, with_deep_plan_update, **options))
+        this object from the answer, keeping a local deep plan and additional context the answer lacks (as the
+        official SDK does); returns it. `with_deep_plan_update=True` sends the deep plan too."""
+        saved = await self._tasks()._asave_task(self, with_deep_plan_update, **options)
+        return self._refresh(saved, keep_local_plan=True)
 
     def save(self, with_deep_plan_update: bool = False, **options: Unpack[RequestOptions]) -> Task:
         """The sync twin of `asave`."""
-        return self._refresh(self._tasks()._save_task(self, with_deep_plan_update, **options))
+        return self._refresh(self._tasks()._save_task(self, with_deep_plan_update, **options), keep_local_plan=True)
 
     async def aset_status(
         self, status: AgentExecutionStatus | str, result: str | None = None, **options: Unpack[RequestOptions]
@@ -566,9 +599,11 @@ def _mcp_server(data: Json) -> MCPServerDetails:
         sso_token=_enum_or(MCPServerSSOTokenMode, data.get("sso_token"), MCPServerSSOTokenMode.Access),
         sso_audience=data.get("sso_audience"),
     )
-    # What the server stored, not what the request-side rule would make of it (a member already: set as is).
-    transport = _enum_or(MCPServerTransport, data.get("transport"), coerced_transport(server))
-    object.__setattr__(server, "transport", transport)
+    # The stored transport (possibly one this version does not list: set without the strict converter), then the
+    # official model's rule on it, as the official SDK applies it on every read: a local server talks stdio, a
+    # remote one never does.
+    object.__setattr__(server, "transport", _enum(MCPServerTransport, data.get("transport")))
+    object.__setattr__(server, "transport", coerced_transport(server))
     return server
 
 

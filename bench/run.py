@@ -1,4 +1,5 @@
-"""`make bench`: the SDK against raw httpx on import cost, per-call overhead, concurrency, parsing and memory.
+"""`make bench`: the SDK against raw httpx on import cost, per-call overhead (create and get), concurrency,
+parsing (a Task, a list of 1,000 tasks) and memory.
 
     .venv/bin/python -m bench.run              # the full run (under 5 minutes on 2 cores)
     .venv/bin/python -m bench.run --quick      # tiny counts: checks that every benchmark still runs
@@ -42,6 +43,10 @@ WORKER_TIMEOUT = 600.0
 # Targets: ratios against raw httpx on the same machine in the same run.
 IMPORT_MAX = 1.5
 PER_CALL_MAX = 1.15
+PER_CALL_GET_MAX = 1.10
+"""`get` has no request body or model to build: its target is tighter than create's."""
+LIST_ITEMS = 1000
+"""Tasks in the list response whose parsing is measured (no target: reported for scale)."""
 CONCURRENCY_MIN = 0.9
 MEMORY_NOISE_BYTES = 1 * MIB
 LOAD_WARNING = 0.5
@@ -65,6 +70,9 @@ COUNTS: dict[str, dict[str, int]] = {
         "parse_repeat": 9,
         "overhead_number": 1000,
         "overhead_repeat": 9,
+        "list_items": LIST_ITEMS,
+        "list_number": 20,
+        "list_repeat": 11,
     },
     "quick": {
         "import_runs": 3,
@@ -81,6 +89,9 @@ COUNTS: dict[str, dict[str, int]] = {
         "parse_repeat": 2,
         "overhead_number": 10,
         "overhead_repeat": 2,
+        "list_items": LIST_ITEMS,
+        "list_number": 2,
+        "list_repeat": 2,
     },
 }
 OFFICIAL_COUNTS = {
@@ -111,8 +122,9 @@ def paired_ratio(numerators: Sequence[float], denominators: Sequence[float]) -> 
 
 # -- the wire: what the SDK sends ------------------------------------------------------------------------------
 def reference_request(port: int) -> dict[str, Any]:
-    """The body bytes and headers our SDK sends for `create(agent_id="agent-123", prompt="hi")`, captured on a
-    MockTransport, for the raw-httpx baseline to post the very same request."""
+    """The body bytes and headers our SDK sends for `create(agent_id="agent-123", prompt="hi")`, and the path and
+    headers of its `get(task_id)`, captured on a MockTransport, for the raw-httpx baseline to send the very same
+    requests."""
     from xpander_sdk import Configuration, Tasks
 
     captured: list[httpx.Request] = []
@@ -123,19 +135,27 @@ def reference_request(port: int) -> dict[str, Any]:
         return httpx.Response(200, content=task_json, headers={"content-type": "application/json"})
 
     configuration = Configuration(api_key=API_KEY, base_url=f"http://127.0.0.1:{port}")
+    task_id = json.loads(task_json)["id"]
     with httpx.Client(transport=httpx.MockTransport(answer)) as client:
-        Tasks(configuration, http_client=client).create(agent_id=AGENT_ID, prompt=PROMPT)
-    request = captured[0]
-    headers = {name: value for name, value in request.headers.items() if name not in ("host", "content-length")}
+        tasks = Tasks(configuration, http_client=client)
+        tasks.create(agent_id=AGENT_ID, prompt=PROMPT)
+        tasks.get(task_id)
+    request, get = captured
+
+    def sent_headers(sent: httpx.Request) -> dict[str, str]:
+        return {name: value for name, value in sent.headers.items() if name not in ("host", "content-length")}
+
     return {
         "port": port,
         "path": request.url.raw_path.decode("ascii"),
         "body": request.content.decode(),
-        "headers": headers,
+        "headers": sent_headers(request),
+        "get_path": get.url.raw_path.decode("ascii"),
+        "get_headers": sent_headers(get),
         "api_key": API_KEY,
         "agent_id": AGENT_ID,
         "prompt": PROMPT,
-        "task_id": json.loads(task_json)["id"],
+        "task_id": task_id,
     }
 
 
@@ -329,24 +349,38 @@ def summarise_memory(samples: dict[str, Any]) -> dict[str, Any]:
     return {**samples, "growth_bytes": growth, "growth_bytes_per_call": growth / samples["calls"]}
 
 
+def per_call_key(call: str, mode: str) -> str:
+    """The key of a per-call result: `per_call_async` for create (as before get came in), `per_call_get_sync`."""
+    return f"per_call_{mode}" if call == "create" else f"per_call_{call}_{mode}"
+
+
 def bench_client(
-    python: str, sdk: str, request: dict[str, Any], counts: dict[str, int], *, with_memory: bool
+    python: str,
+    sdk: str,
+    request: dict[str, Any],
+    counts: dict[str, int],
+    *,
+    with_memory: bool,
+    calls: Sequence[str] = ("create",),
 ) -> dict[str, Any]:
-    """Per call (async and sync), concurrency and, for ours, memory, each in fresh processes of `python`."""
+    """Per call (async and sync, of each of `calls`), concurrency and, for ours, memory, each in fresh processes
+    of `python`."""
     env = worker_env(sdk, request["port"])
     base = {**request, "sdk": sdk}
     result: dict[str, Any] = {}
-    for mode in ("async", "sync"):
-        log(f"{sdk}: per call, sequential, {mode}")
-        spec = {
-            **base,
-            "kind": "per_call",
-            "mode": mode,
-            "rounds": counts["per_call_rounds"],
-            "block": counts["per_call_block"],
-            "warmup": counts["per_call_warmup"],
-        }
-        result[f"per_call_{mode}"] = measure(summarise_per_call, python, spec, env)
+    for call in calls:
+        for mode in ("async", "sync"):
+            log(f"{sdk}: per call, sequential, {call}, {mode}")
+            spec = {
+                **base,
+                "kind": "per_call",
+                "call": call,
+                "mode": mode,
+                "rounds": counts["per_call_rounds"],
+                "block": counts["per_call_block"],
+                "warmup": counts["per_call_warmup"],
+            }
+            result[per_call_key(call, mode)] = measure(summarise_per_call, python, spec, env)
     log(f"{sdk}: concurrency")
     spec = {
         **base,
@@ -389,6 +423,13 @@ def summarise_parse(timings: dict[str, list[float]]) -> dict[str, Any]:
     return {key: {"us": values, "median_us": median(values)} for key, values in timings.items()}
 
 
+def summarise_list_parse(timings: dict[str, list[float]]) -> dict[str, Any]:
+    summary: dict[str, Any] = {key: {"ms": values, "median_ms": median(values)} for key, values in timings.items()}
+    summary["ratio"] = paired_ratio(timings["sdk_ms"], timings["raw_ms"])
+    summary["generated_ratio"] = paired_ratio(timings["generated_ms"], timings["raw_ms"])
+    return summary
+
+
 def bench_parse(request: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
     env = worker_env("ours")
     task_json = TASK_JSON.read_text()
@@ -404,7 +445,15 @@ def bench_parse(request: dict[str, Any], counts: dict[str, int]) -> dict[str, An
         "repeat": counts["overhead_repeat"],
     }
     overhead = measure(summarise_per_call, sys.executable, spec, env)
-    return {"parse": parse, "overhead": overhead}
+    log(f"ours: parsing a list of {counts['list_items']:,} tasks")
+    spec = {
+        "kind": "list_parse",
+        "items": counts["list_items"],
+        "number": counts["list_number"],
+        "repeat": counts["list_repeat"],
+    }
+    list_parse = measure(summarise_list_parse, sys.executable, spec, env)
+    return {"parse": parse, "overhead": overhead, "list_parse": list_parse}
 
 
 # -- the table ------------------------------------------------------------------------------------------------
@@ -475,6 +524,7 @@ def fill_table(table: Table, results: dict[str, Any]) -> None:
     if "official" in results:
         _official_rows(table, results["official"], results["ours"])
     _parse_rows(table, results["parse"], results["overhead"])
+    _list_rows(table, results["list_parse"])
     _memory_rows(table, results["ours"])
 
 
@@ -508,9 +558,20 @@ def _import_rows(table: Table, imports: dict[str, Any]) -> None:
         )
 
 
+PER_CALL_ROWS = (
+    ("create", "async", "acreate", PER_CALL_MAX),
+    ("create", "sync", "create", PER_CALL_MAX),
+    ("get", "async", "aget", PER_CALL_GET_MAX),
+    ("get", "sync", "get", PER_CALL_GET_MAX),
+)
+"""The per-call rows: (call, mode, the method's name, the ratio's target)."""
+
+
 def _client_rows(table: Table, client: dict[str, Any]) -> None:
-    for mode, call in (("async", "acreate"), ("sync", "create")):
-        entry = client[f"per_call_{mode}"]
+    for key_call, mode, call, bound in PER_CALL_ROWS:
+        entry = client.get(per_call_key(key_call, mode))
+        if entry is None:
+            continue
         if "error" in entry:
             table.add_error("2. per call, sequential", f"{call}, us/call", entry["error"], judged=True)
             continue
@@ -520,7 +581,7 @@ def _client_rows(table: Table, client: dict[str, Any]) -> None:
             _us(entry["sdk_median_us"]),
             _us(entry["raw_median_us"]),
             entry["ratio"],
-            ("<=", PER_CALL_MAX),
+            ("<=", bound),
         )
         _cpu_row(table, "2. per call, sequential", call, entry)
     entry = client["concurrency"]
@@ -614,6 +675,33 @@ def _parse_rows(table: Table, parse: dict[str, Any], overhead: dict[str, Any]) -
         )
 
 
+def _ms(value: float) -> str:
+    return f"{value:,.2f} ms"
+
+
+def _list_rows(table: Table, list_parse: dict[str, Any]) -> None:
+    """Parsing a list response: the SDK's parser against json.loads and a dict per item by hand (no target)."""
+    if "error" in list_parse:
+        table.add_error("4. parsing", "list of 1,000: parse_task_list", list_parse["error"], judged=False)
+        return
+    raw = _ms(list_parse["raw_ms"]["median_ms"])
+    table.add(
+        "4. parsing",
+        f"list of {LIST_ITEMS:,}: parse_task_list, ms/list",
+        _ms(list_parse["sdk_ms"]["median_ms"]),
+        f"{raw} (json.loads + dicts)",
+        list_parse["ratio"],
+    )
+    table.add(
+        "4. parsing",
+        "  generated TasksListItem.from_dict, for scale",
+        _ms(list_parse["generated_ms"]["median_ms"]),
+        f"{raw} (json.loads + dicts)",
+        list_parse["generated_ratio"],
+    )
+    table.add("4. parsing", "  json.loads alone, for scale", _ms(list_parse["json_loads_ms"]["median_ms"]))
+
+
 def _memory_rows(table: Table, ours: dict[str, Any]) -> None:
     sdk_memory, raw_memory = ours["memory_sdk"], ours["memory_raw"]
     if "error" in sdk_memory:
@@ -687,7 +775,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         request = reference_request(port)
         log(f"import: {counts['import_runs']} fresh processes of each command, interleaved")
         results["import"] = bench_import(counts["import_runs"], other_python, request)
-        results["ours"] = bench_client(sys.executable, "ours", request, counts, with_memory=True)
+        results["ours"] = bench_client(
+            sys.executable, "ours", request, counts, with_memory=True, calls=("create", "get")
+        )
         if other_python is not None:
             official_counts = {**counts, **OFFICIAL_COUNTS[mode]}
             results["official"] = bench_client(other_python, "official", request, official_counts, with_memory=False)
@@ -700,7 +790,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "mode": mode,
         "counts": counts,
         "official": {"python": other_python, "requirement": official.REQUIREMENT, "error": official_error},
-        "request": {key: request[key] for key in ("path", "body", "headers")},
+        "request": {key: request[key] for key in ("path", "body", "headers", "get_path", "get_headers")},
         "results": results,
         "targets": table.targets,
         "all_targets_met": all(target["met"] for target in table.targets),
@@ -725,7 +815,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _entries(results: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     entries = [(f"ours.{key}", value) for key, value in results["ours"].items()]
     entries += [(f"official.{key}", value) for key, value in results.get("official", {}).items()]
-    return [*entries, ("parse", results["parse"]), ("overhead", results["overhead"])]
+    return [*entries, *((name, results[name]) for name in ("parse", "overhead", "list_parse"))]
 
 
 def _shown(path: Path) -> str:

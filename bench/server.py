@@ -1,5 +1,6 @@
-"""A minimal, fast HTTP/1.1 keep-alive server for the benchmarks: it answers every POST, on any path, with the
-canned full Task JSON (tests/fixtures/task-response-full.json), and anything else with 404.
+"""A minimal, fast HTTP/1.1 keep-alive server for the benchmarks: it answers every POST, on any path, and every
+GET of a task's status (`/agent-execution/<id>/status`, what `Tasks.get` reads), with the canned full Task JSON
+(tests/fixtures/task-response-full.json), and anything else with 404.
 
 It runs in a process of its own (`python -m bench.server`), so that it does not share the GIL with the client
 being measured. It listens on 127.0.0.1 only, prints its port on the first line of stdout, and stops when its
@@ -27,6 +28,8 @@ TASK_JSON = ROOT / "tests" / "fixtures" / "task-response-full.json"
 HOST = "127.0.0.1"
 DEFAULT_LIFETIME = 900.0
 MAX_HEAD = 64 * 1024
+STATUS_PREFIX, STATUS_SUFFIX = b"/agent-execution/", b"/status"
+"""The GET route answered with the Task: `GET /agent-execution/<task id>/status`."""
 
 
 def _response(status: str, body: bytes, *, close: bool = False) -> bytes:
@@ -62,7 +65,7 @@ class _Connection(asyncio.Protocol):
             if len(buffer) > MAX_HEAD:
                 self._close()
             return False
-        method, length, chunked, close = _parse_head(bytes(buffer[:end]))
+        method, target, length, chunked, close = _parse_head(bytes(buffer[:end]))
         start = end + 4
         if chunked:
             consumed = _chunked_length(buffer, start)
@@ -74,10 +77,10 @@ class _Connection(asyncio.Protocol):
                 return False
             del buffer[: start + length]
         assert self._transport is not None
-        if method != b"POST":
-            self._transport.write(self._not_found)
-        else:
+        if method == b"POST" or (method == b"GET" and _is_status(target)):
             self._transport.write(self._ok_close if close else self._ok)
+        else:
+            self._transport.write(self._not_found)
         if close:
             self._close()
             return False
@@ -92,10 +95,21 @@ class _Connection(asyncio.Protocol):
         self._transport = None
 
 
-def _parse_head(head: bytes) -> tuple[bytes, int, bool, bool]:
-    """The method, Content-Length, whether the body is chunked, and whether the client asked to close."""
+def _is_status(target: bytes) -> bool:
+    """Whether a request target (path and query) is a task's status: `/agent-execution/<one segment>/status`."""
+    path = target.split(b"?", 1)[0]
+    if not (path.startswith(STATUS_PREFIX) and path.endswith(STATUS_SUFFIX)):
+        return False
+    task_id = path[len(STATUS_PREFIX) : -len(STATUS_SUFFIX)]
+    return bool(task_id) and b"/" not in task_id
+
+
+def _parse_head(head: bytes) -> tuple[bytes, bytes, int, bool, bool]:
+    """The method, the request target, Content-Length, whether the body is chunked, and whether the client asked
+    to close."""
     lines = head.split(b"\r\n")
-    method = lines[0].split(b" ", 1)[0]
+    method, _, rest = lines[0].partition(b" ")
+    target = rest.split(b" ", 1)[0]
     length, chunked, close = 0, False, False
     for line in lines[1:]:
         name, _, value = line.partition(b":")
@@ -106,7 +120,7 @@ def _parse_head(head: bytes) -> tuple[bytes, int, bool, bool]:
             chunked = b"chunked" in value.lower()
         elif name == b"connection":
             close = value.strip().lower() == b"close"
-    return method, length, chunked, close
+    return method, target, length, chunked, close
 
 
 def _chunked_length(buffer: bytearray, start: int) -> int | None:

@@ -8,14 +8,18 @@ is chosen by the spec's `sdk`:
 - "official": whatever `xpander_sdk` the interpreter has, configured only through the environment
   (`XPANDER_BASE_URL`, `XPANDER_API_KEY`, set by the parent) as `Tasks()`.
 
-The baseline is always a raw pooled httpx client posting the same body bytes with the same headers to the same
-URL, and parsing the JSON with `response.json()`. The SDK and the baseline run interleaved in one process, in
-alternating blocks, the order flipped every round, so that drift of the machine hits both alike.
+The spec's `call` picks what is measured per call: "create" (the default: `acreate`/`create` against a raw
+post) or "get" (`aget`/`get` of the task id against a raw GET of `.../status`). The baseline is always a raw
+pooled httpx client sending the same request (the same body bytes, if any, with the same headers, the API key
+among them, to the same URL), and parsing the JSON with `response.json()`. The SDK and the baseline run
+interleaved in one process, in alternating blocks, the order flipped every round, so that drift of the machine
+hits both alike.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime
 import gc
 import json
 import os
@@ -64,31 +68,56 @@ def _check_raw(data: object, expected_id: str) -> None:
         raise RuntimeError(f"raw httpx got {data!r}, expected the task JSON with id {expected_id!r}")
 
 
+CALLS = ("create", "get")
+"""What a per-call measurement may time (the spec's `call`)."""
+
+
 class _Pair:
-    """What both pairs hold: the SDK's Tasks and the request raw httpx posts."""
+    """What both pairs hold: the SDK's Tasks and the request raw httpx sends (the create's post, or the get's
+    GET of the task's status, as the spec's `call` says)."""
 
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
+        self.call: str = spec.get("call", "create")
+        if self.call not in CALLS:
+            raise ValueError(f"unknown call {self.call!r}: expected one of {CALLS}")
         self.tasks = _make_tasks(spec)
-        self.url = f"http://127.0.0.1:{spec['port']}{spec['path']}"
-        self.body: bytes = spec["body"].encode()
-        self.headers: dict[str, str] = spec["headers"]
         self.agent_id: str = spec["agent_id"]
         self.prompt: str = spec["prompt"]
+        self.task_id: str = spec["task_id"]
+        if self.call == "get":
+            self.url = f"http://127.0.0.1:{spec['port']}{spec['get_path']}"
+            self.headers: dict[str, str] = spec["get_headers"]
+        else:
+            self.url = f"http://127.0.0.1:{spec['port']}{spec['path']}"
+            self.headers = spec["headers"]
+        self.body: bytes = spec["body"].encode()
 
 
 class AsyncPair(_Pair):
-    """`sdk()` and `raw()`: one create each, on the running loop, with their own pooled clients."""
+    """`sdk()` and `raw()`: one call each (create or get), on the running loop, with their own pooled clients.
+    Bound once here, so that the timed loops pay no dispatch on `call`."""
 
     def __init__(self, spec: Spec) -> None:
         super().__init__(spec)
         self.client = httpx.AsyncClient(limits=_limits(spec), timeout=TIMEOUT)
+        self.sdk: AsyncCall = self._sdk_get if self.call == "get" else self._sdk_create
+        self.raw: AsyncCall = self._raw_get if self.call == "get" else self._raw_create
 
-    async def sdk(self) -> object:
+    async def _sdk_create(self) -> object:
         return await self.tasks.acreate(agent_id=self.agent_id, prompt=self.prompt)
 
-    async def raw(self) -> object:
+    async def _raw_create(self) -> object:
         response = await self.client.post(self.url, content=self.body, headers=self.headers)
+        if response.status_code != 200:
+            raise RuntimeError(f"raw httpx got HTTP {response.status_code}")
+        return response.json()
+
+    async def _sdk_get(self) -> object:
+        return await self.tasks.aget(self.task_id)
+
+    async def _raw_get(self) -> object:
+        response = await self.client.get(self.url, headers=self.headers)
         if response.status_code != 200:
             raise RuntimeError(f"raw httpx got HTTP {response.status_code}")
         return response.json()
@@ -105,17 +134,28 @@ class AsyncPair(_Pair):
 
 
 class SyncPair(_Pair):
-    """The sync twin of AsyncPair (`Tasks.create` and a raw `httpx.Client`)."""
+    """The sync twin of AsyncPair (`Tasks.create`/`get` and a raw `httpx.Client`)."""
 
     def __init__(self, spec: Spec) -> None:
         super().__init__(spec)
         self.client = httpx.Client(limits=_limits(spec), timeout=TIMEOUT)
+        self.sdk: SyncCall = self._sdk_get if self.call == "get" else self._sdk_create
+        self.raw: SyncCall = self._raw_get if self.call == "get" else self._raw_create
 
-    def sdk(self) -> object:
+    def _sdk_create(self) -> object:
         return self.tasks.create(agent_id=self.agent_id, prompt=self.prompt)
 
-    def raw(self) -> object:
+    def _raw_create(self) -> object:
         response = self.client.post(self.url, content=self.body, headers=self.headers)
+        if response.status_code != 200:
+            raise RuntimeError(f"raw httpx got HTTP {response.status_code}")
+        return response.json()
+
+    def _sdk_get(self) -> object:
+        return self.tasks.get(self.task_id)
+
+    def _raw_get(self) -> object:
+        response = self.client.get(self.url, headers=self.headers)
         if response.status_code != 200:
             raise RuntimeError(f"raw httpx got HTTP {response.status_code}")
         return response.json()
@@ -329,12 +369,120 @@ def overhead(spec: Spec) -> dict[str, list[float]]:
         client.close()
 
 
+# -- 4. parsing a list of tasks ----------------------------------------------------------------------------------
+LIST_STATUSES = ("completed", "failed", "executing", "pending", "stopped", "error", "paused")
+
+
+def list_body(items: int) -> bytes:
+    """A list response of `items` task summaries, shaped like the spec's example (TaskList): every official
+    field, with the nulls the server sends, a status of every kind, distinct ids and timestamps, and on every
+    tenth item a parent task and a process object."""
+    rows: list[dict[str, Any]] = []
+    for index in range(items):
+        hours, rest = divmod(index, 3600)
+        minutes, seconds = divmod(rest, 60)
+        nested = index % 10 == 0
+        rows.append(
+            {
+                "id": f"{index:08x}-8b7d-4c3e-9a21-0d5e7f8a9b10",
+                "agent_id": "agent-123",
+                "organization_id": "org-456",
+                "status": LIST_STATUSES[index % len(LIST_STATUSES)],
+                "user_id": "u1",
+                "parent_task_id": "6f1c2a4e-8b7d-4c3e-9a21-0d5e7f8a9b10" if nested else None,
+                "triggering_agent_id": None,
+                "created_at": f"2026-05-01T{hours % 24:02d}:{minutes:02d}:{seconds:02d}.000000Z",
+                "updated_at": f"2026-05-02T{hours % 24:02d}:{minutes:02d}:{seconds:02d}.123456Z",
+                "source_node_type": "sdk",
+                "result": "Sales grew 12% over the quarter, led by the EMEA region.",
+                "title": f"Sales summary {index}",
+                "execution_kind": "turn",
+                "process": {"pid": index, "node": "worker-1"} if nested else None,
+                "conversation_kind": "direct",
+            }
+        )
+    return json.dumps(rows).encode()
+
+
+def list_by_hand(body: bytes) -> list[dict[str, Any]]:
+    """The baseline: json.loads, then a dict per item of the official fields, the timestamps parsed."""
+    fromisoformat = datetime.datetime.fromisoformat
+    items: list[dict[str, Any]] = []
+    for item in json.loads(body):
+        created_at, updated_at = item.get("created_at"), item.get("updated_at")
+        items.append(
+            {
+                "id": item["id"],
+                "agent_id": item["agent_id"],
+                "organization_id": item["organization_id"],
+                "status": item["status"],
+                "user_id": item.get("user_id"),
+                "parent_task_id": item.get("parent_task_id"),
+                "triggering_agent_id": item.get("triggering_agent_id"),
+                "created_at": None if created_at is None else fromisoformat(created_at),
+                "updated_at": None if updated_at is None else fromisoformat(updated_at),
+                "source_node_type": item.get("source_node_type"),
+                "result": item.get("result"),
+                "title": item.get("title"),
+                "execution_kind": item.get("execution_kind"),
+                "process": item.get("process"),
+                "conversation_kind": item.get("conversation_kind"),
+            }
+        )
+    return items
+
+
+def _check_list(items: object, count: int, first_id: str) -> None:
+    if not isinstance(items, list) or len(items) != count:
+        raise RuntimeError(f"a list parser returned {items!r:.200}, expected a list of {count} items")
+    found = items[0].get("id") if isinstance(items[0], dict) else getattr(items[0], "id", None)
+    if found != first_id:
+        raise RuntimeError(f"a list parser's first item has the id {found!r}, expected {first_id!r}")
+
+
+def list_parse(spec: Spec) -> dict[str, list[float]]:
+    """Milliseconds to turn a list response of `items` tasks into TasksListItems through the SDK's parser
+    (`parse_task_list` of an httpx.Response, as a list call does after the body is read) against json.loads
+    and a dict per item by hand; the generated model and json.loads alone for scale. Interleaved: one timing
+    of each per repeat (timeit: the garbage collector is off while timing, as in the other parsing rows)."""
+    from xpander_api.models import TasksListItem as GeneratedTasksListItem
+    from xpander_sdk._endpoints import parse_task_list
+
+    count: int = spec["items"]
+    body = list_body(count)
+    headers = {"content-type": "application/json"}
+
+    def sdk() -> object:
+        return parse_task_list(httpx.Response(200, content=body, headers=headers))
+
+    def raw() -> object:
+        return list_by_hand(body)
+
+    def generated() -> object:
+        return [GeneratedTasksListItem.from_dict(item) for item in json.loads(body)]
+
+    def loads() -> object:
+        return json.loads(body)
+
+    timed = {"sdk_ms": sdk, "raw_ms": raw, "generated_ms": generated, "json_loads_ms": loads}
+    first_id = json.loads(body)[0]["id"]
+    for function in timed.values():
+        _check_list(function(), count, first_id)
+    number, repeat = spec["number"], spec["repeat"]
+    results: dict[str, list[float]] = {name: [] for name in timed}
+    for _ in range(repeat):
+        for name, function in timed.items():
+            results[name] += [us / 1000 for us in _time_per_call(function, number, 1)]
+    return results
+
+
 KINDS: dict[str, Callable[[Spec], Any]] = {
     "per_call": per_call,
     "concurrency": concurrency,
     "memory": memory,
     "parse": parse,
     "overhead": overhead,
+    "list_parse": list_parse,
 }
 
 

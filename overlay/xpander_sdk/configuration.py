@@ -9,6 +9,7 @@ organization id is added to the root as one path segment.
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 from attrs import define, field
@@ -83,14 +84,19 @@ class Configuration:
 
         On an agent controller without an organization id this raises InvalidArgumentError: the official SDK
         sends `/None/...` there, and leaving the segment out would reach another route."""
-        base = with_scheme(self.base_url or CLOUD_URL)
-        if not is_agent_controller(base):
-            return base
-        if not self.organization_id:
-            raise InvalidArgumentError(
-                "organization_id",
-                f"organization_id is needed: {base} is an agent controller, whose routes start with the "
-                f"organization id; set "
-                f"{ORGANIZATION_ID_ENV} or pass Configuration(organization_id=...)",
-            )
-        return f"{base}/{quote(self.organization_id, safe='')}"
+        return _root_url(self.base_url or CLOUD_URL, self.organization_id)
+
+
+@lru_cache(maxsize=64)
+def _root_url(base_url: str, organization_id: str | None) -> str:
+    """`Configuration.root_url`, worked out once per base URL and organization id (every call needs it)."""
+    base = with_scheme(base_url)
+    if not is_agent_controller(base):
+        return base
+    if not organization_id:
+        raise InvalidArgumentError(
+            "organization_id",
+            f"organization_id is needed: {base} is an agent controller, whose routes start with the "
+            f"organization id; set {ORGANIZATION_ID_ENV} or pass Configuration(organization_id=...)",
+        )
+    return f"{base}/{quote(organization_id, safe='')}"

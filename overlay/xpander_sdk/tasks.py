@@ -53,6 +53,9 @@ class RequestOptions(TypedDict, total=False):
     """Keys to add to the JSON body (create and update), e.g. a field the server has and this version lacks."""
 
 
+_OPTION_NAMES = frozenset(RequestOptions.__annotations__)
+
+
 def _default_timeout() -> httpx.Timeout:
     configured = os.environ.get(TIMEOUT_ENV)
     if not configured:
@@ -148,6 +151,8 @@ class Tasks:
         retries = _default_max_retries() if max_retries is None else _check_max_retries(max_retries)
         self.retry_policy = RetryPolicy(max_retries=retries)
         self._owns_session = not (bare and http_client is None and async_http_client is None and limits is None)
+        self._checked_api_key: str | None = None
+        self._default_options: CallOptions | None = None
         if self._owns_session:
             self._session = HTTPSession(
                 limits=limits or DEFAULT_LIMITS, http_client=http_client, async_http_client=async_http_client
@@ -319,7 +324,7 @@ class Tasks:
         retry_unsafe = arguments["retry_unsafe"]
         if not isinstance(retry_unsafe, bool):
             raise InvalidArgumentError("retry_unsafe", f"retry_unsafe must be True or False, got {retry_unsafe!r}")
-        options_given = {name: arguments[name] for name in RequestOptions.__annotations__}
+        options_given = {name: arguments[name] for name in _OPTION_NAMES}
         options = self._options(options_given, retry_unsafe=retry_unsafe)  # type: ignore[arg-type]
         return _endpoints.create(arguments, agent_version), options
 
@@ -450,19 +455,28 @@ class Tasks:
         from ._request import check_header_value  # noqa: PLC0415
 
         api_key = self.configuration.api_key
+        if api_key is not None and api_key is self._checked_api_key:
+            return api_key  # checked on an earlier call (the usual case: the key does not change)
         if not api_key:
             raise InvalidArgumentError(
                 "api_key", f"No API key: set {API_KEY_ENV} or pass Tasks(configuration=Configuration(api_key=...))"
             )
-        return check_header_value("api_key", api_key, secret=True)
+        self._checked_api_key = check_header_value("api_key", api_key, secret=True)
+        return api_key
 
     def _options(self, given: RequestOptions, *, retry_unsafe: bool = False) -> CallOptions:
-        """The options of one call: this object's, changed by what the call was given (checked)."""
-        from . import _request  # noqa: PLC0415
-
-        unknown = set(given) - set(RequestOptions.__annotations__)
+        """The options of one call: this object's, changed by what the call was given (checked). A call given
+        none gets this object's own, made once for its current timeout and retry policy."""
+        unknown = given.keys() - _OPTION_NAMES
         if unknown:
             raise TypeError(f"unexpected keyword argument {sorted(unknown)[0]!r}")
+        if not retry_unsafe and all(value is None for value in given.values()):
+            defaults = self._default_options
+            if defaults is None or defaults.timeout is not self.timeout or defaults.retry is not self.retry_policy:
+                defaults = self._default_options = CallOptions(timeout=self.timeout, retry=self.retry_policy)
+            return defaults
+        from . import _request  # noqa: PLC0415
+
         timeout, max_retries = given.get("timeout"), given.get("max_retries")
         retry = self.retry_policy
         if max_retries is not None:

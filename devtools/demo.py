@@ -1,4 +1,5 @@
-"""`make demo`: create a task against a local Prism mock of openapi.yaml, with the async and the sync call.
+"""`make demo`: create a task against a local Prism mock of openapi.yaml, with the async and the sync call, then
+follow it (reload, list, stop).
 
 Runs the documented code unchanged; only the environment points it at the mock.
 """
@@ -34,6 +35,18 @@ def create_sync() -> Task:
         return tasks.create(agent_id=AGENT_ID, prompt="Summarize the latest sales report")
 
 
+def follow(task: Task) -> None:
+    """The lifecycle calls on the created task (Prism answers each route with its example)."""
+    task.reload()
+    print(f"  reload task {task.id}: status={task.status.value} terminal={task.is_terminal} result={task.result!r}")
+    with Tasks() as tasks:
+        listed = tasks.list(AGENT_ID, filters={"status": "completed"})
+        print(
+            f"  list   {len(listed)} tasks of {AGENT_ID}: " + ", ".join(f"{i.id[:8]} {i.status.value}" for i in listed)
+        )
+        print(f"  stop   task {task.id}: status={tasks.stop(task.id).status.value}")
+
+
 def main() -> int:
     try:
         with run_prism() as url:
@@ -41,7 +54,9 @@ def main() -> int:
             os.environ.setdefault("XPANDER_API_KEY", "demo-key")
             print(f"Prism is mocking openapi.yaml on {url}")
             show("async", asyncio.run(create_async()))
-            show("sync", create_sync())
+            created = create_sync()
+            show("sync", created)
+            follow(created)
     except PrismNotAvailable as exc:
         print(exc, file=sys.stderr)
         return 1

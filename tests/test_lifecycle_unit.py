@@ -822,3 +822,17 @@ def test_each_sync_twin_has_the_parameters_of_its_async_method(owner: type, asyn
     assert list(inspect.signature(synchronous).parameters.values()) == list(
         inspect.signature(asynchronous).parameters.values()
     )
+
+
+@pytest.mark.parametrize("value", [object(), {1, 2}, float("nan")])
+def test_a_task_field_set_to_a_non_json_value_is_refused_before_saving(value: object) -> None:
+    """A worker that sets a field to something JSON cannot carry gets an InvalidArgumentError naming the task,
+    not a TypeError from the encoder, and nothing is sent."""
+    api = FakeAPI([lambda request: httpx.Response(200, json=MINIMAL_TASK)])
+    tasks = api.tasks()
+    task = tasks.get("t1")
+    task.result = value  # type: ignore[assignment]
+    with pytest.raises(xpander_sdk.InvalidArgumentError) as caught:
+        task.save()
+    assert caught.value.parameter == "task"
+    assert len(api.requests) == 1, "only the get was sent"

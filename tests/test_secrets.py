@@ -317,3 +317,57 @@ def test_a_secret_echoed_json_escaped_is_redacted(server: FaultServer, token: st
         tasks.create("echo", prompt="p", user_tokens={"svc": token})
     assert "user_tokens" in caught.value.description, "the echo is in the description"
     assert "SECRET" not in caught.value.description
+
+
+# -- the lifecycle: asave sends the secrets a task holds back to the server ----------------------------------------
+def _task_holding_secrets() -> dict[str, Any]:
+    """A task as the server returns it, echoing every secret it was created with."""
+    return {
+        "id": "t-secret",
+        "agent_id": "a",
+        "organization_id": "o",
+        "input": {"text": "p"},
+        "created_at": "2025-01-01T00:00:00Z",
+        "user_oidc_token": OIDC_TOKEN,
+        "user_tokens": USER_TOKENS,
+        "mcp_servers": [
+            {"name": "crm", "api_key": MCP_API_KEY, "client_secret": MCP_CLIENT_SECRET, "headers": MCP_HEADERS}
+        ],
+    }
+
+
+SAVE_ECHOES = [echo for echo in ECHOES if echo[0] not in ("201-task", "429-retried")]
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize(("name", "echo", "expect"), SAVE_ECHOES, ids=[name for name, _, _ in SAVE_ECHOES])
+def test_a_saved_task_s_echoed_secrets_are_redacted(
+    server: FaultServer,
+    debug_logs: pytest.LogCaptureFixture,
+    name: str,
+    echo: Callable[[Recorded], Reply],
+    expect: type[Exception] | None,
+    mode: str,
+) -> None:
+    """`Task.asave` sends the whole task, secrets included (as the official SDK does): a server that echoes that
+    body in its error, and a task that holds them, never show one in an error, a log line or a repr."""
+    server.script("/agent-execution/t-secret/status", ok(200, _task_holding_secrets()))
+    server.script("/agent-execution/t-secret/update", Dynamic(echo))
+    tasks = tasks_on(server)
+    task = tasks.get("t-secret")
+    error: ModuleException
+    try:
+        if mode == "sync":
+            task.save()
+        else:
+            asyncio.run(task.asave())
+        pytest.fail(f"asave passed on {name}")
+    except ModuleException as exc:
+        error = exc
+    assert isinstance(error, expect or ModuleException)
+    saved = json.loads(server.requests[-1].body)
+    assert saved["user_oidc_token"] == OIDC_TOKEN, "the body really carried the secrets"
+    assert error.request is not None and error.request.method == "PATCH"
+    surfaces = {**surfaces_of_error(error), **surfaces_of_logs(debug_logs.records)}
+    surfaces |= {"task repr": repr(task), "request": str(error.request), "tasks repr": repr(tasks)}
+    assert_no_secret(surfaces)

@@ -17,7 +17,7 @@ from xpander_api import models as api
 from xpander_api.api.tasks import create_task, get_task, list_agent_tasks, list_user_tasks, stop_task, update_task
 
 from ._http import Call, Endpoint, invalid_response
-from ._request import build_model, check_path_id, create_secrets, in_official_order, list_filters
+from ._request import build_model, check_path_id, create_secrets, in_official_order, json_object, list_filters
 from .task import Task, TasksListItem
 
 
@@ -100,7 +100,7 @@ def save(task: Task, with_deep_plan_update: bool) -> Call[Task]:
     """The same PATCH with the whole task as its body (`Task.asave`): the official SDK sends every field,
     secrets included, so they are redacted from any error."""
     generated = update_task._get_kwargs(check_path_id("task.id", task.id), body=api.UpdateTaskRequest())
-    generated["json"] = task.to_save_body(with_deep_plan_update)
+    generated["json"] = json_object("task", task.to_save_body(with_deep_plan_update))  # a field set to a non-JSON value
     return Call.of(UPDATE, generated, task.secret_values)
 
 

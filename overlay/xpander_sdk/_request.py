@@ -140,7 +140,7 @@ def _string_list(parameter: str, value: object) -> list[str]:
     return list(value)
 
 
-def _json_object(parameter: str, value: object, *, secret: bool = False) -> dict[str, Any] | None:
+def json_object(parameter: str, value: object, *, secret: bool = False) -> dict[str, Any] | None:
     """A JSON object (a mapping with string keys that json can encode), or None."""
     if value is None:
         return None
@@ -157,7 +157,7 @@ def _json_object(parameter: str, value: object, *, secret: bool = False) -> dict
 
 
 def _string_map(parameter: str, value: object, *, secret: bool) -> dict[str, str]:
-    mapping = _json_object(parameter, value, secret=secret) or {}
+    mapping = json_object(parameter, value, secret=secret) or {}
     for key, item in mapping.items():
         if not isinstance(item, str):
             if secret:
@@ -243,7 +243,7 @@ def _user(value: object) -> api.User | None:
         raise _refuse("user_details.email", "a non-empty string (the server requires it)", user.email)
     for name in ("id", "first_name", "last_name", "timezone"):
         _optional_str(f"user_details.{name}", getattr(user, name))
-    attributes = _json_object("user_details.additional_attributes", user.additional_attributes)
+    attributes = json_object("user_details.additional_attributes", user.additional_attributes)
     return api.User(
         email=user.email,
         id=user.id,
@@ -361,7 +361,7 @@ def _think_mode(value: object) -> api.ThinkMode:
 
 
 def _free_form(model: type[M], parameter: str, value: object, *, secret: bool = False) -> M | None:
-    checked = _json_object(parameter, value, secret=secret)
+    checked = json_object(parameter, value, secret=secret)
     return None if checked is None else model.from_dict(checked)
 
 
@@ -481,7 +481,7 @@ def update_body(
 ) -> dict[str, Any]:
     """The body of `Tasks.aupdate`: the given keys only (None leaves a field as it is), in the official order.
     `status` may be an AgentExecutionStatus or its string value (the official SDK crashes on a string)."""
-    payload = _json_object("tool_call_payload_extension", tool_call_payload_extension)
+    payload = json_object("tool_call_payload_extension", tool_call_payload_extension)
     status_value = None if status is None else to_enum(AgentExecutionStatus, status, "status").value
     body = {
         "tool_call_payload_extension": payload,
@@ -527,4 +527,4 @@ def extra_query(value: object) -> tuple[tuple[str, str], ...]:
 
 def extra_body(value: object) -> dict[str, Any] | None:
     """Keys a call adds to its JSON body (they win over the SDK's keys of the same name)."""
-    return _json_object("extra_body", value)
+    return json_object("extra_body", value)

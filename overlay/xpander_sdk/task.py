@@ -513,7 +513,9 @@ def _jsonable(value: Any) -> Any:
         return _object_dump(value)
     if isinstance(value, Mapping):
         return {key: _jsonable(item) for key, item in value.items()}
-    return [_jsonable(item) for item in value]
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    return value  # anything else is left for the JSON check of the save call to refuse, naming the task
 
 
 def _object_dump(value: Any) -> dict[str, Any]:

@@ -282,8 +282,8 @@ class Task(_Bound):
     permission_mode: str | None = None
     tokens: TokenUsage | None = None
     used_tools: list[str] = field(factory=list)
-    duration: float = field(default=0.0, converter=float)
-    """Seconds the task ran (a float, also when set to an int: the official model's type)."""
+    duration: float = 0.0
+    """Seconds the task ran (`asave` sends it as a float, also when set to an int: the official model's type)."""
     updated_at: datetime.datetime | None = None
     worker_id: str | None = None
     finished_sub_executions: list[str] = field(factory=list)
@@ -366,7 +366,7 @@ class Task(_Bound):
             permission_mode=_lowered(get("permission_mode")),
             tokens=_tokens(get("tokens")),
             used_tools=list(get("used_tools") or ()),
-            duration=get("duration") or 0.0,
+            duration=float(get("duration") or 0.0),
             updated_at=parse_datetime(get("updated_at")),
             worker_id=get("worker_id"),
             finished_sub_executions=list(get("finished_sub_executions") or ()),
@@ -470,6 +470,8 @@ class Task(_Bound):
             body[key] = _jsonable(getattr(self, key))
             if key == "user_tokens" and with_deep_plan_update:
                 body["deep_planning"] = _jsonable(self.deep_planning)
+        if isinstance(self.duration, int) and not isinstance(self.duration, bool):
+            body["duration"] = float(self.duration)  # the official float field writes 3 as 3.0
         return body
 
     def secret_values(self) -> list[object]:

@@ -532,9 +532,9 @@ def _object_dump(value: Any) -> dict[str, Any]:
 _KNOWN_KEYS = frozenset(attribute.name for attribute in fields(Task)) - {"extra", "_owner"}
 
 
-def _extra(data: Json) -> dict[str, Any]:
+def _extra(data: Json, known: frozenset[str] = _KNOWN_KEYS) -> dict[str, Any]:
     """The keys this version does not know, in the server's order (the set difference runs in C; usually empty)."""
-    unknown = data.keys() - _KNOWN_KEYS
+    unknown = data.keys() - known
     return {key: value for key, value in data.items() if key in unknown} if unknown else {}
 
 
@@ -706,7 +706,7 @@ class TasksListItem(_Bound):
             execution_kind=get("execution_kind"),
             process=get("process"),
             conversation_kind=_enum(ConversationKind, get("conversation_kind")),
-            extra={key: value for key, value in data.items() if key not in _LIST_ITEM_KEYS},
+            extra=_extra(data, _LIST_ITEM_KEYS),
         )
 
     async def aload(self, configuration: Configuration | None = None, **options: Unpack[RequestOptions]) -> Task:

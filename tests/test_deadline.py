@@ -14,10 +14,10 @@ import pytest
 
 from tests.faultserver import FaultServer, Repeat, running, tasks_for
 from xpander_sdk import APIConnectionError, APITimeoutError, Configuration, ModuleException, Tasks, _deadline
+from xpander_sdk._constants import DEFAULT_LIMITS
 from xpander_sdk._http import (
     ATTEMPT_DEADLINE,
     DEADLINE_REACHED,
-    DEFAULT_LIMITS,
     _own_client,
     attempt_budget,
     transport_error,

@@ -27,6 +27,7 @@ import pytest
 from tests.faultserver import API_KEY, HOST, MINIMAL_TASK
 from xpander_sdk import Configuration, ModuleException, Tasks, _http
 from xpander_sdk import tasks as tasks_module
+from xpander_sdk._constants import DEFAULT_LIMITS
 from xpander_sdk.tasks import shared_session
 
 ROUNDS = 30
@@ -189,7 +190,7 @@ def test_a_forked_child_never_closes_its_parents_async_client(monkeypatch: pytes
     """The closer that ends an async client with its event loop does nothing in another process."""
 
     async def go() -> httpx.AsyncClient:
-        pool = await _http.AsyncPool.open(_http.DEFAULT_LIMITS)
+        pool = await _http.AsyncPool.open(DEFAULT_LIMITS)
         monkeypatch.setattr(os, "getpid", lambda: -1)  # as in a forked child
         assert pool._closer is not None
         await pool._closer.aclose()

@@ -63,8 +63,6 @@ if TYPE_CHECKING:
 
     _Client = TypeVar("_Client", httpx.Client, httpx.AsyncClient)
 
-__all__ = ["DEFAULT_LIMITS", "DEFAULT_TIMEOUT", "MAX_DESCRIPTION_CHARS", "SDK_HEADERS"]  # re-exported defaults
-
 T = TypeVar("T")
 logger = logging.getLogger("xpander_sdk")
 

@@ -435,12 +435,15 @@ def create_secrets(args: Mapping[str, Any]) -> list[object]:
     return [args["user_oidc_token"], *(args["user_tokens"] or {}).values(), *mcp_secrets(args["mcp_servers"] or ())]
 
 
+_MCP_SECRETS = ("api_key", "client_secret", "headers")
+
+
 def mcp_secrets(servers: Iterable[object]) -> list[object]:
     """The API keys, client secrets and header values of MCP servers (objects or dicts)."""
     values: list[object] = []
     for server in servers:
-        get = server.get if isinstance(server, Mapping) else lambda name, server=server: getattr(server, name, None)
-        values += [get("api_key"), get("client_secret"), *(get("headers") or {}).values()]
+        fields = server if isinstance(server, Mapping) else {name: getattr(server, name, None) for name in _MCP_SECRETS}
+        values += [fields.get("api_key"), fields.get("client_secret"), *(fields.get("headers") or {}).values()]
     return values
 
 
@@ -479,8 +482,9 @@ def _filter_value(key: str, value: object) -> str:
 def update_body(
     tool_call_payload_extension: object, source: object, status: object, last_executed_node_id: object, result: object
 ) -> dict[str, Any]:
-    """The body of `Tasks.aupdate`: the given keys only (None leaves a field as it is), in the official order.
-    `status` may be an AgentExecutionStatus or its string value (the official SDK crashes on a string)."""
+    """The body of `Tasks.aupdate`: the given keys only (None leaves a field as it is), in the official order,
+    which is also the spec's (`_endpoints.update` writes it through the generated `UpdateTaskRequest`). `status`
+    may be an AgentExecutionStatus or its string value (the official SDK crashes on a string)."""
     payload = json_object("tool_call_payload_extension", tool_call_payload_extension)
     status_value = None if status is None else to_enum(AgentExecutionStatus, status, "status").value
     body = {
@@ -490,7 +494,7 @@ def update_body(
         "last_executed_node_id": _optional_str("last_executed_node_id", last_executed_node_id),
         "result": _optional_str("result", result),
     }
-    return api.UpdateTaskRequest.from_dict({key: value for key, value in body.items() if value is not None}).to_dict()
+    return {key: value for key, value in body.items() if value is not None}
 
 
 def extra_headers(value: object) -> tuple[tuple[str, str], ...]:

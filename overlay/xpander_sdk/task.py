@@ -39,6 +39,7 @@ from .models import (
     User,
     coerced_transport,
     open_enum,
+    to_enum,
 )
 
 if TYPE_CHECKING:
@@ -444,8 +445,6 @@ class Task(_Bound):
         return self.save(**options)
 
     def _set_status(self, status: AgentExecutionStatus | str, result: str | None) -> None:
-        from .models import to_enum  # noqa: PLC0415
-
         self.status = to_enum(AgentExecutionStatus, status, "status")
         self.result = result
 

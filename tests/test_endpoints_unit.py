@@ -77,7 +77,7 @@ def test_list_builders_shape(builder: Any, path_parameter: str, user_id_paramete
 # -- each endpoint described once -----------------------------------------------------------------------------------
 def test_idempotency_belongs_to_the_endpoint() -> None:
     table = {name: endpoint.idempotent for name, endpoint in vars(_endpoints).items() if isinstance(endpoint, Endpoint)}
-    assert table == {"CREATE": False, "GET": True, "STOP": True, "UPDATE": False, "LIST": True}
+    assert table == {"CREATE": False, "GET": True, "STOP": True, "UPDATE": False, "LIST": True, "EVENTS": True}
 
 
 def test_calls_carry_the_generated_route() -> None:

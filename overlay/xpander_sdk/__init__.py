@@ -4,6 +4,7 @@ from xpander_sdk import Tasks
 task = await Tasks().acreate(agent_id="agent-123", prompt="Summarize the latest sales report")
 print(task.id, task.status.value)
 await task.areload()            # or Tasks().aget(task.id); also alist, aupdate, astop
+task = await task.await_result(timeout=300)   # follows its events, or polls; `async for e in task.aevents()`
 """
 
 import importlib as _importlib
@@ -25,6 +26,11 @@ _HOMES = {
     "TokenUsage": ".task",
     "Tokens": ".task",
     "Tasks": ".tasks",
+    "TaskUpdateEvent": ".models.events",
+    "TaskUpdateEventType": ".models.events",
+    "MessageIdentity": ".models.events",
+    "EventStream": "._events",
+    "AsyncEventStream": "._events",
 }
 _MODELS = (
     "AgentExecutionStatus AttachmentKind AttachmentRef ConversationKind LLMReasoningEffort MCPServerAuthType "
@@ -32,9 +38,10 @@ _MODELS = (
     "MCPServerSSOTokenMode MCPServerTransport MCPServerType OutputFormat Principal PrincipalKind ThinkMode User"
 )
 _EXCEPTIONS = (
-    "APIConnectionError APIStatusError APITimeoutError AuthenticationError BadRequestError ConflictError FieldError "
-    "InternalServerError InvalidArgumentError InvalidResponseError ModuleException NotFoundError "
-    "PermissionDeniedError RateLimitError RequestInfo UnprocessableEntityError"
+    "APIConnectionError APIStatusError APITimeoutError AuthenticationError BadRequestError ConflictError "
+    "EventStreamError FieldError InternalServerError InvalidArgumentError InvalidResponseError ModuleException "
+    "NotFoundError PermissionDeniedError RateLimitError RequestInfo TaskFailedError UnprocessableEntityError "
+    "WaitTimeoutError"
 )
 _HOMES.update(dict.fromkeys(_MODELS.split(), ".models"))
 _HOMES.update(dict.fromkeys(_EXCEPTIONS.split(), ".exceptions"))
@@ -55,6 +62,7 @@ def __dir__() -> list[str]:
 
 
 if _typing.TYPE_CHECKING:
+    from ._events import AsyncEventStream, EventStream
     from .configuration import Configuration
     from .exceptions import (
         APIConnectionError,
@@ -63,6 +71,7 @@ if _typing.TYPE_CHECKING:
         AuthenticationError,
         BadRequestError,
         ConflictError,
+        EventStreamError,
         FieldError,
         InternalServerError,
         InvalidArgumentError,
@@ -72,7 +81,9 @@ if _typing.TYPE_CHECKING:
         PermissionDeniedError,
         RateLimitError,
         RequestInfo,
+        TaskFailedError,
         UnprocessableEntityError,
+        WaitTimeoutError,
     )
     from .models import (
         AgentExecutionStatus,
@@ -91,6 +102,7 @@ if _typing.TYPE_CHECKING:
         ThinkMode,
         User,
     )
+    from .models.events import MessageIdentity, TaskUpdateEvent, TaskUpdateEventType
     from .task import (
         DeepPlanning,
         DeepPlanningTask,
@@ -109,6 +121,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AgentExecutionStatus",
+    "AsyncEventStream",
     "AttachmentKind",
     "AttachmentRef",
     "AuthenticationError",
@@ -118,6 +131,8 @@ __all__ = [
     "ConversationKind",
     "DeepPlanning",
     "DeepPlanningTask",
+    "EventStream",
+    "EventStreamError",
     "FieldError",
     "HITLRequest",
     "InternalServerError",
@@ -129,6 +144,7 @@ __all__ = [
     "MCPServerSSOTokenMode",
     "MCPServerTransport",
     "MCPServerType",
+    "MessageIdentity",
     "ModuleException",
     "NotFoundError",
     "OutputFormat",
@@ -139,7 +155,10 @@ __all__ = [
     "RateLimitError",
     "RequestInfo",
     "Task",
+    "TaskFailedError",
     "TaskInput",
+    "TaskUpdateEvent",
+    "TaskUpdateEventType",
     "Tasks",
     "TasksListItem",
     "ThinkMode",
@@ -147,5 +166,6 @@ __all__ = [
     "Tokens",
     "UnprocessableEntityError",
     "User",
+    "WaitTimeoutError",
     "__version__",
 ]

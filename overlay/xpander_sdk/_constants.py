@@ -12,6 +12,15 @@ CLOUD_URL = "https://inbound.xpander.ai"
 STAGING_URL = "https://inbound.stg.xpander.ai"
 AGENT_CONTROLLER_PORT = 9016
 """A base URL on this port is a self-hosted agent controller (the organization id joins the path)."""
+CLOUD_EVENTS_HOSTS = {
+    "inbound.xpander.ai": "https://agent-controller.xpander.ai",
+    "inbound.stg.xpander.ai": "https://agent-controller.stg.xpander.ai",
+}
+"""The cloud serves task events from its agent controller, not from the REST host (compared lower-cased)."""
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+LOCAL_API_PORT = 8085
+LOCAL_EVENTS_ROOT = "http://localhost:9016"
+"""A local development stack: the API on a loopback port 8085, its agent controller (events) on 9016."""
 
 # -- environment variables --------------------------------------------------------------------------------------
 API_KEY_ENV = "XPANDER_API_KEY"
@@ -28,14 +37,29 @@ MAX_CONNECT_TIMEOUT = 10.0
 """`timeout=5` means 5 s for everything; `timeout=30` keeps connecting to 10 s (a host that does not answer a
 connect in 10 s is down)."""
 
+STREAM_READ_TIMEOUT = 60.0
+"""An event stream silent this long (no event, no heartbeat comment) is taken as dropped and reconnected."""
+WAIT_TIMEOUT = 600.0
+"""How long `await_result`/`wait` and `create_and_wait` wait for a task to finish, in all."""
+POLL_INITIAL_INTERVAL = 0.5
+POLL_MAX_INTERVAL = 5.0
+"""Waiting without events polls the task's status: 0.5 s, then doubled each time up to 5 s."""
+
 # -- connections --------------------------------------------------------------------------------------------------
 DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30.0)
+
+STREAM_LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=20, keepalive_expiry=30.0)
+"""Event streams have a pool of their own, without a cap: each open stream holds a connection for as long as
+it lasts, so they never take the places create and get calls wait for (bound them with `acreate_many`)."""
+CREATE_MANY_CONCURRENCY = 16
 
 # -- retries ------------------------------------------------------------------------------------------------------
 DEFAULT_MAX_RETRIES = 2
 INITIAL_RETRY_DELAY = 0.5
 """Seconds before the first retry; doubled for each next one, times a random 0.5-1.0."""
 MAX_RETRY_DELAY = 8.0
+MAX_RECONNECTS = 5
+"""Reconnects of an event stream in a row without a new event before it gives up (EventStreamError)."""
 MAX_RETRY_AFTER = 60.0
 """A `Retry-After` longer than this is not waited for: the error is raised with its `retry_after`."""
 

@@ -14,7 +14,15 @@ from typing import Any
 import httpx
 
 from xpander_api import models as api
-from xpander_api.api.tasks import create_task, get_task, list_agent_tasks, list_user_tasks, stop_task, update_task
+from xpander_api.api.tasks import (
+    create_task,
+    get_task,
+    get_task_events,
+    list_agent_tasks,
+    list_user_tasks,
+    stop_task,
+    update_task,
+)
 
 from ._http import Call, Endpoint, invalid_response
 from ._request import build_model, check_path_id, create_secrets, in_official_order, json_object, list_filters
@@ -67,6 +75,10 @@ GET = Endpoint("read the task", idempotent=True, parse=parse_task)
 STOP = Endpoint("stop the task", idempotent=True, parse=parse_task)
 UPDATE = Endpoint("update the task", idempotent=False, parse=parse_task)
 LIST = Endpoint("list the tasks", idempotent=True, parse=parse_task_list)
+EVENTS = Endpoint("follow the task's events", idempotent=True, parse=lambda response, _: response)
+"""Its response is read as a stream of events (see `_events`), never as a whole body."""
+EVENT_STREAM_HEADERS = (("accept", "text/event-stream"), ("cache-control", "no-store"))
+"""What the official SDK (httpx-sse's `connect_sse`) sends with the request of an event stream."""
 
 
 def create(args: Mapping[str, Any], agent_version: str | None) -> Call[Task]:
@@ -117,6 +129,15 @@ def list_by_user(user_id: object, filters: object) -> Call[list[TasksListItem]]:
     query = {("user_id_query" if key == "user_id" else key): value for key, value in checked.items()}
     generated = list_user_tasks._get_kwargs(check_path_id("user_id", user_id), **query)  # the generator renames
     return Call.of(LIST, _in_given_order(generated, checked))  # the query's user_id, which clashes with the path's
+
+
+def events(task_id: object, last_event_id: str | None) -> Call[httpx.Response]:
+    """`GET /agent-execution/{task_id}/events` (under the events root, see `Configuration.events_root_url`),
+    with `Last-Event-ID` when resuming a stream."""
+    resume = {} if last_event_id is None else {"last_event_id": last_event_id}
+    generated = get_task_events._get_kwargs(check_path_id("task_id", task_id), **resume)
+    generated["headers"] = {**dict(EVENT_STREAM_HEADERS), **generated["headers"]}
+    return Call.of(EVENTS, generated)
 
 
 def _in_given_order(generated: dict[str, Any], filters: Mapping[str, str]) -> dict[str, Any]:

@@ -44,6 +44,7 @@ from ._constants import (
     MAX_RETRY_AFTER,
     MAX_RETRY_DELAY,
     SDK_HEADERS,
+    STREAM_LIMITS,
 )
 from .exceptions import (
     NO_HTTP_STATUS,
@@ -499,6 +500,7 @@ class HTTPSession:
         self._owns_sync = http_client is None
         self._user_async_pool = None if async_http_client is None else AsyncPool(async_http_client)
         self._async_pools: dict[weakref.ref[object], AsyncPool] = {}
+        self._streams: HTTPSession | None = None
         self.header_cache: HeaderCache = {}
         """The headers of requests on this session's own clients, by the headers a request adds (see
         `_request.build_request`): all its clients are made alike, so they share one default set."""
@@ -512,6 +514,23 @@ class HTTPSession:
         self._async_pools = {}
 
     # -- clients -------------------------------------------------------------------------------------------
+    @property
+    def streams(self) -> HTTPSession:
+        """The session of event streams: clients of their own without a connection cap (`STREAM_LIMITS`), so
+        that open streams never hold the places calls wait for; the caller's clients when they gave some."""
+        streams = self._streams
+        if streams is None:
+            with self._lock:
+                if self._streams is None:
+                    user_async = None if self._user_async_pool is None else self._user_async_pool.client
+                    self._streams = HTTPSession(
+                        limits=STREAM_LIMITS,
+                        http_client=None if self._owns_sync else self._sync_client,
+                        async_http_client=user_async,
+                    )
+                streams = self._streams
+        return streams
+
     def sync_client(self) -> httpx.Client:
         client = self._sync_client
         if client is None:
@@ -548,7 +567,10 @@ class HTTPSession:
             del self._async_pools[key]
 
     def close(self) -> None:
-        """Close the sync client (if this session made it). Async clients need `aclose()`."""
+        """Close the sync client (if this session made it), and that of the event streams. Async clients need
+        `aclose()`."""
+        if self._streams is not None:
+            self._streams.close()
         with self._lock:
             client, self._sync_client = self._sync_client, (None if self._owns_sync else self._sync_client)
         if self._owns_sync and client is not None:
@@ -559,6 +581,8 @@ class HTTPSession:
         pool = self._async_pools.pop(weakref.ref(_running_loop()), None)
         if pool is not None:
             await pool.client.aclose()
+        if self._streams is not None:
+            await self._streams.aclose()
         self.close()
 
     # -- calling -------------------------------------------------------------------------------------------
@@ -576,6 +600,36 @@ class HTTPSession:
         request = build_request(pool.client, call, root_url, api_key, options, self._header_cache_for(pool.client))
         secrets = Secrets(api_key, call.secrets)
         return _result(call, request, await self.asend(pool, request, call, options, secrets), secrets)
+
+    def open_stream(self, call: Call[Any], root_url: str, api_key: str, options: CallOptions) -> httpx.Response:
+        """Send `call` for a streamed answer (an event stream) with the same retries as `call`: the 2xx response
+        with its body unread (the caller reads and closes it), or the ModuleException of the last failure."""
+        client = self.sync_client()
+        request = build_request(client, call, root_url, api_key, options, self._header_cache_for(client))
+        secrets = Secrets(api_key, call.secrets)
+        retries = 0
+        while True:
+            started = time.perf_counter()
+            step = _settle(request, call, _open(client, request), started, retries, options, secrets)
+            if isinstance(step, httpx.Response):
+                return step
+            retries += 1
+            time.sleep(step)
+
+    async def aopen_stream(self, call: Call[Any], root_url: str, api_key: str, options: CallOptions) -> httpx.Response:
+        """The async twin of `open_stream`, on the running loop's client, outside the gate of the calls (a stream
+        holds its connection for as long as it lasts)."""
+        client = (await self.async_pool()).client
+        request = build_request(client, call, root_url, api_key, options, self._header_cache_for(client))
+        secrets = Secrets(api_key, call.secrets)
+        retries = 0
+        while True:
+            started = time.perf_counter()
+            step = _settle(request, call, await _aopen(client, request), started, retries, options, secrets)
+            if isinstance(step, httpx.Response):
+                return step
+            retries += 1
+            await _async_sleep(step)
 
     def _header_cache_for(self, client: httpx.Client | httpx.AsyncClient) -> HeaderCache | None:
         """The header cache for the SDK's own clients; None for a caller's, whose own `build_request` runs."""
@@ -678,6 +732,24 @@ async def _aattempt_within(
     except TimeoutError:
         detail = f"{DEADLINE_REACHED}, the attempt was cancelled"
         return deadline_error(_origin(request.url), budget, detail, request_sent=True)
+
+
+def _open(client: httpx.Client, request: httpx.Request) -> httpx.Response | ModuleException:
+    """One attempt at a streamed answer: a 2xx response with its body unread; any other with it read."""
+    try:
+        response = client.send(request, stream=True)
+    except httpx.HTTPError as exc:
+        return transport_error(exc, request)
+    return response if response.is_success else _read_body(response, request, None)
+
+
+async def _aopen(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response | ModuleException:
+    """The async twin of `_open`."""
+    try:
+        response = await client.send(request, stream=True)
+    except httpx.HTTPError as exc:
+        return transport_error(exc, request)
+    return response if response.is_success else await _aread_body(response, request, None)
 
 
 def _read_body(
@@ -865,7 +937,9 @@ def _cached_headers(
     if headers is None:
         if len(cache) >= 64:
             cache.clear()
-        headers = cache[extra] = httpx.Headers([*client.headers.multi_items(), *extra])
+        headers = httpx.Headers(client.headers)
+        headers.update(extra)  # a header the request sets replaces the client's default (accept, for a stream)
+        cache[extra] = headers
     return headers
 
 
@@ -898,7 +972,8 @@ def build_request(
     content = _body(call, options.extra_body)
     extra = (*call.headers, ("x-api-key", api_key), *options.extra_headers)
     if header_cache is None:
-        headers = [*SDK_HEADERS.items(), *extra]
+        headers = httpx.Headers(SDK_HEADERS)
+        headers.update(extra)
         return client.build_request(call.method, url, content=content, headers=headers, timeout=options.timeout)
     return httpx.Request(
         call.method,

@@ -4,6 +4,13 @@ The official SDK's rules: the cloud root is `https://inbound.xpander.ai` (stagin
 `XPANDER_BASE_URL` overrides it, with `https://` added when it has no scheme; on a self-hosted agent controller
 (host name containing `agent-controller`, port 9016, or a first path segment `agent-controller`) the
 organization id is added to the root as one path segment.
+
+Events (`Task.aevents()`) are served by the agent controller, whose root `events_root_url` computes (the
+official `get_events_root`, with its two faults fixed): the cloud's `inbound` hosts map to its
+`agent-controller` hosts; a loopback base on port 8085 (a local development stack) maps to
+`http://localhost:9016`; any other base keeps its URL; and the organization id is always the next path segment.
+The official SDK turns a trailing slash into `//org` and a missing organization id into `/None/`: here the
+slash is dropped and a missing id is refused, naming `organization_id`.
 """
 
 from __future__ import annotations
@@ -18,7 +25,11 @@ from ._constants import (
     AGENT_CONTROLLER_PORT,
     API_KEY_ENV,
     BASE_URL_ENV,
+    CLOUD_EVENTS_HOSTS,
     CLOUD_URL,
+    LOCAL_API_PORT,
+    LOCAL_EVENTS_ROOT,
+    LOOPBACK_HOSTS,
     ORGANIZATION_ID_ENV,
     STAGING_ENV,
     STAGING_URL,
@@ -86,6 +97,12 @@ class Configuration:
         sends `/None/...` there, and leaving the segment out would reach another route."""
         return _root_url(self.base_url or CLOUD_URL, self.organization_id)
 
+    @property
+    def events_root_url(self) -> str:
+        """The URL the events path is added to (see the module docstring); InvalidArgumentError without an
+        organization id, which every events URL holds."""
+        return _events_root_url(self.base_url or CLOUD_URL, self.organization_id)
+
 
 @lru_cache(maxsize=64)
 def _root_url(base_url: str, organization_id: str | None) -> str:
@@ -93,10 +110,32 @@ def _root_url(base_url: str, organization_id: str | None) -> str:
     base = with_scheme(base_url)
     if not is_agent_controller(base):
         return base
+    return f"{base}/{_organization_segment(organization_id, f'{base} is an agent controller, whose routes')}"
+
+
+@lru_cache(maxsize=64)
+def _events_root_url(base_url: str, organization_id: str | None) -> str:
+    """`Configuration.events_root_url`, worked out once per base URL and organization id."""
+    base = with_scheme(base_url)
+    if is_agent_controller(base):
+        return _root_url(base_url, organization_id)
+    try:
+        parts = urlsplit(base)
+        host, port = (parts.hostname or "").lower(), parts.port
+    except ValueError:  # not a URL: refused, naming base_url, when the request is built
+        host, port = "", None
+    if host in CLOUD_EVENTS_HOSTS:
+        base = CLOUD_EVENTS_HOSTS[host]
+    elif host in LOOPBACK_HOSTS and port == LOCAL_API_PORT:
+        base = LOCAL_EVENTS_ROOT
+    return f"{base}/{_organization_segment(organization_id, 'task events, whose URLs')}"
+
+
+def _organization_segment(organization_id: str | None, needed_by: str) -> str:
     if not organization_id:
         raise InvalidArgumentError(
             "organization_id",
-            f"organization_id is needed: {base} is an agent controller, whose routes start with the "
-            f"organization id; set {ORGANIZATION_ID_ENV} or pass Configuration(organization_id=...)",
+            f"organization_id is needed: {needed_by} start with the organization id; set "
+            f"{ORGANIZATION_ID_ENV} or pass Configuration(organization_id=...)",
         )
-    return f"{base}/{quote(organization_id, safe='')}"
+    return quote(organization_id, safe="")

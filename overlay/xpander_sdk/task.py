@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 import attrs
 from attrs import define, field, fields
 
+from .exceptions import InvalidArgumentError
 from .models import (
     AgentExecutionStatus,
     AttachmentKind,
@@ -45,6 +46,7 @@ from .models import (
 if TYPE_CHECKING:
     from typing import Unpack
 
+    from ._events import AsyncEventStream, EventStream, Follower
     from .configuration import Configuration
     from .tasks import RequestOptions, Tasks
 
@@ -418,6 +420,52 @@ class Task(_Bound):
     def stop(self, **options: Unpack[RequestOptions]) -> Task:
         """The sync twin of `astop`."""
         return self._refresh(self._tasks().stop(self.id, **options))
+
+    # -- events and waiting --------------------------------------------------------------------------------------
+    def aevents(self, *, read_timeout: float | None = None, max_reconnects: int | None = None) -> AsyncEventStream:
+        """The task's events as they arrive (`async for event in task.aevents()`); the iteration ends after the
+        final event (`task_finished`). A stream that drops, or stays silent (no event, no heartbeat) for
+        `read_timeout` seconds (default 60), is resumed from the last event received, up to `max_reconnects`
+        times in a row (default 5) before EventStreamError. For a task created without
+        `events_streaming=True` this raises InvalidArgumentError (also a ValueError) at once."""
+        from ._events import AsyncEventStream  # noqa: PLC0415 - loads httpx-sse on first use
+
+        return AsyncEventStream(self._follower(read_timeout, max_reconnects))
+
+    def events(self, *, read_timeout: float | None = None, max_reconnects: int | None = None) -> EventStream:
+        """The sync twin of `aevents`: each event is yielded as it arrives (on the sync client, no event loop)."""
+        from ._events import EventStream  # noqa: PLC0415
+
+        return EventStream(self._follower(read_timeout, max_reconnects))
+
+    def _follower(self, read_timeout: float | None, max_reconnects: int | None) -> Follower:
+        from ._events import Follower, check_stream_options  # noqa: PLC0415
+
+        if self.events_streaming is not True:
+            raise InvalidArgumentError(
+                "events_streaming",
+                f"Task {self.id} was created without events_streaming=True, so it has no event stream: create it "
+                f"with events_streaming=True, or wait for it with await_result()/wait(), which poll its status",
+            )
+        read, reconnects = check_stream_options(read_timeout, max_reconnects)
+        return Follower(self._tasks(), self.id, read_timeout=read, max_reconnects=reconnects)
+
+    async def await_result(self, timeout: float | None = None, *, raise_on_failure: bool = False) -> Task:
+        """Wait until the task has finished and return it (this object, refreshed). It follows the task's
+        events when it streams them, else polls its status (0.5 s, doubled up to 5 s). `timeout` (default 600 s)
+        covers every request, reconnect and sleep: past it, WaitTimeoutError carries the last state seen. A
+        failed, error or stopped task is returned, unless `raise_on_failure=True` (TaskFailedError)."""
+        from . import _wait  # noqa: PLC0415
+
+        seconds, raising = _wait.check_wait_timeout(timeout), _wait.check_raise_on_failure(raise_on_failure)
+        return await _wait.await_result(self, seconds, raising)
+
+    def wait(self, timeout: float | None = None, *, raise_on_failure: bool = False) -> Task:
+        """The sync twin of `await_result`."""
+        from . import _wait  # noqa: PLC0415
+
+        seconds, raising = _wait.check_wait_timeout(timeout), _wait.check_raise_on_failure(raise_on_failure)
+        return _wait.wait(self, seconds, raising)
 
     async def asave(self, with_deep_plan_update: bool = False, **options: Unpack[RequestOptions]) -> Task:
         """Send the whole task to the server (as the official SDK does, secrets it holds included) and update

@@ -8,16 +8,23 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict, TypeVar, Unpack
 
 import httpx
 from attrs import evolve
 
-from ._constants import API_KEY_ENV, DEFAULT_LIMITS, DEFAULT_TIMEOUT, MAX_RETRIES_ENV, TIMEOUT_ENV
+from ._constants import (
+    API_KEY_ENV,
+    CREATE_MANY_CONCURRENCY,
+    DEFAULT_LIMITS,
+    DEFAULT_TIMEOUT,
+    MAX_RETRIES_ENV,
+    TIMEOUT_ENV,
+)
 from ._http import CallOptions, HTTPSession, RetryPolicy, check_timeout
 from .configuration import Configuration
-from .exceptions import InvalidArgumentError
+from .exceptions import InvalidArgumentError, ModuleException
 from .models import (
     AgentExecutionStatus,
     AttachmentRef,
@@ -35,6 +42,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 TaskList: TypeAlias = "list[TasksListItem]"
+Outcomes: TypeAlias = "list[Task | ModuleException]"
+"""What `acreate_many` returns: for each dict of arguments, in order, the task or the error that ended it."""
 """What the list calls return (named here: inside `Tasks`, `list` is a method)."""
 
 
@@ -431,6 +440,67 @@ class Tasks:
         from . import _endpoints  # noqa: PLC0415
 
         return self._own(self._call(_endpoints.stop(task_id), self._options(options)))
+
+    # -- wait, and many at once -----------------------------------------------------------------------------
+    async def acreate_and_wait(
+        self, *args: Any, wait_timeout: float | None = None, raise_on_failure: bool = False, **kwargs: Any
+    ) -> Task:
+        """Create a task (with `acreate`'s parameters) and return it once it has finished (see
+        `Task.await_result`). `wait_timeout` (default 600 s) covers the create and the wait; past it,
+        WaitTimeoutError (its `task` is None when the create had not answered). With `events_streaming=True`
+        the wait follows the task's events, and returns as soon as the final one arrives; else it polls."""
+        from . import _wait  # noqa: PLC0415
+
+        seconds = _wait.check_wait_timeout(wait_timeout, "wait_timeout")
+        raising = _wait.check_raise_on_failure(raise_on_failure)
+        return await _wait.acreate_and_wait(self, args, kwargs, seconds, raising)
+
+    def create_and_wait(
+        self, *args: Any, wait_timeout: float | None = None, raise_on_failure: bool = False, **kwargs: Any
+    ) -> Task:
+        """The sync twin of `acreate_and_wait`."""
+        from . import _wait  # noqa: PLC0415
+
+        seconds = _wait.check_wait_timeout(wait_timeout, "wait_timeout")
+        raising = _wait.check_raise_on_failure(raise_on_failure)
+        return _wait.create_and_wait(self, args, kwargs, seconds, raising)
+
+    async def acreate_many(
+        self,
+        arguments: Iterable[Mapping[str, Any]],
+        *,
+        concurrency: int = CREATE_MANY_CONCURRENCY,
+        wait: bool = False,
+        wait_timeout: float | None = None,
+        raise_on_failure: bool = False,
+    ) -> Outcomes:
+        """Create one task per dict of `acreate`'s arguments, at most `concurrency` at a time, on this object's
+        pool; with `wait=True`, also wait for each (as `acreate_and_wait`, `wait_timeout` each). Returns, in the
+        order given, each Task or the ModuleException that ended it: one failure does not stop the others.
+        Every dict is checked before anything is sent."""
+        from . import _wait  # noqa: PLC0415
+
+        checked, workers = _wait.check_many(self, arguments, concurrency)
+        seconds = _wait.check_wait_timeout(wait_timeout, "wait_timeout") if wait else None
+        raising = _wait.check_raise_on_failure(raise_on_failure)
+        return await _wait.acreate_many(self, checked, workers, seconds, raising)
+
+    def create_many(
+        self,
+        arguments: Iterable[Mapping[str, Any]],
+        *,
+        concurrency: int = CREATE_MANY_CONCURRENCY,
+        wait: bool = False,
+        wait_timeout: float | None = None,
+        raise_on_failure: bool = False,
+    ) -> Outcomes:
+        """The sync twin of `acreate_many`, on `concurrency` threads sharing the sync client."""
+        from . import _wait  # noqa: PLC0415
+
+        checked, workers = _wait.check_many(self, arguments, concurrency)
+        seconds = _wait.check_wait_timeout(wait_timeout, "wait_timeout") if wait else None
+        raising = _wait.check_raise_on_failure(raise_on_failure)
+        return _wait.create_many(self, checked, workers, seconds, raising)
 
     async def _asave_task(self, task: Task, with_deep_plan_update: bool, **options: Unpack[RequestOptions]) -> Task:
         """`Task.asave`: the whole task in the update's PATCH."""

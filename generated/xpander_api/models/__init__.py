@@ -23,6 +23,7 @@ from .mcp_server_record_headers import MCPServerRecordHeaders
 from .mcp_server_sso_token_mode import MCPServerSSOTokenMode
 from .mcp_server_transport import MCPServerTransport
 from .mcp_server_type import MCPServerType
+from .message_identity import MessageIdentity
 from .output_format import OutputFormat
 from .output_schema import OutputSchema
 from .payload_extension import PayloadExtension
@@ -36,6 +37,8 @@ from .task_input import TaskInput
 from .task_input_record import TaskInputRecord
 from .task_output_schema import TaskOutputSchema
 from .task_payload_extension import TaskPayloadExtension
+from .task_update_event import TaskUpdateEvent
+from .task_update_event_type import TaskUpdateEventType
 from .task_user_tokens import TaskUserTokens
 from .tasks_list_item import TasksListItem
 from .tasks_list_item_process import TasksListItemProcess
@@ -74,6 +77,7 @@ __all__ = (
     "MCPServerSSOTokenMode",
     "MCPServerTransport",
     "MCPServerType",
+    "MessageIdentity",
     "OutputFormat",
     "OutputSchema",
     "PayloadExtension",
@@ -89,6 +93,8 @@ __all__ = (
     "TaskPayloadExtension",
     "TasksListItem",
     "TasksListItemProcess",
+    "TaskUpdateEvent",
+    "TaskUpdateEventType",
     "TaskUserTokens",
     "ThinkMode",
     "TokenUsage",

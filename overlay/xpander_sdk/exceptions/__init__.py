@@ -3,7 +3,10 @@
     ModuleException
     ├── InvalidArgumentError      refused before anything was sent (also a ValueError); status 0
     ├── APIConnectionError        no response: DNS, refused, reset, TLS...; status 0
-    │   └── APITimeoutError       no response in time; status 0
+    │   ├── APITimeoutError       no response in time; status 0
+    │   │   └── WaitTimeoutError  a wait for a task's result ran out of time; `task` is the last state seen
+    │   └── EventStreamError      an event stream kept dropping; `events_received` says how many arrived
+    ├── TaskFailedError           the task finished failed, error or stopped (only with raise_on_failure=True)
     ├── InvalidResponseError      a 2xx the SDK cannot read (not JSON, wrong shape, missing keys), or a
     │                             response head too large to read (status 0)
     └── APIStatusError            any other non-2xx answer (3xx are not followed)
@@ -41,6 +44,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "EventStreamError",
     "FieldError",
     "InternalServerError",
     "InvalidArgumentError",
@@ -50,7 +54,9 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RequestInfo",
+    "TaskFailedError",
     "UnprocessableEntityError",
+    "WaitTimeoutError",
 ]
 
 
@@ -82,6 +88,43 @@ class APIConnectionError(ModuleException):
 
 class APITimeoutError(APIConnectionError):
     """No response came back in time (connect, write, read or pool timeout)."""
+
+
+class WaitTimeoutError(APITimeoutError):
+    """`await_result`/`wait` (or `create_and_wait`) ran out of time before the task finished. `task` is the last
+    state of the task the SDK saw (None when it saw none); the task keeps running on the server."""
+
+    def __init__(self, description: str, task: Any = None) -> None:
+        super().__init__(description, request_sent=True)
+        self.task = task
+
+    def _extra_state(self) -> dict[str, Any]:
+        return {**super()._extra_state(), "task": self.task}
+
+
+class EventStreamError(APIConnectionError):
+    """A task's event stream dropped and could not be resumed after the reconnects allowed (see
+    `Task.aevents`). `events_received` counts the events delivered before it gave up; `reconnects` the tries."""
+
+    def __init__(self, description: str, *, events_received: int, reconnects: int) -> None:
+        super().__init__(description, request_sent=True)
+        self.events_received = events_received
+        self.reconnects = reconnects
+
+    def _extra_state(self) -> dict[str, Any]:
+        return {**super()._extra_state(), "events_received": self.events_received, "reconnects": self.reconnects}
+
+
+class TaskFailedError(ModuleException):
+    """The task finished without success (failed, error or stopped), raised by the waits only when asked with
+    `raise_on_failure=True`. `task` is the finished task; `status_code` is 0 (no HTTP call failed)."""
+
+    def __init__(self, description: str, task: Any) -> None:
+        super().__init__(NO_HTTP_STATUS, description)
+        self.task = task
+
+    def _extra_state(self) -> dict[str, Any]:
+        return {"task": self.task}
 
 
 class InvalidResponseError(ModuleException):

@@ -1,5 +1,7 @@
-"""Compatibility path of the official SDK: `from xpander_sdk.modules.tasks.sub_modules.task import Task`."""
+"""Compatibility path of the official SDK: `from xpander_sdk.modules.tasks.sub_modules.task import Task`
+(and `TaskUpdateEvent`, which the official SDK also exports from here)."""
 
+from ....models.events import TaskUpdateEvent
 from ....task import Task
 
-__all__ = ["Task"]
+__all__ = ["Task", "TaskUpdateEvent"]

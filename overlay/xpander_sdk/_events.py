@@ -1,0 +1,431 @@
+"""Following a task's events (`Task.aevents()` / `Task.events()`): Server-Sent Events read with httpx-sse on the
+SDK's pooled stream clients (`HTTPSession.streams`), typed, resumed after a drop, and ended by the final event.
+
+One `Follower` holds what an iteration has seen and takes every decision (what to yield, what to skip, when to
+reconnect, when to give up); `follow` (sync) and `afollow` (async) are the two thin loops around it. Unlike the
+official SDK, the status is checked before the first event, a silent stream (no event and no heartbeat comment
+for `read_timeout`) counts as dropped, a drop is resumed with `Last-Event-ID`, events are never delivered twice,
+unknown kinds are yielded, and the sync loop yields each event as it arrives.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import AsyncGenerator, Generator
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from httpx_sse import EventSource, ServerSentEvent
+
+from . import _endpoints
+from ._constants import MAX_RECONNECTS, STREAM_READ_TIMEOUT
+from ._http import (
+    Call,
+    CallOptions,
+    RetryPolicy,
+    _async_sleep,
+    _may_retry,
+    invalid_response,
+    request_info,
+    transport_error,
+)
+from .exceptions import (
+    APIStatusError,
+    EventStreamError,
+    InvalidArgumentError,
+    ModuleException,
+    WaitTimeoutError,
+)
+from .models import open_enum
+from .models.events import MessageIdentity, TaskUpdateEvent, TaskUpdateEventType
+from .task import Task, parse_datetime
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from .tasks import Tasks
+
+logger = logging.getLogger("xpander_sdk")
+
+TASK_EVENTS = frozenset(
+    {TaskUpdateEventType.TaskCreated, TaskUpdateEventType.TaskUpdated, TaskUpdateEventType.TaskFinished}
+)
+"""The kinds whose `data` is the task itself (as in the official SDK: not `task_compactization`)."""
+RECENT_EVENTS = 4096
+"""How many recent events a stream remembers, to drop the ones a server replays after a reconnect."""
+
+
+# -- one event ----------------------------------------------------------------------------------------------------
+def parse_event(sse: ServerSentEvent, owner: Tasks | None) -> TaskUpdateEvent | None:
+    """The event in one SSE message, or None when its data is not a JSON object with a string `type`.
+
+    Lenient where the official SDK drops events: a kind this version does not list is kept, a missing `data`
+    is None, a missing or unreadable `time` is None."""
+    try:
+        envelope = json.loads(sse.data)
+    except ValueError:
+        return None
+    if not isinstance(envelope, dict):
+        return None
+    kind = envelope.get("type")
+    if not isinstance(kind, str):
+        return None
+    event_type = open_enum(TaskUpdateEventType, kind)
+    data = envelope.get("data")
+    if event_type in TASK_EVENTS and isinstance(data, dict):
+        data = _task_or_raw(data, owner)
+    return TaskUpdateEvent(
+        event_type,
+        _text(envelope.get("task_id")),
+        _text(envelope.get("organization_id")),
+        parse_datetime(envelope.get("time")),
+        data,
+        _identity(envelope.get("identity")),
+        sse.id or None,
+    )
+
+
+def _task_or_raw(data: dict[str, Any], owner: Tasks | None) -> Any:
+    """The Task in a task event's data (following `owner`), or the data as sent when it is not one."""
+    try:
+        return Task.from_dict(data).bind(owner)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return data
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def _identity(value: object) -> MessageIdentity | None:
+    if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+        return None
+    icon = value.get("icon")
+    return MessageIdentity(value["name"], icon if isinstance(icon, str) else None)
+
+
+# -- what a stream has seen, and what to do next --------------------------------------------------------------------
+class Follower:
+    """The state and the decisions of one iteration over a task's events, shared by `follow` and `afollow`.
+
+    `deadline` (`time.monotonic()`) is set by the waits: past it, the iteration raises WaitTimeoutError instead
+    of connecting or sleeping again."""
+
+    def __init__(
+        self,
+        tasks: Tasks,
+        task_id: str,
+        *,
+        read_timeout: float = STREAM_READ_TIMEOUT,
+        max_reconnects: int = MAX_RECONNECTS,
+        deadline: float | None = None,
+    ) -> None:
+        self.tasks, self.task_id = tasks, task_id
+        self.root_url = tasks.configuration.events_root_url  # refused here, at the call, without an organization
+        self.api_key = tasks._api_key()
+        self.read_timeout, self.max_reconnects, self.deadline = read_timeout, max_reconnects, deadline
+        self.received = 0
+        """Events delivered."""
+        self.skipped = 0
+        """Messages skipped because their data is not an event (each logged as a warning)."""
+        self.reconnects = 0
+        self.finished = False
+        self.last_event_id: str | None = None
+        self._failures = 0  # drops (or failed opens) in a row since the last new event
+        self._connected = False
+        self._server_retry: float | None = None  # the stream's `retry:` field, in seconds
+        self._recent: deque[int] = deque(maxlen=RECENT_EVENTS)
+        self._seen: set[int] = set()
+
+    def call_options(self) -> CallOptions:
+        """One attempt at opening the stream (`Follower` decides on retries), whose reads may wait
+        `read_timeout` (less when the deadline is nearer)."""
+        timeout = self.tasks.timeout
+        read = self.read_timeout
+        if self.deadline is not None:
+            read = max(0.001, min(read, self.deadline - time.monotonic()))
+        return CallOptions(
+            timeout=httpx.Timeout(connect=timeout.connect, read=read, write=timeout.write, pool=timeout.pool),
+            retry=RetryPolicy(max_retries=0),
+        )
+
+    def opened(self, response: httpx.Response) -> None:
+        """Check that a 2xx answer is an event stream (else InvalidResponseError, after closing it)."""
+        content_type = response.headers.get("content-type", "")
+        if "text/event-stream" in content_type.partition(";")[0].lower():
+            self._connected = True
+            return
+        try:
+            response.read()
+        except httpx.HTTPError:
+            pass
+        finally:
+            response.close()
+        raise self._not_a_stream(response, content_type)
+
+    async def aopened(self, response: httpx.Response) -> None:
+        """The async twin of `opened`."""
+        content_type = response.headers.get("content-type", "")
+        if "text/event-stream" in content_type.partition(";")[0].lower():
+            self._connected = True
+            return
+        try:
+            await response.aread()
+        except httpx.HTTPError:
+            pass
+        finally:
+            await response.aclose()
+        raise self._not_a_stream(response, content_type)
+
+    def _not_a_stream(self, response: httpx.Response, content_type: str) -> ModuleException:
+        reason = f"expected an event stream (text/event-stream), got Content-Type {content_type!r}"
+        try:
+            error = invalid_response(response, reason, (self.api_key,), "the task's events")
+        except httpx.ResponseNotRead:  # the body could not be read either
+            error = invalid_response(httpx.Response(response.status_code), reason, (), "the task's events")
+        error.request = request_info(response.request, _endpoints.events(self.task_id, None))
+        return error
+
+    def accept(self, sse: ServerSentEvent) -> TaskUpdateEvent | None:
+        """The event to yield for one SSE message, or None: a message without data (a named heartbeat), an
+        event already delivered before a reconnect, or data that is not an event (skipped, counted, logged)."""
+        if sse.retry is not None:
+            self._server_retry = sse.retry / 1000
+        if not sse.data:
+            return None
+        key = hash((sse.id, sse.data))
+        if self.reconnects and key in self._seen:
+            return None
+        self._remember(key)
+        self._failures = 0
+        if sse.id:
+            self.last_event_id = sse.id
+        event = parse_event(sse, self.tasks)
+        if event is None:
+            self.skipped += 1
+            logger.warning(
+                "Skipped a message of task %s's event stream that is not a JSON event (%d bytes; %d skipped)",
+                self.task_id,
+                len(sse.data),
+                self.skipped,
+            )
+            return None
+        self.received += 1
+        if event.type is TaskUpdateEventType.TaskFinished:
+            self.finished = True
+        return event
+
+    def _remember(self, key: int) -> None:
+        if len(self._recent) == RECENT_EVENTS:
+            self._seen.discard(self._recent[0])
+        self._recent.append(key)
+        self._seen.add(key)
+
+    def open_failed(self, error: ModuleException) -> float:
+        """The seconds to wait before opening the stream again, or raise: `error` itself when it cannot pass
+        (401, 403, 404...) or when the first connection used up the retries of the Tasks; EventStreamError
+        when a reconnect did."""
+        options = self.call_options()
+        if not _may_retry(error, options, True):
+            raise error
+        retry_after = error.retry_after if isinstance(error, APIStatusError) else None
+        if not self._connected:
+            policy = self.tasks.retry_policy
+            self._failures += 1
+            if self._failures > policy.max_retries or (retry_after or 0) > policy.max_retry_after:
+                raise error
+            return self._until_deadline(policy.backoff(self._failures) if retry_after is None else retry_after)
+        return self._reconnect_delay(error, retry_after)
+
+    def dropped(self, error: ModuleException | None) -> float:
+        """The seconds to wait before reconnecting after the stream ended without its final event (`error` is
+        None for a clean close), or raise EventStreamError (or WaitTimeoutError past the deadline)."""
+        if error is not None and self.deadline is not None and time.monotonic() >= self.deadline:
+            raise self.deadline_passed()
+        return self._reconnect_delay(error, None)
+
+    def _reconnect_delay(self, error: ModuleException | None, retry_after: float | None) -> float:
+        self._failures += 1
+        if self._failures > self.max_reconnects:
+            why = "closed" if error is None else f"failed: {error}"
+            gave_up = EventStreamError(
+                f"The event stream of task {self.task_id} {why}; gave up after {self._failures - 1} reconnects in "
+                f"a row without a new event, having received {self.received} events",
+                events_received=self.received,
+                reconnects=self.reconnects,
+            )
+            raise gave_up from error
+        self.reconnects += 1
+        logger.info("The event stream of task %s dropped (%s); reconnect %d", self.task_id, error, self.reconnects)
+        if retry_after is None:
+            retry_after = self._server_retry
+        return self._until_deadline(
+            self.tasks.retry_policy.backoff(self._failures) if retry_after is None else retry_after
+        )
+
+    def _until_deadline(self, delay: float) -> float:
+        if self.deadline is None:
+            return delay
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise self.deadline_passed()
+        return min(delay, left)
+
+    def check_deadline(self) -> None:
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise self.deadline_passed()
+
+    def deadline_passed(self) -> WaitTimeoutError:
+        return WaitTimeoutError(f"Timed out waiting for task {self.task_id} to finish")
+
+    def next_call(self) -> Call[httpx.Response]:
+        return _endpoints.events(self.task_id, self.last_event_id)
+
+
+# -- the two loops ------------------------------------------------------------------------------------------------
+def follow(follower: Follower) -> Generator[TaskUpdateEvent, None, None]:
+    """The events, as they arrive, on the sync stream client; ends after the final event."""
+    session = follower.tasks._session.streams
+    while True:
+        follower.check_deadline()
+        try:
+            response = session.open_stream(
+                follower.next_call(), follower.root_url, follower.api_key, follower.call_options()
+            )
+        except ModuleException as error:
+            time.sleep(follower.open_failed(error))
+            continue
+        follower.opened(response)
+        messages = EventSource(response).iter_sse()
+        drop: ModuleException | None = None
+        try:
+            for sse in messages:
+                event = follower.accept(sse)
+                if event is not None:
+                    yield event
+                    if follower.finished:
+                        return
+        except httpx.HTTPError as exc:
+            drop = transport_error(exc, response.request)
+        finally:
+            messages.close()  # type: ignore[attr-defined] # a generator (typed as an Iterator by httpx-sse)
+            response.close()
+        time.sleep(follower.dropped(drop))
+
+
+async def afollow(follower: Follower) -> AsyncGenerator[TaskUpdateEvent, None]:
+    """The async twin of `follow`, on the running loop's stream client."""
+    session = follower.tasks._session.streams
+    while True:
+        follower.check_deadline()
+        try:
+            response = await session.aopen_stream(
+                follower.next_call(), follower.root_url, follower.api_key, follower.call_options()
+            )
+        except ModuleException as error:
+            await _async_sleep(follower.open_failed(error))
+            continue
+        await follower.aopened(response)
+        messages = EventSource(response).aiter_sse()
+        drop: ModuleException | None = None
+        try:
+            async for sse in messages:
+                event = follower.accept(sse)
+                if event is not None:
+                    yield event
+                    if follower.finished:
+                        return
+        except httpx.HTTPError as exc:
+            drop = transport_error(exc, response.request)
+        finally:
+            await messages.aclose()
+            await response.aclose()
+        await _async_sleep(follower.dropped(drop))
+
+
+# -- what users hold ----------------------------------------------------------------------------------------------
+class _Counts:
+    _follower: Follower
+
+    @property
+    def received(self) -> int:
+        """Events delivered so far."""
+        return self._follower.received
+
+    @property
+    def skipped(self) -> int:
+        """Messages skipped because their data is not an event (each logged as a warning)."""
+        return self._follower.skipped
+
+    @property
+    def reconnects(self) -> int:
+        """Times the stream was reopened after a drop."""
+        return self._follower.reconnects
+
+
+class EventStream(_Counts):
+    """The events of a task as they arrive (`Task.events()`): iterate it; it ends after the task's final event.
+    `close()` (or leaving a `with` block) closes the connection early."""
+
+    def __init__(self, follower: Follower) -> None:
+        self._follower = follower
+        self._events = follow(follower)
+
+    def __iter__(self) -> EventStream:
+        return self
+
+    def __next__(self) -> TaskUpdateEvent:
+        return next(self._events)
+
+    def close(self) -> None:
+        self._events.close()
+
+    def __enter__(self) -> EventStream:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class AsyncEventStream(_Counts):
+    """The async twin of `EventStream` (`Task.aevents()`): `async for`, `aclose()`, `async with`."""
+
+    def __init__(self, follower: Follower) -> None:
+        self._follower = follower
+        self._events = afollow(follower)
+
+    def __aiter__(self) -> AsyncEventStream:
+        return self
+
+    async def __anext__(self) -> TaskUpdateEvent:
+        return await anext(self._events)
+
+    async def aclose(self) -> None:
+        await self._events.aclose()
+
+    async def __aenter__(self) -> AsyncEventStream:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+
+def check_stream_options(read_timeout: object, max_reconnects: object) -> tuple[float, int]:
+    """The checked `read_timeout` and `max_reconnects` of `aevents`/`events` (None: the defaults)."""
+    if read_timeout is None:
+        read_timeout = STREAM_READ_TIMEOUT
+    if isinstance(read_timeout, bool) or not isinstance(read_timeout, int | float) or not 0 < read_timeout < math.inf:
+        raise InvalidArgumentError(
+            "read_timeout", f"read_timeout must be a positive number of seconds, got {read_timeout!r}"
+        )
+    if max_reconnects is None:
+        max_reconnects = MAX_RECONNECTS
+    if isinstance(max_reconnects, bool) or not isinstance(max_reconnects, int) or max_reconnects < 0:
+        raise InvalidArgumentError("max_reconnects", f"max_reconnects must be an int >= 0, got {max_reconnects!r}")
+    return float(read_timeout), max_reconnects

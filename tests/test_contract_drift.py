@@ -195,11 +195,12 @@ def enum_drift(spec: spec_tools.Spec) -> list[str]:
 def attribute_drift(spec: spec_tools.Spec, schema_name: str, cls: type[Any]) -> list[str]:
     """Schema properties without an attribute of the overlay class, and attributes without a property."""
     keys = set(spec_tools.properties(schema_name, spec))
-    attributes = {
-        attribute.name
-        for attribute in attrs.fields(cls)
-        if not attribute.name.startswith("_") and attribute.name not in OVERLAY_ONLY_ATTRIBUTES
-    }
+    names = (
+        [attribute.name for attribute in attrs.fields(cls)]
+        if attrs.has(cls)
+        else [name for name, member in vars(cls).items() if isinstance(member, property)]  # a lazy event
+    )
+    attributes = {name for name in names if not name.startswith("_") and name not in OVERLAY_ONLY_ATTRIBUTES}
     problems = [f"{schema_name}.{key} is not an attribute of {cls.__name__}" for key in sorted(keys - attributes)]
     problems += [f"{cls.__name__}.{name} is not a key of {schema_name}" for name in sorted(attributes - keys)]
     return problems

@@ -16,7 +16,7 @@ import math
 import time
 from collections import deque
 from collections.abc import AsyncGenerator, Generator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 from httpx_sse import EventSource, ServerSentEvent
@@ -40,9 +40,7 @@ from .exceptions import (
     ModuleException,
     WaitTimeoutError,
 )
-from .models import open_enum
-from .models.events import MessageIdentity, TaskUpdateEvent, TaskUpdateEventType
-from .task import Task, parse_datetime
+from .models.events import TaskUpdateEvent, TaskUpdateEventType
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -64,48 +62,19 @@ def parse_event(sse: ServerSentEvent, owner: Tasks | None) -> TaskUpdateEvent | 
     """The event in one SSE message, or None when its data is not a JSON object with a string `type`.
 
     Lenient where the official SDK drops events: a kind this version does not list is kept, a missing `data`
-    is None, a missing or unreadable `time` is None."""
+    is None, a missing or unreadable `time` is None. The fields are read from the JSON when first asked for
+    (see `TaskUpdateEvent`)."""
     try:
-        envelope = json.loads(sse.data)
+        envelope = _decode(sse.data)
     except ValueError:
         return None
-    if not isinstance(envelope, dict):
+    if type(envelope) is not dict or type(envelope.get("type")) is not str:
         return None
-    kind = envelope.get("type")
-    if not isinstance(kind, str):
-        return None
-    event_type = open_enum(TaskUpdateEventType, kind)
-    data = envelope.get("data")
-    if event_type in TASK_EVENTS and isinstance(data, dict):
-        data = _task_or_raw(data, owner)
-    return TaskUpdateEvent(
-        event_type,
-        _text(envelope.get("task_id")),
-        _text(envelope.get("organization_id")),
-        parse_datetime(envelope.get("time")),
-        data,
-        _identity(envelope.get("identity")),
-        sse.id or None,
-    )
+    return TaskUpdateEvent.from_envelope(envelope, owner, sse.id or None)
 
 
-def _task_or_raw(data: dict[str, Any], owner: Tasks | None) -> Any:
-    """The Task in a task event's data (following `owner`), or the data as sent when it is not one."""
-    try:
-        return Task.from_dict(data).bind(owner)
-    except (KeyError, TypeError, ValueError, AttributeError):
-        return data
-
-
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ("" if value is None else str(value))
-
-
-def _identity(value: object) -> MessageIdentity | None:
-    if not isinstance(value, dict) or not isinstance(value.get("name"), str):
-        return None
-    icon = value.get("icon")
-    return MessageIdentity(value["name"], icon if isinstance(icon, str) else None)
+_decode = json.JSONDecoder().decode
+"""`json.loads` without its per-call checks (every SSE data field is already a str)."""
 
 
 # -- what a stream has seen, and what to do next --------------------------------------------------------------------
@@ -138,8 +107,8 @@ class Follower:
         self._failures = 0  # drops (or failed opens) in a row since the last new event
         self._connected = False
         self._server_retry: float | None = None  # the stream's `retry:` field, in seconds
-        self._recent: deque[int] = deque(maxlen=RECENT_EVENTS)
-        self._seen: set[int] = set()
+        self._recent: deque[int] = deque(maxlen=RECENT_EVENTS)  # the data hashes of the last events
+        self._seen: set[int] | None = None  # the same as a set, from the first reconnect on
 
     def call_options(self) -> CallOptions:
         """One attempt at opening the stream (`Follower` decides on retries), whose reads may wait
@@ -195,12 +164,17 @@ class Follower:
         event already delivered before a reconnect, or data that is not an event (skipped, counted, logged)."""
         if sse.retry is not None:
             self._server_retry = sse.retry / 1000
-        if not sse.data:
+        data = sse.data
+        if not data:
             return None
-        key = hash((sse.id, sse.data))
-        if self.reconnects and key in self._seen:
-            return None
-        self._remember(key)
+        key = hash(data)  # a replayed event has the same data (its id, its time, its payload)
+        if self._seen is not None:
+            if key in self._seen:
+                return None
+            self._seen.add(key)
+            if len(self._seen) > 2 * RECENT_EVENTS:  # bounded: the recent ones are those a server replays
+                self._seen = set(self._recent)
+        self._recent.append(key)
         self._failures = 0
         if sse.id:
             self.last_event_id = sse.id
@@ -210,7 +184,7 @@ class Follower:
             logger.warning(
                 "Skipped a message of task %s's event stream that is not a JSON event (%d bytes; %d skipped)",
                 self.task_id,
-                len(sse.data),
+                len(data),
                 self.skipped,
             )
             return None
@@ -218,12 +192,6 @@ class Follower:
         if event.type is TaskUpdateEventType.TaskFinished:
             self.finished = True
         return event
-
-    def _remember(self, key: int) -> None:
-        if len(self._recent) == RECENT_EVENTS:
-            self._seen.discard(self._recent[0])
-        self._recent.append(key)
-        self._seen.add(key)
 
     def open_failed(self, error: ModuleException) -> float:
         """The seconds to wait before opening the stream again, or raise: `error` itself when it cannot pass
@@ -260,6 +228,7 @@ class Follower:
             )
             raise gave_up from error
         self.reconnects += 1
+        self._seen = set(self._recent)
         logger.info("The event stream of task %s dropped (%s); reconnect %d", self.task_id, error, self.reconnects)
         if retry_after is None:
             retry_after = self._server_retry

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ._constants import POLL_INITIAL_INTERVAL, POLL_MAX_INTERVAL, WAIT_TIMEOUT
-from ._events import TASK_EVENTS, Follower, afollow, follow
+from ._events import Follower, afollow, follow
 from ._http import ATTEMPT_DEADLINE, _async_sleep, _may_retry, attempt_budget
 from .exceptions import (
     APIStatusError,
@@ -71,7 +71,7 @@ class Waiter:
 
     def seen(self, event: TaskUpdateEvent) -> None:
         """Keep the task up to date with the state a task event carries."""
-        if event.type in TASK_EVENTS and isinstance(event.data, Task) and event.data.id == self.task.id:
+        if isinstance(event.data, Task) and event.data.id == self.task.id:  # the data of a task event
             self.task._refresh(event.data, keep_local_plan=True)
 
     def poll_options(self) -> RequestOptions:

@@ -12,7 +12,7 @@ from typing import Any
 
 from attrs import frozen
 
-from . import OpenEnum
+from . import OpenEnum, open_enum
 
 
 class TaskUpdateEventType(OpenEnum):
@@ -57,22 +57,100 @@ class MessageIdentity:
     icon: str | None = None
 
 
-@frozen
 class TaskUpdateEvent:
-    """One event of a task's stream.
+    """One event of a task's stream, with the official fields: `type`, `task_id`, `organization_id`, `time`,
+    `data` and `identity`, plus `event_id`, the stream's `id:` for the event (None when the server sends none).
 
     `data` is a `Task` for `task_created`, `task_updated` and `task_finished` when it holds one (as in the
     official SDK), and the JSON value as sent otherwise (a text chunk, a tool call's dict, None). `time` is None
-    when the server sent none that can be read. `event_id` is the stream's `id:` for the event (not part of the
-    official envelope; None when the server sends no ids)."""
+    when the server sent none that can be read.
 
-    type: TaskUpdateEventType
-    task_id: str
-    organization_id: str
-    time: datetime.datetime | None
-    data: Any
-    identity: MessageIdentity | None = None
-    event_id: str | None = None
+    An event read from a stream keeps the JSON it came in and reads each field when it is first asked for (a
+    Task in `data` is parsed once, on first access): a stream of thousands of chunks costs little more than
+    decoding their JSON. Events are equal when their fields are."""
+
+    __slots__ = ("_data", "_envelope", "_owner", "_time", "event_id")
+
+    def __init__(
+        self,
+        type: TaskUpdateEventType | str,
+        task_id: str,
+        organization_id: str,
+        time: datetime.datetime | None,
+        data: Any = None,
+        identity: MessageIdentity | None = None,
+        event_id: str | None = None,
+    ) -> None:
+        kind = type.value if isinstance(type, TaskUpdateEventType) else str(type)
+        self._envelope: dict[str, Any] = {
+            "type": kind,
+            "task_id": task_id,
+            "organization_id": organization_id,
+            "identity": identity,
+        }
+        self._owner: Any = None
+        self._time: Any = time
+        self._data: Any = data
+        self.event_id = event_id
+
+    @classmethod
+    def from_envelope(cls, envelope: dict[str, Any], owner: Any = None, event_id: str | None = None) -> TaskUpdateEvent:
+        """The event in a decoded envelope whose `type` is a string; `owner` is the `Tasks` a Task in `data` will
+        follow."""
+        event = cls.__new__(cls)
+        event._envelope, event._owner, event.event_id = envelope, owner, event_id
+        event._time = event._data = _UNREAD
+        return event
+
+    @property
+    def type(self) -> TaskUpdateEventType:
+        kind: TaskUpdateEventType = open_enum(TaskUpdateEventType, self._envelope["type"])
+        return kind
+
+    @property
+    def task_id(self) -> str:
+        return _text(self._envelope.get("task_id"))
+
+    @property
+    def organization_id(self) -> str:
+        return _text(self._envelope.get("organization_id"))
+
+    @property
+    def time(self) -> datetime.datetime | None:
+        if self._time is _UNREAD:
+            from ..task import parse_datetime  # noqa: PLC0415 - the Task module imports this package
+
+            self._time = parse_datetime(self._envelope.get("time"))
+        return self._time  # type: ignore[no-any-return]
+
+    @property
+    def data(self) -> Any:
+        if self._data is _UNREAD:
+            self._data = _read_data(self._envelope, self._owner)
+        return self._data
+
+    @property
+    def identity(self) -> MessageIdentity | None:
+        value = self._envelope.get("identity")
+        if isinstance(value, MessageIdentity) or value is None:
+            return value
+        if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+            return None
+        icon = value.get("icon")
+        return MessageIdentity(value["name"], icon if isinstance(icon, str) else None)
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (self.type, self.task_id, self.organization_id, self.time, self.data, self.identity, self.event_id)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TaskUpdateEvent):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # unhashable, as the official model (its data is mutable)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (TaskUpdateEvent, self._fields())
 
     def __repr__(self) -> str:
         return (
@@ -81,6 +159,29 @@ class TaskUpdateEvent:
         )
 
     __str__ = __repr__
+
+
+_UNREAD: Any = object()
+"""A field of an event not read from its JSON yet."""
+TASK_EVENTS = frozenset({"task_created", "task_updated", "task_finished"})
+"""The kinds whose `data` is the task itself (as in the official SDK: not `task_compactization`)."""
+
+
+def _read_data(envelope: dict[str, Any], owner: Any) -> Any:
+    """The event's data: the Task of a task event (following `owner`) when it is one, else the value as sent."""
+    data = envelope.get("data")
+    if envelope["type"] not in TASK_EVENTS or not isinstance(data, dict):
+        return data
+    from ..task import Task  # noqa: PLC0415
+
+    try:
+        return Task.from_dict(data).bind(owner)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return data
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ("" if value is None else str(value))
 
 
 def _short(value: Any, limit: int = 80) -> str:

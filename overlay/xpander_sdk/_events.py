@@ -15,7 +15,7 @@ import logging
 import math
 import time
 from collections import deque
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from typing import TYPE_CHECKING
 
 import httpx
@@ -344,8 +344,8 @@ class EventStream(_Counts):
         self._follower = follower
         self._events = follow(follower)
 
-    def __iter__(self) -> EventStream:
-        return self
+    def __iter__(self) -> Iterator[TaskUpdateEvent]:
+        return self._events  # the generator itself: a `for` loop pays for no extra call per event
 
     def __next__(self) -> TaskUpdateEvent:
         return next(self._events)
@@ -367,8 +367,8 @@ class AsyncEventStream(_Counts):
         self._follower = follower
         self._events = afollow(follower)
 
-    def __aiter__(self) -> AsyncEventStream:
-        return self
+    def __aiter__(self) -> AsyncIterator[TaskUpdateEvent]:
+        return self._events  # the generator itself: an `async for` pays for no extra call per event
 
     async def __anext__(self) -> TaskUpdateEvent:
         return await anext(self._events)

@@ -13,7 +13,8 @@ The n-th request to a path gets the n-th action scripted for it (the last one re
 gets `FAULTS[name]` when it is `/agent-execution/<name>` (so the agent id picks the fault), else `default`.
 Actions: `Reply` (any status, headers and body), `Dynamic` (a reply made from the request, to echo it),
 `Trickle` (a reply sent in small pieces with pauses), `Repeat` (the same bytes again and again, such as
-endless `100 Continue`s), `ResetMidBody` (headers and half the body, then a TCP
+endless `100 Continue`s), `Stream` (a streamed response, such as server-sent events: chunks sent at set times,
+then the final chunk, a close, a reset or silence), `ResetMidBody` (headers and half the body, then a TCP
 reset or a close), `Raw` (any bytes), `Reset` (a reset instead of a reply), `Close` (a clean close instead of a
 reply) and `Hang` (read the request, never answer). `GET /_stats` answers the counters (requests, connections
 accepted, open, most open at once) without being counted.
@@ -32,9 +33,9 @@ import socket
 import struct
 import sys
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from attrs import define, evolve, frozen
 
@@ -136,6 +137,46 @@ class Repeat:
     give_up_after: float = 5.0
 
 
+Piece = tuple[float, bytes]
+"""A part of a `Stream`: the seconds to wait, then the bytes to send (one chunk)."""
+
+
+@frozen
+class Stream:
+    """A response written as it goes, server-sent events by default: the head (`transfer-encoding: chunked`,
+    or with `chunked=False` no length and `connection: close`: a body that ends with the connection), then each
+    of `pieces` after its pause, then the `end`:
+
+    - "done": the final chunk (the connection then serves the next request; closed when not chunked);
+    - "close": a clean close (FIN) without the final chunk, a truncated chunked body;
+    - "reset": a TCP reset;
+    - "hang": nothing more, the connection open and silent until the client closes it (or `give_up_after`
+      seconds, then a close).
+
+    `pieces` may be a function that returns them (an iterator, to make a long stream as it is sent). Writing
+    waits while the client is not reading (flow control), so a long stream never piles up in the server."""
+
+    pieces: Sequence[Piece] | Callable[[], Iterable[Piece]] = ()
+    end: Literal["done", "close", "reset", "hang"] = "done"
+    status: int = 200
+    content_type: str | None = "text/event-stream"
+    headers: tuple[tuple[str, str], ...] = ()
+    chunked: bool = True
+    give_up_after: float = 10.0
+
+    def head(self) -> bytes:
+        lines = [f"HTTP/1.1 {self.status} {REASONS.get(self.status, 'Whatever')}"]
+        if self.content_type is not None:
+            lines.append(f"content-type: {self.content_type}")
+        lines.append("cache-control: no-cache")
+        lines.append("transfer-encoding: chunked" if self.chunked else "connection: close")
+        lines += [f"{name}: {value}" for name, value in self.headers]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+    def parts(self) -> Iterable[Piece]:
+        return self.pieces() if callable(self.pieces) else self.pieces
+
+
 @frozen
 class ResetMidBody:
     """The head of `reply` (with its full Content-Length), half its body, then a TCP reset (or with
@@ -175,7 +216,7 @@ class Dynamic:
     make: Callable[[Recorded], Reply]
 
 
-Action = Reply | Trickle | Repeat | ResetMidBody | Raw | Reset | Close | Hang | Dynamic
+Action = Reply | Trickle | Repeat | Stream | ResetMidBody | Raw | Reset | Close | Hang | Dynamic
 
 FAULTS: dict[str, tuple[Action, ...]] = {
     "ok": (ok(),),
@@ -376,6 +417,10 @@ class _Connection(asyncio.Protocol):
         self.busy: asyncio.Task[None] | None = None
         """The task carrying out a slow or broken action, if any (requests after it wait)."""
         self._lost = asyncio.get_running_loop().create_future()
+        self._writable = asyncio.Event()
+        """Clear while the transport's buffer is full (the client is not reading); set again when it drains or
+        the connection is lost (only `Stream` waits for it)."""
+        self._writable.set()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -388,6 +433,13 @@ class _Connection(asyncio.Protocol):
             self._server._closed(self)
         if not self._lost.done():
             self._lost.set_result(None)
+        self._writable.set()
+
+    def pause_writing(self) -> None:
+        self._writable.clear()
+
+    def resume_writing(self) -> None:
+        self._writable.set()
 
     def data_received(self, data: bytes) -> None:
         self._buffer += data
@@ -467,6 +519,30 @@ class _Connection(asyncio.Protocol):
             transport.write(data[start : start + action.chunk])
         return not action.reply.close
 
+    async def _stream(self, transport: asyncio.Transport, action: Stream) -> bool:
+        transport.write(action.head())
+        for delay, data in action.parts():
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if self._transport is None:
+                return False
+            if data:
+                transport.write(f"{len(data):x}\r\n".encode() + data + b"\r\n" if action.chunked else data)
+            if not self._writable.is_set():
+                await self._writable.wait()
+        if self._transport is None:
+            return False
+        if action.end == "done":
+            if action.chunked:
+                transport.write(b"0\r\n\r\n")
+            return action.chunked
+        if action.end == "reset":
+            self.reset()
+        elif action.end == "hang":
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._lost), action.give_up_after)
+        return False
+
     async def _act(self, action: Action) -> bool:
         """Carry out a slow or broken action; True when the connection may serve another request."""
         transport = self._transport
@@ -474,6 +550,8 @@ class _Connection(asyncio.Protocol):
             return False
         if isinstance(action, Trickle):
             return await self._trickle(transport, action)
+        if isinstance(action, Stream):
+            return await self._stream(transport, action)
         if isinstance(action, Repeat):
             for _ in range(max(1, round(action.give_up_after / action.interval))):
                 if self._transport is None:

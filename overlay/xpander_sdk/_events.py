@@ -107,6 +107,7 @@ class Follower:
         self._failures = 0  # drops (or failed opens) in a row since the last new event
         self._connected = False
         self._server_retry: float | None = None  # the stream's `retry:` field, in seconds
+        self._connection_id = ""  # the last `id:` seen on the current connection
         self._recent: deque[int] = deque(maxlen=RECENT_EVENTS)  # the data hashes of the last events
         self._seen: set[int] | None = None  # the same as a set, from the first reconnect on
 
@@ -124,9 +125,7 @@ class Follower:
 
     def opened(self, response: httpx.Response) -> None:
         """Check that a 2xx answer is an event stream (else InvalidResponseError, after closing it)."""
-        content_type = response.headers.get("content-type", "")
-        if "text/event-stream" in content_type.partition(";")[0].lower():
-            self._connected = True
+        if self._started(response):
             return
         try:
             response.read()
@@ -134,13 +133,11 @@ class Follower:
             pass
         finally:
             response.close()
-        raise self._not_a_stream(response, content_type)
+        raise self._not_a_stream(response)
 
     async def aopened(self, response: httpx.Response) -> None:
         """The async twin of `opened`."""
-        content_type = response.headers.get("content-type", "")
-        if "text/event-stream" in content_type.partition(";")[0].lower():
-            self._connected = True
+        if self._started(response):
             return
         try:
             await response.aread()
@@ -148,9 +145,17 @@ class Follower:
             pass
         finally:
             await response.aclose()
-        raise self._not_a_stream(response, content_type)
+        raise self._not_a_stream(response)
 
-    def _not_a_stream(self, response: httpx.Response, content_type: str) -> ModuleException:
+    def _started(self, response: httpx.Response) -> bool:
+        """Whether a 2xx answer is an event stream; if so, a new connection's stream begins."""
+        if "text/event-stream" not in response.headers.get("content-type", "").partition(";")[0].lower():
+            return False
+        self._connected, self._connection_id = True, ""
+        return True
+
+    def _not_a_stream(self, response: httpx.Response) -> ModuleException:
+        content_type = response.headers.get("content-type", "")
         reason = f"expected an event stream (text/event-stream), got Content-Type {content_type!r}"
         try:
             error = invalid_response(response, reason, (self.api_key,), "the task's events")
@@ -167,7 +172,12 @@ class Follower:
         data = sse.data
         if not data:
             return None
-        key = hash(data)  # a replayed event has the same data (its id, its time, its payload)
+        event_id = sse.id
+        if event_id and event_id != self._connection_id:  # an event with an `id:` of its own: the id says which
+            key = hash((None, event_id))
+            self.last_event_id = self._connection_id = event_id
+        else:  # httpx-sse repeats the last id on events without one
+            key = hash(data)  # no id of its own: a replayed event has the same data (its time, its payload)
         if self._seen is not None:
             if key in self._seen:
                 return None
@@ -176,8 +186,6 @@ class Follower:
                 self._seen = set(self._recent)
         self._recent.append(key)
         self._failures = 0
-        if sse.id:
-            self.last_event_id = sse.id
         event = parse_event(sse, self.tasks)
         if event is None:
             self.skipped += 1
@@ -230,11 +238,10 @@ class Follower:
         self.reconnects += 1
         self._seen = set(self._recent)
         logger.info("The event stream of task %s dropped (%s); reconnect %d", self.task_id, error, self.reconnects)
-        if retry_after is None:
-            retry_after = self._server_retry
-        return self._until_deadline(
-            self.tasks.retry_policy.backoff(self._failures) if retry_after is None else retry_after
-        )
+        policy = self.tasks.retry_policy
+        if retry_after is None and self._server_retry is not None:
+            retry_after = min(self._server_retry, policy.max_delay)  # the stream's `retry:`, within the cap
+        return self._until_deadline(policy.backoff(self._failures) if retry_after is None else retry_after)
 
     def _until_deadline(self, delay: float) -> float:
         if self.deadline is None:

@@ -3,16 +3,23 @@ id, load from a list, create, create then find in the history, create then updat
 and through the instance), run unchanged in substance against a local stateful backend (`tests.local_backend`)
 instead of the cloud: `Tasks()` reads `XPANDER_BASE_URL` and `XPANDER_API_KEY`, as there.
 
-Each is run async (the official form) and sync. The events test of that file belongs to the events issue.
+Each is run async (the official form) and sync. The official events test (create with `events_streaming=True`,
+then `async for event in created_task.aevents()` until the `task_created` event) runs against the backend's event
+stream (`XPANDER_ORGANIZATION_ID` set, as the official tests' environment has it), and so do a stream followed to
+its end and `create_and_wait`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
-from tests.local_backend import LocalBackend
+from tests.local_backend import ORGANIZATION_ID, LocalBackend
+from xpander_sdk.models.events import TaskUpdateEvent, TaskUpdateEventType
 from xpander_sdk.modules.tasks.models.task import AgentExecutionStatus
 from xpander_sdk.modules.tasks.models.tasks_list import TasksListItem
 from xpander_sdk.modules.tasks.sub_modules.task import Task
@@ -31,6 +38,7 @@ def backend(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalBackend]:
     with LocalBackend() as local:
         monkeypatch.setenv("XPANDER_BASE_URL", local.url)
         monkeypatch.setenv("XPANDER_API_KEY", local.api_key)
+        monkeypatch.setenv("XPANDER_ORGANIZATION_ID", ORGANIZATION_ID)
         yield local
 
 
@@ -140,3 +148,163 @@ def test_the_same_path_sync(backend: LocalBackend) -> None:
     assert [method for method, _, _ in backend.requests] == [
         "POST", "GET", "GET", "GET", "PATCH", "DELETE", "PATCH", "DELETE", "GET"
     ]  # fmt: skip
+
+
+# -- events -----------------------------------------------------------------------------------------------------
+STREAM_TYPES = ["connected", "task_created", "task_updated", "chunk", "task_finished"]
+
+
+@pytest.mark.anyio
+async def test_create_task_with_events(backend: LocalBackend) -> None:
+    """The official events test, as it is: the loop breaks at the `task_created` event."""
+    tasks = Tasks()
+    prompt = "what can you do"
+
+    # Create task with events enabled
+    created_task = await tasks.acreate(agent_id=AGENT_ID, prompt=prompt, events_streaming=True)
+
+    assert isinstance(created_task, Task)
+    assert created_task.events_streaming is True
+
+    found_created_event = False
+
+    async for event in created_task.aevents():
+        print("Received:", event)
+
+        # Ensure event is for this task
+        assert event.task_id == created_task.id
+        assert event.organization_id == created_task.organization_id
+
+        if event.type == TaskUpdateEventType.TaskCreated:
+            found_created_event = True
+            break  # Test succeeds once we receive the 'created' event
+
+    assert found_created_event, "Expected 'created' event not found in task stream"
+
+
+def test_create_task_with_events_sync(backend: LocalBackend) -> None:
+    tasks = Tasks()
+    created_task = tasks.create(agent_id=AGENT_ID, prompt="what can you do", events_streaming=True)
+    assert created_task.events_streaming is True
+    found_created_event = False
+    with created_task.events() as stream:
+        for event in stream:
+            print("Received:", event)
+            assert event.task_id == created_task.id
+            assert event.organization_id == created_task.organization_id
+            if event.type == TaskUpdateEventType.TaskCreated:
+                found_created_event = True
+                break
+    assert found_created_event
+    assert backend.event_requests == [(created_task.id, None)]
+
+
+def _check_full_stream(events: list[TaskUpdateEvent], task: Task) -> None:
+    assert [event.type.value for event in events] == STREAM_TYPES
+    assert [event.event_id for event in events] == ["1", "2", "3", "4", "5"]
+    assert all(event.task_id == task.id and event.organization_id == ORGANIZATION_ID for event in events)
+    created, finished = events[1].data, events[-1].data
+    assert isinstance(created, Task) and created.status == AgentExecutionStatus.Pending
+    assert isinstance(finished, Task) and finished.status == AgentExecutionStatus.Completed
+    assert (finished.id, finished.result) == (task.id, "Hello!")
+    assert events[3].data == "Hello!"
+    assert events[3].identity is not None and events[3].identity.name == "Local agent"
+
+
+@pytest.mark.anyio
+async def test_events_followed_to_the_end(backend: LocalBackend) -> None:
+    """The stream of a task the agent completes while it is followed: it ends by itself after task_finished."""
+    tasks = Tasks()
+    task = await tasks.acreate(agent_id=AGENT_ID, prompt="hi", events_streaming=True)
+    threading.Timer(0.2, backend.complete, (task.id,)).start()
+    async with task.aevents() as stream:
+        events = [event async for event in stream]
+    _check_full_stream(events, task)
+    assert (stream.received, stream.skipped, stream.reconnects) == (5, 0, 0)
+
+
+def test_events_followed_to_the_end_sync(backend: LocalBackend) -> None:
+    tasks = Tasks()
+    task = tasks.create(agent_id=AGENT_ID, prompt="hi", events_streaming=True)
+    threading.Timer(0.2, backend.complete, (task.id,)).start()
+    with task.events() as stream:
+        events = list(stream)
+    _check_full_stream(events, task)
+
+
+@pytest.mark.anyio
+async def test_events_of_an_update_and_a_stop(backend: LocalBackend) -> None:
+    """The official update then stop, with the task's stream followed meanwhile."""
+    tasks = Tasks()
+    task = await tasks.acreate(agent_id=AGENT_ID, prompt="hi", events_streaming=True)
+
+    async def drive() -> None:
+        await asyncio.sleep(0.1)
+        await tasks.aupdate(task_id=task.id, source="sdk", status=AgentExecutionStatus.Executing)
+        await tasks.astop(task_id=task.id)
+
+    async with asyncio.timeout(10):
+        driver = asyncio.create_task(drive())
+        events = [event async for event in task.aevents()]
+        await driver
+    assert [event.type.value for event in events] == [
+        "connected", "task_created", "task_updated", "task_updated", "task_finished"
+    ]  # fmt: skip
+    statuses = [event.data.status for event in events if isinstance(event.data, Task)]
+    assert statuses == [
+        AgentExecutionStatus.Pending,
+        AgentExecutionStatus.Executing,
+        AgentExecutionStatus.Stopped,
+        AgentExecutionStatus.Stopped,
+    ]
+
+
+@pytest.mark.anyio
+async def test_create_and_wait(backend: LocalBackend) -> None:
+    """create_and_wait on the stream: the create, then the events until task_finished; no status request."""
+    backend.auto_complete = 0.2
+    task = await Tasks().acreate_and_wait(AGENT_ID, prompt="hi", events_streaming=True, wait_timeout=10)
+    assert (task.status, task.result) == (AgentExecutionStatus.Completed, "Hello!")
+    assert [method for method, _, _ in backend.requests] == ["POST", "GET"]
+    assert backend.requests[1][1] == f"/{ORGANIZATION_ID}/agent-execution/{task.id}/events"
+    assert backend.tasks[task.id]["status"] == "completed"
+
+
+def test_create_and_wait_sync(backend: LocalBackend) -> None:
+    backend.auto_complete = 0.2
+    task = Tasks().create_and_wait(AGENT_ID, prompt="hi", events_streaming=True, wait_timeout=10)
+    assert (task.status, task.result) == (AgentExecutionStatus.Completed, "Hello!")
+    assert [method for method, _, _ in backend.requests] == ["POST", "GET"]
+
+
+@pytest.mark.anyio
+async def test_create_and_wait_without_events_polls(backend: LocalBackend) -> None:
+    backend.auto_complete = 0.2
+    task = await Tasks().acreate_and_wait(AGENT_ID, prompt="hi", wait_timeout=10)
+    assert (task.status, task.result) == (AgentExecutionStatus.Completed, "Hello!")
+    paths = [path for _, path, _ in backend.requests]
+    assert paths[0] == f"/agent-execution/{AGENT_ID}"
+    assert set(paths[1:]) == {f"/agent-execution/{task.id}/status"}
+    assert backend.events == {}
+
+
+def test_the_backend_resumes_after_last_event_id(backend: LocalBackend) -> None:
+    """The backend's own contract: with Last-Event-ID, the stream starts at the next event."""
+    task = Tasks().create(agent_id=AGENT_ID, prompt="hi", events_streaming=True)
+    backend.complete(task.id)
+    url = f"{backend.url}/{ORGANIZATION_ID}/agent-execution/{task.id}/events"
+    headers = {"x-api-key": backend.api_key, "accept": "text/event-stream", "last-event-id": "3"}
+    response = httpx.get(url, headers=headers, timeout=10)
+    assert response.headers["content-type"] == "text/event-stream"
+    ids = [line.removeprefix("id: ") for line in response.text.splitlines() if line.startswith("id: ")]
+    assert ids == ["4", "5"]
+    refused = httpx.get(url.replace(ORGANIZATION_ID, "another-org"), headers=headers, timeout=10)
+    assert refused.status_code == 404
+    assert backend.event_requests == [(task.id, "3")]
+
+
+def test_events_of_a_task_without_events_streaming_are_refused(backend: LocalBackend) -> None:
+    task = Tasks().create(agent_id=AGENT_ID, prompt="hi")
+    url = f"{backend.url}/{ORGANIZATION_ID}/agent-execution/{task.id}/events"
+    response = httpx.get(url, headers={"x-api-key": backend.api_key}, timeout=10)
+    assert response.status_code == 404

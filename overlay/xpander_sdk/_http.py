@@ -614,7 +614,7 @@ class HTTPSession:
             if isinstance(step, httpx.Response):
                 return step
             retries += 1
-            time.sleep(step)
+            time.sleep(_retry_pause(step))
 
     async def aopen_stream(self, call: Call[Any], root_url: str, api_key: str, options: CallOptions) -> httpx.Response:
         """The async twin of `open_stream`, on the running loop's client, outside the gate of the calls (a stream
@@ -629,7 +629,7 @@ class HTTPSession:
             if isinstance(step, httpx.Response):
                 return step
             retries += 1
-            await _async_sleep(step)
+            await _async_sleep(_retry_pause(step))
 
     def _header_cache_for(self, client: httpx.Client | httpx.AsyncClient) -> HeaderCache | None:
         """The header cache for the SDK's own clients; None for a caller's, whose own `build_request` runs."""
@@ -648,7 +648,7 @@ class HTTPSession:
         retries = 0
         while True:
             started = time.perf_counter()
-            token = ATTEMPT_DEADLINE.set(None if budget is None else time.monotonic() + budget)
+            token = ATTEMPT_DEADLINE.set(_attempt_deadline(budget))
             try:
                 outcome = _attempt(client, request, budget)
             finally:
@@ -657,7 +657,7 @@ class HTTPSession:
             if isinstance(step, httpx.Response):
                 return step
             retries += 1
-            time.sleep(step)
+            time.sleep(_retry_pause(step))
 
     async def asend(
         self, pool: AsyncPool, request: httpx.Request, call: Call[Any], options: CallOptions, secrets: Iterable[str]
@@ -669,7 +669,7 @@ class HTTPSession:
         retries = 0
         while True:
             started = time.perf_counter()
-            token = ATTEMPT_DEADLINE.set(None if budget is None else time.monotonic() + budget)
+            token = ATTEMPT_DEADLINE.set(_attempt_deadline(budget))
             try:
                 if pool.own or budget is None:
                     outcome = await _aattempt(pool, request, options.timeout, budget)
@@ -681,7 +681,7 @@ class HTTPSession:
             if isinstance(step, httpx.Response):
                 return step
             retries += 1
-            await _async_sleep(step)
+            await _async_sleep(_retry_pause(step))
 
 
 _SESSIONS: weakref.WeakSet[HTTPSession] = weakref.WeakSet()
@@ -696,6 +696,22 @@ def _abandon_after_fork() -> None:
 
 if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
     os.register_at_fork(after_in_child=_abandon_after_fork)
+
+
+def _attempt_deadline(budget: float | None) -> float | None:
+    """When an attempt must be over: `budget` seconds from now, or sooner when an outer deadline (a sync wait's,
+    see `_wait`) is set."""
+    outer = ATTEMPT_DEADLINE.get()
+    own = None if budget is None else time.monotonic() + budget
+    if outer is None or (own is not None and own < outer):
+        return own
+    return outer
+
+
+def _retry_pause(delay: float) -> float:
+    """`delay`, cut to the time left before an outer deadline: past it, the next attempt fails at once."""
+    outer = ATTEMPT_DEADLINE.get()
+    return delay if outer is None else max(0.0, min(delay, outer - time.monotonic()))
 
 
 def _attempt(client: httpx.Client, request: httpx.Request, budget: float | None) -> httpx.Response | ModuleException:

@@ -20,9 +20,12 @@ from ._constants import POLL_INITIAL_INTERVAL, POLL_MAX_INTERVAL, WAIT_TIMEOUT
 from ._events import Follower, afollow, follow
 from ._http import ATTEMPT_DEADLINE, _async_sleep, _may_retry, attempt_budget
 from .exceptions import (
+    APIConnectionError,
     APIStatusError,
+    APITimeoutError,
     EventStreamError,
     InvalidArgumentError,
+    InvalidResponseError,
     ModuleException,
     TaskFailedError,
     WaitTimeoutError,
@@ -73,6 +76,15 @@ class Waiter:
         """Keep the task up to date with the state a task event carries."""
         if isinstance(event.data, Task) and event.data.id == self.task.id:  # the data of a task event
             self.task._refresh(event.data, keep_local_plan=True)
+
+    def events_failed(self, error: ModuleException) -> None:
+        """Go on by polling when the events could not be followed (the stream kept dropping, its route failed or
+        answered something else): the status route may well work. Raise `error` when polling cannot help
+        either (401, 403, 404: the task or the key)."""
+        fallback = isinstance(error, EventStreamError | APIConnectionError | InvalidResponseError)
+        if not fallback and not _may_retry(error, self.tasks._options({}), True):
+            raise error
+        logger.info("Following task %s by its status instead of its events: %s", self.task.id, error)
 
     def poll_options(self) -> RequestOptions:
         """One attempt per poll (the wait decides on retries), within the time left."""
@@ -153,8 +165,10 @@ async def _afinish(waiter: Waiter) -> None:
         try:
             async for event in events:
                 waiter.seen(event)
-        except EventStreamError as error:
-            logger.info("Following task %s by its status instead: %s", waiter.task.id, error)
+        except WaitTimeoutError:
+            raise
+        except ModuleException as error:
+            waiter.events_failed(error)
         finally:
             await events.aclose()
     while not waiter.task.is_terminal:
@@ -193,8 +207,10 @@ def _finish(waiter: Waiter) -> None:
         try:
             for event in events:
                 waiter.seen(event)
-        except EventStreamError as error:
-            logger.info("Following task %s by its status instead: %s", waiter.task.id, error)
+        except WaitTimeoutError:
+            raise
+        except ModuleException as error:
+            waiter.events_failed(error)
         finally:
             events.close()
     while not waiter.task.is_terminal:
@@ -228,12 +244,17 @@ async def acreate_and_wait(
 
 
 def create_and_wait(tasks: Tasks, args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float, raising: bool) -> Task:
-    """`Tasks.create_and_wait`: each attempt of the create is bounded by the deadline too."""
+    """`Tasks.create_and_wait`: the create's attempts and pauses are bounded by the deadline too."""
     started = time.monotonic()
-    if kwargs.get("timeout") is None:
-        budget = attempt_budget(tasks.timeout)
-        kwargs["timeout"] = timeout if budget is None or timeout < budget else None
-    task = tasks.create(*args, **kwargs)
+    token = ATTEMPT_DEADLINE.set(started + timeout)
+    try:
+        task = tasks.create(*args, **kwargs)
+    except APITimeoutError as error:
+        if time.monotonic() - started >= timeout:
+            raise _not_created(timeout) from error
+        raise
+    finally:
+        ATTEMPT_DEADLINE.reset(token)
     left = timeout - (time.monotonic() - started)
     if left <= 0:
         raise WaitTimeoutError(

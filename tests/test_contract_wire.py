@@ -25,6 +25,7 @@ import pytest
 
 from tests import spec_tools
 from tests.conftest import load_fixture
+from tests.local_backend import ORGANIZATION_ID, LocalBackend
 from xpander_sdk import (
     AttachmentKind,
     AttachmentRef,
@@ -433,9 +434,14 @@ def _responses_logged(caplog: pytest.LogCaptureFixture) -> Iterator[Callable[[],
         yield statuses
 
 
+def follows_events(source: str) -> bool:
+    """An example that follows a task's events: Prism serves no live stream, the local backend does."""
+    return "events_streaming" in source
+
+
 def test_readme_examples_run_against_prism(prism_env: str, caplog: pytest.LogCaptureFixture) -> None:
     text = README.read_text()
-    examples = readme_examples(text)
+    examples = [(line, source) for line, source in readme_examples(text) if not follows_events(source)]
     assert examples, "README.md has no ```python example calling Tasks(): document the quick start"
     for line, source in examples:
         output = io.StringIO()
@@ -448,6 +454,30 @@ def test_readme_examples_run_against_prism(prism_env: str, caplog: pytest.LogCap
         assert all(200 <= status < 300 for status in statuses()), (line, statuses(), output.getvalue())
         if "task.id" in source:
             assert EXAMPLE_TASK_ID in output.getvalue(), (line, output.getvalue())
+
+
+def test_readme_event_examples_run_against_the_local_backend(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The examples that follow events, against tests/local_backend.py: it serves each task's event stream and
+    finishes every task 50 ms after its create."""
+    examples = [(line, source) for line, source in readme_examples(README.read_text()) if follows_events(source)]
+    assert len(examples) >= 4, "the README shows events and waiting, async and sync, and many at once"
+    with LocalBackend(auto_complete=0.05) as backend:
+        monkeypatch.setenv("XPANDER_BASE_URL", backend.url)
+        monkeypatch.setenv("XPANDER_API_KEY", backend.api_key)
+        monkeypatch.setenv("XPANDER_ORGANIZATION_ID", ORGANIZATION_ID)
+        for line, source in examples:
+            output = io.StringIO()
+            with _responses_logged(caplog) as statuses, contextlib.redirect_stdout(output):
+                try:
+                    run_snippet(source, f"{README.name}:{line}")
+                except Exception as exc:
+                    pytest.fail(f"the README example at line {line} raised {exc!r}:\n{source}")
+            assert statuses(), f"the README example at line {line} sent no request:\n{source}"
+            assert all(200 <= status < 300 for status in statuses()), (line, statuses(), output.getvalue())
+            assert "Traceback" not in output.getvalue()
+        assert backend.event_requests, "an example followed a task's events"
 
 
 def test_readme_example_finder_sees_await_and_sync_blocks() -> None:

@@ -16,7 +16,7 @@ import math
 import time
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from httpx_sse import EventSource, ServerSentEvent
@@ -40,7 +40,7 @@ from .exceptions import (
     ModuleException,
     WaitTimeoutError,
 )
-from .models.events import TaskUpdateEvent, TaskUpdateEventType
+from .models.events import TaskUpdateEvent
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -49,10 +49,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("xpander_sdk")
 
-TASK_EVENTS = frozenset(
-    {TaskUpdateEventType.TaskCreated, TaskUpdateEventType.TaskUpdated, TaskUpdateEventType.TaskFinished}
-)
-"""The kinds whose `data` is the task itself (as in the official SDK: not `task_compactization`)."""
 RECENT_EVENTS = 4096
 """How many recent events a stream remembers, to drop the ones a server replays after a reconnect."""
 
@@ -64,13 +60,19 @@ def parse_event(sse: ServerSentEvent, owner: Tasks | None) -> TaskUpdateEvent | 
     Lenient where the official SDK drops events: a kind this version does not list is kept, a missing `data`
     is None, a missing or unreadable `time` is None. The fields are read from the JSON when first asked for
     (see `TaskUpdateEvent`)."""
+    envelope = _envelope(sse.data)
+    return None if envelope is None else TaskUpdateEvent.from_envelope(envelope, owner, sse.id or None)
+
+
+def _envelope(data: str) -> dict[str, Any] | None:
+    """The decoded JSON of an event: an object with a string `type`; None for anything else."""
     try:
-        envelope = _decode(sse.data)
+        envelope = _decode(data)
     except ValueError:
         return None
     if type(envelope) is not dict or type(envelope.get("type")) is not str:
         return None
-    return TaskUpdateEvent.from_envelope(envelope, owner, sse.id or None)
+    return envelope
 
 
 _decode = json.JSONDecoder().decode
@@ -186,8 +188,8 @@ class Follower:
                 self._seen = set(self._recent)
         self._recent.append(key)
         self._failures = 0
-        event = parse_event(sse, self.tasks)
-        if event is None:
+        envelope = _envelope(data)
+        if envelope is None:
             self.skipped += 1
             logger.warning(
                 "Skipped a message of task %s's event stream that is not a JSON event (%d bytes; %d skipped)",
@@ -197,9 +199,9 @@ class Follower:
             )
             return None
         self.received += 1
-        if event.type is TaskUpdateEventType.TaskFinished:
+        if envelope["type"] == "task_finished":
             self.finished = True
-        return event
+        return TaskUpdateEvent.from_envelope(envelope, self.tasks, event_id or None)
 
     def open_failed(self, error: ModuleException) -> float:
         """The seconds to wait before opening the stream again, or raise: `error` itself when it cannot pass

@@ -69,7 +69,7 @@ class TaskUpdateEvent:
     Task in `data` is parsed once, on first access): a stream of thousands of chunks costs little more than
     decoding their JSON. Events are equal when their fields are."""
 
-    __slots__ = ("_data", "_envelope", "_owner", "_time", "event_id")
+    __slots__ = ("_data", "_envelope", "_owner", "_time", "_type", "event_id")
 
     def __init__(
         self,
@@ -89,6 +89,7 @@ class TaskUpdateEvent:
             "identity": identity,
         }
         self._owner: Any = None
+        self._type: Any = _UNREAD
         self._time: Any = time
         self._data: Any = data
         self.event_id = event_id
@@ -99,12 +100,14 @@ class TaskUpdateEvent:
         follow."""
         event = cls.__new__(cls)
         event._envelope, event._owner, event.event_id = envelope, owner, event_id
-        event._time = event._data = _UNREAD
+        event._type = event._time = event._data = _UNREAD
         return event
 
     @property
     def type(self) -> TaskUpdateEventType:
-        kind: TaskUpdateEventType = open_enum(TaskUpdateEventType, self._envelope["type"])
+        if self._type is _UNREAD:
+            self._type = open_enum(TaskUpdateEventType, self._envelope["type"])
+        kind: TaskUpdateEventType = self._type
         return kind
 
     @property

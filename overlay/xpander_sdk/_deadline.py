@@ -116,6 +116,8 @@ class Stream(httpcore.NetworkStream):
         self._stream = stream
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        if ATTEMPT_DEADLINE.get() is None:  # no deadline (an event stream's reads): the plain read
+            return self._stream.read(max_bytes, timeout)
         with _Limit(timeout, _WAITING) as bounded:
             return self._stream.read(max_bytes, bounded)
 
@@ -170,6 +172,8 @@ class AsyncStream(httpcore.AsyncNetworkStream):
         self._stream = stream
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        if ATTEMPT_DEADLINE.get() is None:  # no deadline (an event stream's reads): the plain read
+            return await self._stream.read(max_bytes, timeout)
         with _Limit(timeout, _WAITING) as bounded:
             return await self._stream.read(max_bytes, bounded)
 

@@ -99,8 +99,10 @@ class TaskUpdateEvent:
         """The event in a decoded envelope whose `type` is a string; `owner` is the `Tasks` a Task in `data` will
         follow."""
         event = cls.__new__(cls)
-        event._envelope, event._owner, event.event_id = envelope, owner, event_id
-        event._type = event._time = event._data = _UNREAD
+        event._envelope, event._owner, event.event_id, event._time = envelope, owner, event_id, _UNREAD
+        kind = envelope["type"]
+        event._type = _MEMBERS.get(kind, _UNREAD)  # a listed kind now (cheap), another on first read
+        event._data = _UNREAD if kind in TASK_EVENTS else envelope.get("data")  # a Task is parsed on first read
         return event
 
     @property
@@ -164,6 +166,7 @@ class TaskUpdateEvent:
     __str__ = __repr__
 
 
+_MEMBERS: dict[str, TaskUpdateEventType] = {member.value: member for member in TaskUpdateEventType}
 _UNREAD: Any = object()
 """A field of an event not read from its JSON yet."""
 TASK_EVENTS = frozenset({"task_created", "task_updated", "task_finished"})

@@ -1,14 +1,17 @@
 """`make bench`: the SDK against raw httpx on import cost, per-call overhead (create and get), concurrency,
-parsing (a Task, a list of 1,000 tasks) and memory.
+parsing (a Task, a list of 1,000 tasks), memory, and the event stream (events per second, the latency of
+waiting, memory over a long stream, 1,000 creates waited for at once) against httpx-sse.
 
     .venv/bin/python -m bench.run              # the full run (under 5 minutes on 2 cores)
     .venv/bin/python -m bench.run --quick      # tiny counts: checks that every benchmark still runs
     .venv/bin/python -m bench.run --official   # also the official xpander-sdk, in its own venv
+    .venv/bin/python -m bench.run --only events  # only some sections (import, calls, parse, events)
 
 Prints a table with each target and whether it is met, and writes every number to bench/results/latest.json
-(or `--output`). Every measurement runs in a fresh process: the server in one (`bench.server`, so that it
-does not share the GIL with the client), each client benchmark in another (`bench.workers`), the SDK and its
-raw-httpx baseline interleaved in alternating blocks. Only 127.0.0.1 is ever contacted.
+(or `--output`; with `--only`, to latest-<sections>.json). Every measurement runs in a fresh process: the
+server in one (`bench.server`, so that it does not share the GIL with the client), each client benchmark in
+another (`bench.workers`), the SDK and its raw-httpx baseline interleaved in alternating blocks. Only
+127.0.0.1 is ever contacted.
 """
 
 from __future__ import annotations
@@ -31,7 +34,15 @@ from typing import Any
 import httpx
 
 from bench import official
-from bench.server import ROOT, TASK_JSON, running_server
+from bench.server import (
+    ROOT,
+    STATS_PATH,
+    TASK_JSON,
+    finishing_task_id,
+    running_server,
+    stream_task_id,
+    wait_agent_id,
+)
 
 RESULTS = ROOT / "bench" / "results"
 API_KEY = "bench-api-key"
@@ -53,6 +64,15 @@ LOAD_WARNING = 0.5
 SERVER_LIFETIME = 900.0
 """Seconds after which the benchmark server stops by itself (tripled with the official SDK)."""
 """RSS growth over the measured creates that still counts as noise (allocator arenas, page granularity)."""
+ORGANIZATION_ID = "org-bench"
+"""The events URL has the organization: the server streams `/org-bench/agent-execution/<task id>/events`."""
+EVENTS_RATE_MIN = 0.9
+EVENTS_LATENCY_MAX_MS = 5.0
+"""From the server's writing of `task_finished` to `await task.await_result()` returning, median, loopback."""
+EVENTS_MEMORY_MAX_BYTES = 5 * MIB
+"""RSS growth while reading the long stream (after its first sample) that still counts as flat."""
+WAIT_TIMEOUT = 60.0
+SECTIONS = ("import", "calls", "parse", "events")
 
 COUNTS: dict[str, dict[str, int]] = {
     "full": {
@@ -73,6 +93,14 @@ COUNTS: dict[str, dict[str, int]] = {
         "list_items": LIST_ITEMS,
         "list_number": 20,
         "list_repeat": 11,
+        "events_stream": 20000,
+        "events_rounds": 7,
+        "events_latency_runs": 20,
+        "events_latency_delay_ms": 50,
+        "events_memory": 100000,
+        "events_memory_sample_every": 10000,
+        "events_many": 1000,
+        "events_many_delay_ms": 300,
     },
     "quick": {
         "import_runs": 3,
@@ -92,6 +120,14 @@ COUNTS: dict[str, dict[str, int]] = {
         "list_items": LIST_ITEMS,
         "list_number": 2,
         "list_repeat": 2,
+        "events_stream": 2000,
+        "events_rounds": 1,
+        "events_latency_runs": 2,
+        "events_latency_delay_ms": 20,
+        "events_memory": 5000,
+        "events_memory_sample_every": 1000,
+        "events_many": 20,
+        "events_many_delay_ms": 50,
     },
 }
 OFFICIAL_COUNTS = {
@@ -456,6 +492,92 @@ def bench_parse(request: dict[str, Any], counts: dict[str, int]) -> dict[str, An
     return {"parse": parse, "overhead": overhead, "list_parse": list_parse}
 
 
+# -- 6, 7: events and waiting ----------------------------------------------------------------------------------
+def summarise_latency(times: dict[str, list[float]]) -> dict[str, Any]:
+    return {
+        **times,
+        "sdk_median_ms": median(times["sdk_ms"]),
+        "raw_median_ms": median(times["raw_ms"]),
+        "sdk_max_ms": max(times["sdk_ms"]),
+        "raw_max_ms": max(times["raw_ms"]),
+    }
+
+
+def summarise_events_memory(samples: dict[str, Any]) -> dict[str, Any]:
+    rss: list[int] = samples["rss_bytes"]
+    return {**samples, "growth_bytes": rss[-1] - rss[0], "growth_from_start_bytes": rss[-1] - samples["before_bytes"]}
+
+
+def summarise_many(result: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **result,
+        "fds_growth": result["fds_peak"] - result["fds_before"],
+        "rss_growth_bytes": result["rss_peak_bytes"] - result["rss_before_bytes"],
+    }
+
+
+def bench_events(request: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
+    """The SDK's event stream against httpx-sse over the same bytes, each measurement in a fresh process:
+    events per second (async and sync), the latency from the final event to the wait's return, RSS over a long
+    stream, and `counts["events_many"]` creates waited for at once."""
+    env = worker_env("ours")
+    base = {**request, "sdk": "ours", "organization_id": ORGANIZATION_ID}
+    result: dict[str, Any] = {}
+    events = counts["events_stream"]
+    for mode in ("async", "sync"):
+        log(f"ours: events per second, {events:,} events, {mode}")
+        spec = {
+            **base,
+            "kind": "events_rate",
+            "mode": mode,
+            "task_id": stream_task_id("mix", events),
+            "events": events,
+            "rounds": counts["events_rounds"],
+        }
+        result[f"rate_{mode}"] = measure(summarise_concurrency, sys.executable, spec, env)
+    delay = counts["events_latency_delay_ms"]
+    for mode in ("async", "sync"):
+        log(f"ours: latency of the wait after the final event, {mode}")
+        spec = {
+            **base,
+            "kind": "events_latency",
+            "mode": mode,
+            "runs": counts["events_latency_runs"],
+            "task_prefix": finishing_task_id(delay, f"{mode}-"),
+        }
+        result[f"latency_{mode}"] = measure(summarise_latency, sys.executable, spec, env)
+    events = counts["events_memory"]
+    for target in ("sdk", "raw"):
+        log(f"ours: memory over {events:,} events ({target})")
+        spec = {
+            **base,
+            "kind": "events_memory",
+            "target": target,
+            "task_id": stream_task_id("small", events),
+            "events": events,
+            "sample_every": counts["events_memory_sample_every"],
+        }
+        result[f"memory_{target}"] = measure(summarise_events_memory, sys.executable, spec, env)
+    many, agent_id = counts["events_many"], wait_agent_id(counts["events_many_delay_ms"])
+    body = json.loads(request["body"])
+    body["events_streaming"] = True
+    for target in ("sdk", "raw"):
+        log(f"ours: {many:,} creates waited for at once ({target})")
+        spec = {
+            **base,
+            "kind": "create_and_wait",
+            "target": target,
+            "tasks": many,
+            "agent_id": agent_id,
+            "create_url": f"http://127.0.0.1:{request['port']}/agent-execution/{agent_id}",
+            "create_body": json.dumps(body, separators=(",", ":")),
+            "wait_timeout": WAIT_TIMEOUT,
+            "stats_path": STATS_PATH.decode(),
+        }
+        result[f"many_{target}"] = measure(summarise_many, sys.executable, spec, env)
+    return result
+
+
 # -- the table ------------------------------------------------------------------------------------------------
 class Table:
     """Rows of (benchmark, measure, SDK, baseline, ratio, target, met), printed with aligned columns."""
@@ -519,13 +641,21 @@ def _mib(value: float) -> str:
 
 
 def fill_table(table: Table, results: dict[str, Any]) -> None:
-    _import_rows(table, results["import"])
-    _client_rows(table, results["ours"])
+    """The rows of the sections that ran."""
+    if "import" in results:
+        _import_rows(table, results["import"])
+    if "ours" in results:
+        _client_rows(table, results["ours"])
     if "official" in results:
         _official_rows(table, results["official"], results["ours"])
-    _parse_rows(table, results["parse"], results["overhead"])
-    _list_rows(table, results["list_parse"])
-    _memory_rows(table, results["ours"])
+    if "parse" in results:
+        _parse_rows(table, results["parse"], results["overhead"])
+        _list_rows(table, results["list_parse"])
+    if "ours" in results:
+        _memory_rows(table, results["ours"])
+    if "events" in results:
+        _events_rows(table, results["events"])
+        _waiting_rows(table, results["events"])
 
 
 def _import_rows(table: Table, imports: dict[str, Any]) -> None:
@@ -719,6 +849,107 @@ def _memory_rows(table: Table, ours: dict[str, Any]) -> None:
         )
 
 
+EVENTS, WAITING = "6. events", "7. waiting"
+
+
+def _events_rows(table: Table, events: dict[str, Any]) -> None:
+    for mode, call in (("async", "aevents"), ("sync", "events")):
+        entry = events[f"rate_{mode}"]
+        if "error" in entry:
+            table.add_error(EVENTS, f"{call}, events/s", entry["error"], judged=True)
+            continue
+        table.add(
+            EVENTS,
+            f"{call}, events/s ({entry['events']:,}-event mix)",
+            f"{entry['sdk_median_per_s']:,.0f}/s",
+            f"{entry['raw_median_per_s']:,.0f}/s (httpx-sse)",
+            entry["ratio"],
+            (">=", EVENTS_RATE_MIN),
+        )
+        table.add(
+            EVENTS,
+            f"  {call}, client CPU us/event",
+            _us(entry["sdk_median_cpu_us"]),
+            _us(entry["raw_median_cpu_us"]),
+            entry["cpu_ratio"],
+        )
+    sdk_memory, raw_memory = events["memory_sdk"], events["memory_raw"]
+    if "error" in sdk_memory:
+        table.add_error(EVENTS, "RSS growth over the stream", sdk_memory["error"], judged=True)
+        return
+    baseline = "" if "error" in raw_memory else _mib(raw_memory["growth_bytes"])
+    table.add_check(
+        EVENTS,
+        f"RSS growth over {sdk_memory['events']:,} events (aevents)",
+        _mib(sdk_memory["growth_bytes"]),
+        baseline,
+        f"<= {EVENTS_MEMORY_MAX_BYTES / MIB:g} MiB",
+        sdk_memory["growth_bytes"] <= EVENTS_MEMORY_MAX_BYTES,
+    )
+    baseline = "" if "error" in raw_memory else _mib(raw_memory["growth_from_start_bytes"])
+    table.add(EVENTS, "  from before the stream, for scale", _mib(sdk_memory["growth_from_start_bytes"]), baseline)
+
+
+def _waiting_rows(table: Table, events: dict[str, Any]) -> None:
+    for mode, call in (("async", "await_result"), ("sync", "wait")):
+        entry = events[f"latency_{mode}"]
+        measure_name = f"{call} after task_finished, median"
+        if "error" in entry:
+            table.add_error(WAITING, measure_name, entry["error"], judged=mode == "async")
+            continue
+        measure_name += f" of {len(entry['sdk_ms'])}"
+        value, baseline = _ms(entry["sdk_median_ms"]), f"{_ms(entry['raw_median_ms'])} (httpx-sse)"
+        if mode == "async":  # the target is absolute: the wait adds at most a few ms on loopback
+            met = entry["sdk_median_ms"] <= EVENTS_LATENCY_MAX_MS
+            table.add_check(WAITING, measure_name, value, baseline, f"<= {EVENTS_LATENCY_MAX_MS:g} ms", met)
+        else:
+            table.add(WAITING, measure_name, value, baseline)
+    sdk, raw = events["many_sdk"], events["many_raw"]
+    if "error" in sdk:
+        table.add_error(WAITING, "acreate_many(wait=True)", sdk["error"], judged=True)
+        return
+    raw_ok = "error" not in raw
+    tasks = sdk["tasks"]
+    table.add(
+        WAITING,
+        f"{tasks:,} at once: acreate_many(wait=True), wall",
+        f"{sdk['wall_s']:,.2f} s",
+        f"{raw['wall_s']:,.2f} s" if raw_ok else "",
+        sdk["wall_s"] / raw["wall_s"] if raw_ok else None,
+    )
+    table.add_check(
+        WAITING,
+        "  tasks completed",
+        f"{sdk['succeeded']:,} of {tasks:,}",
+        f"{raw['succeeded']:,} of {raw['tasks']:,}" if raw_ok else "",
+        "all",
+        sdk["succeeded"] == tasks,
+    )
+    for measure_name, sdk_value, raw_value in zip(MANY_ROWS, _many_values(sdk), _many_values(raw), strict=True):
+        table.add(WAITING, measure_name, sdk_value, raw_value if raw_ok else "")
+
+
+MANY_ROWS = (
+    "  peak open connections (server)",
+    "  peak client fds (growth)",
+    "  peak RSS growth",
+    "  requests: create, events, status",
+)
+
+
+def _many_values(entry: dict[str, Any]) -> tuple[str, ...]:
+    """The cells of MANY_ROWS for one create-and-wait run (empty when it failed)."""
+    if "error" in entry:
+        return ("",) * len(MANY_ROWS)
+    server = entry["server"]
+    return (
+        f"{server['peak']:,}",
+        f"{entry['fds_peak']:,} (+{entry['fds_growth']:,})",
+        _mib(entry["rss_growth_bytes"]),
+        f"{server['post']:,}, {server['events']:,}, {server['status']:,}",
+    )
+
+
 # -- main -----------------------------------------------------------------------------------------------------
 def machine() -> dict[str, Any]:
     import xpander_sdk
@@ -745,9 +976,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="use this interpreter's xpander_sdk as the official SDK instead of bench/.official/venv",
     )
     parser.add_argument(
-        "--output", type=Path, default=RESULTS / "latest.json", help="where to write the JSON (default: %(default)s)"
+        "--only",
+        action="append",
+        choices=SECTIONS,
+        metavar="SECTION",
+        help=f"run only this section (repeatable; one of {', '.join(SECTIONS)}; default: all)",
     )
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help="where to write the JSON (default: bench/results/latest.json, or latest-<sections>.json with --only)",
+    )
+    args = parser.parse_args(argv)
+    if args.output is None:
+        args.output = RESULTS / ("latest.json" if not args.only else f"latest-{'-'.join(sorted(set(args.only)))}.json")
+    return args
 
 
 def official_python(args: argparse.Namespace) -> tuple[str | None, str | None]:
@@ -768,26 +1011,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     mode = "quick" if args.quick else "full"
     counts = COUNTS[mode]
-    other_python, official_error = official_python(args)
+    sections = set(args.only or SECTIONS)
+    other_python, official_error = official_python(args) if sections & {"import", "calls"} else (None, None)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     results: dict[str, Any] = {}
     with running_server(lifetime=SERVER_LIFETIME * (3 if other_python else 1)) as port:
         request = reference_request(port)
-        log(f"import: {counts['import_runs']} fresh processes of each command, interleaved")
-        results["import"] = bench_import(counts["import_runs"], other_python, request)
-        results["ours"] = bench_client(
-            sys.executable, "ours", request, counts, with_memory=True, calls=("create", "get")
-        )
-        if other_python is not None:
-            official_counts = {**counts, **OFFICIAL_COUNTS[mode]}
-            results["official"] = bench_client(other_python, "official", request, official_counts, with_memory=False)
-        results.update(bench_parse(request, counts))
+        if "import" in sections:
+            log(f"import: {counts['import_runs']} fresh processes of each command, interleaved")
+            results["import"] = bench_import(counts["import_runs"], other_python, request)
+        if "calls" in sections:
+            results["ours"] = bench_client(
+                sys.executable, "ours", request, counts, with_memory=True, calls=("create", "get")
+            )
+            if other_python is not None:
+                official_counts = {**counts, **OFFICIAL_COUNTS[mode]}
+                results["official"] = bench_client(
+                    other_python, "official", request, official_counts, with_memory=False
+                )
+        if "parse" in sections:
+            results.update(bench_parse(request, counts))
+        if "events" in sections:
+            results["events"] = bench_events(request, counts)
     table = Table()
     fill_table(table, results)
     elapsed = time.perf_counter() - started
     report = {
         "machine": machine(),
         "mode": mode,
+        "sections": [section for section in SECTIONS if section in sections],
         "counts": counts,
         "official": {"python": other_python, "requirement": official.REQUIREMENT, "error": official_error},
         "request": {key: request[key] for key in ("path", "body", "headers", "get_path", "get_headers")},
@@ -813,9 +1065,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _entries(results: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    entries = [(f"ours.{key}", value) for key, value in results["ours"].items()]
-    entries += [(f"official.{key}", value) for key, value in results.get("official", {}).items()]
-    return [*entries, *((name, results[name]) for name in ("parse", "overhead", "list_parse"))]
+    entries = [
+        (f"{group}.{key}", value)
+        for group in ("ours", "official", "events")
+        for key, value in results.get(group, {}).items()
+    ]
+    return [*entries, *((name, results[name]) for name in ("parse", "overhead", "list_parse") if name in results)]
 
 
 def _shown(path: Path) -> str:

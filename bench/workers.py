@@ -476,6 +476,427 @@ def list_parse(spec: Spec) -> dict[str, list[float]]:
     return results
 
 
+# -- 6. events and waiting -------------------------------------------------------------------------------------
+# The SDK's event stream (`Task.aevents()`/`events()`, `await_result`/`wait`, `acreate_many(wait=True)`) against
+# httpx-sse on a raw pooled httpx client reading the very same bytes from the same server: `aconnect_sse`/
+# `connect_sse` with the API key, then `json.loads` of each event's data, up to `task_finished`. The server's
+# task id picks the stream (bench.server); the spec carries the ids, as this module imports none of the
+# server's. httpx_sse is imported where used.
+#
+# The raw clients have the SDK's default pools: creates on at most 100 connections, streams on as many as there
+# are streams, and 20 kept alive in each; and raw creates wait for one of the 100 on a semaphore of their own.
+# httpcore's pool scans its connections for each idle connection, and for each queued request, whenever a
+# request starts or ends: 1,000 creates waited for at once took 109 s on a pool keeping 1,000 connections alive,
+# and 38 s with 900 creates queued in a pool of 100, instead of 6 to 8 s (on 2 CPUs).
+RAW_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30.0)
+RAW_STREAM_LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=20, keepalive_expiry=30.0)
+RAW_CREATES_AT_ONCE = 100
+
+
+def _events_url(spec: Spec, task_id: str) -> str:
+    return f"http://127.0.0.1:{spec['port']}/{spec['organization_id']}/agent-execution/{task_id}/events"
+
+
+def _events_tasks(spec: Spec) -> Any:
+    """Our `Tasks`, with its default pools, and an organization id (the events URL needs one):
+    `/<org>/agent-execution/<id>/events`."""
+    from xpander_sdk import Configuration, Tasks
+
+    configuration = Configuration(
+        api_key=spec["api_key"],
+        base_url=f"http://127.0.0.1:{spec['port']}",
+        organization_id=spec["organization_id"],
+    )
+    return Tasks(configuration)
+
+
+def _events_task(tasks: Any, spec: Spec, task_id: str) -> Any:
+    """A Task of that id that streams its events, built by hand (no create) and bound to `tasks`."""
+    from xpander_sdk import Task
+
+    data = {
+        "id": task_id,
+        "agent_id": spec["agent_id"],
+        "organization_id": spec["organization_id"],
+        "input": {"text": spec["prompt"]},
+        "created_at": "2026-05-01T12:00:00Z",
+        "events_streaming": True,
+    }
+    return Task.from_dict(data).bind(tasks)
+
+
+def _finished_data(data: object, where: str) -> dict[str, Any]:
+    if not isinstance(data, dict) or data.get("type") != "task_finished" or not isinstance(data.get("data"), dict):
+        raise RuntimeError(f"{where}: the stream ended without a task_finished event (last: {data!r:.200})")
+    finished: dict[str, Any] = data["data"]
+    return finished
+
+
+Tally = dict[str, int]
+
+
+def _tally(tally: Tally, kind: str, data: object) -> None:
+    """What the benchmarks' consumer does with each event: reads its kind and its data (the SDK reads fields
+    when first asked for: a Task in `data` is parsed then), counted by kind and whether the data is null. (The
+    SDK's kinds are StrEnum members: equal to, and hashed as, the strings raw httpx-sse reads.)"""
+    key = kind if data is not None else f"{kind} (null)"
+    tally[key] = tally.get(key, 0) + 1
+
+
+class _EventPairBase:
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.tasks = _events_tasks(spec)
+        self.headers: dict[str, str] = {"x-api-key": spec["api_key"]}
+        self.skipped = 0
+
+
+class AsyncEventPair(_EventPairBase):
+    """The SDK's `aevents()`/`await_result()` and httpx-sse's `aconnect_sse` on a raw `httpx.AsyncClient`."""
+
+    def __init__(self, spec: Spec) -> None:
+        super().__init__(spec)
+        self.client = httpx.AsyncClient(limits=RAW_STREAM_LIMITS, timeout=TIMEOUT)
+
+    async def sdk_tally(self, task_id: str) -> Tally:
+        """Read a whole stream with the SDK; the tally of its events."""
+        tally: Tally = {}
+        async with _events_task(self.tasks, self.spec, task_id).aevents() as stream:
+            async for event in stream:
+                _tally(tally, event.type, event.data)
+        self.skipped += stream.skipped
+        return tally
+
+    async def raw_last(self, task_id: str) -> tuple[Tally, object]:
+        """Read a whole stream with httpx-sse up to `task_finished`; the tally of its events and the last one."""
+        from httpx_sse import aconnect_sse
+
+        tally: Tally = {}
+        data = None
+        async with aconnect_sse(self.client, "GET", _events_url(self.spec, task_id), headers=dict(self.headers)) as sse:
+            async for event in sse.aiter_sse():
+                data = json.loads(event.data)
+                _tally(tally, data["type"], data["data"])
+                if data["type"] == "task_finished":
+                    break
+        return tally, data
+
+    async def raw_tally(self, task_id: str) -> Tally:
+        return (await self.raw_last(task_id))[0]
+
+    async def sdk_latency(self, task_id: str) -> float:
+        """Milliseconds from the server's writing of `task_finished` to `await_result()` returning."""
+        task = await _events_task(self.tasks, self.spec, task_id).await_result(timeout=30.0)
+        now = time.time()
+        if task.status.value != "completed" or task.result is None:
+            raise RuntimeError(f"await_result returned {task!r}, expected the completed task with a time stamp")
+        return (now - float(task.result)) * 1000
+
+    async def raw_latency(self, task_id: str) -> float:
+        """Milliseconds from the server's writing of `task_finished` to the end of the `aconnect_sse` block that
+        parsed it (the stream closed, as a wait written by hand returns)."""
+        _, data = await self.raw_last(task_id)
+        now = time.time()
+        return (now - float(_finished_data(data, "raw httpx-sse")["result"])) * 1000
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+        await self.tasks.aclose()
+
+
+class SyncEventPair(_EventPairBase):
+    """The sync twin of AsyncEventPair (`events()`/`wait()` and `connect_sse` on a raw `httpx.Client`)."""
+
+    def __init__(self, spec: Spec) -> None:
+        super().__init__(spec)
+        self.client = httpx.Client(limits=RAW_STREAM_LIMITS, timeout=TIMEOUT)
+
+    def sdk_tally(self, task_id: str) -> Tally:
+        tally: Tally = {}
+        with _events_task(self.tasks, self.spec, task_id).events() as stream:
+            for event in stream:
+                _tally(tally, event.type, event.data)
+        self.skipped += stream.skipped
+        return tally
+
+    def raw_last(self, task_id: str) -> tuple[Tally, object]:
+        from httpx_sse import connect_sse
+
+        tally: Tally = {}
+        data = None
+        with connect_sse(self.client, "GET", _events_url(self.spec, task_id), headers=dict(self.headers)) as sse:
+            for event in sse.iter_sse():
+                data = json.loads(event.data)
+                _tally(tally, data["type"], data["data"])
+                if data["type"] == "task_finished":
+                    break
+        return tally, data
+
+    def raw_tally(self, task_id: str) -> Tally:
+        return self.raw_last(task_id)[0]
+
+    def sdk_latency(self, task_id: str) -> float:
+        task = _events_task(self.tasks, self.spec, task_id).wait(timeout=30.0)
+        now = time.time()
+        if task.status.value != "completed" or task.result is None:
+            raise RuntimeError(f"wait returned {task!r}, expected the completed task with a time stamp")
+        return (now - float(task.result)) * 1000
+
+    def raw_latency(self, task_id: str) -> float:
+        _, data = self.raw_last(task_id)
+        now = time.time()
+        return (now - float(_finished_data(data, "raw httpx-sse")["result"])) * 1000
+
+    def close(self) -> None:
+        self.client.close()
+        self.tasks.close()
+
+
+def _check_tallies(sdk: Tally, raw: Tally, expected: int) -> Tally:
+    if sdk != raw or sum(sdk.values()) != expected:
+        raise RuntimeError(f"the SDK yielded the events {sdk} and raw httpx-sse {raw}, expected {expected} events")
+    return sdk
+
+
+async def _events_rate_async(spec: Spec) -> dict[str, Any]:
+    pair = AsyncEventPair(spec)
+    task_id, expected = spec["task_id"], spec["events"]
+    try:
+        tally = _check_tallies(await pair.sdk_tally(task_id), await pair.raw_tally(task_id), expected)  # and warms up
+        results: dict[str, Any] = {}
+        for round_number in range(spec["rounds"]):
+            order = [("sdk", pair.sdk_tally), ("raw", pair.raw_tally)]
+            for who, read in order if round_number % 2 == 0 else order[::-1]:
+                wall, cpu = time.perf_counter(), time.process_time()
+                events = sum((await read(task_id)).values())
+                wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+                _record(results, who, (events / wall, cpu / events * 1e6), "per_s")
+        return {**results, "events": expected, "kinds": tally, "skipped": pair.skipped}
+    finally:
+        await pair.aclose()
+
+
+def _events_rate_sync(spec: Spec) -> dict[str, Any]:
+    pair = SyncEventPair(spec)
+    task_id, expected = spec["task_id"], spec["events"]
+    try:
+        tally = _check_tallies(pair.sdk_tally(task_id), pair.raw_tally(task_id), expected)
+        results: dict[str, Any] = {}
+        for round_number in range(spec["rounds"]):
+            order = [("sdk", pair.sdk_tally), ("raw", pair.raw_tally)]
+            for who, read in order if round_number % 2 == 0 else order[::-1]:
+                wall, cpu = time.perf_counter(), time.process_time()
+                events = sum((read(task_id)).values())
+                wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+                _record(results, who, (events / wall, cpu / events * 1e6), "per_s")
+        return {**results, "events": expected, "kinds": tally, "skipped": pair.skipped}
+    finally:
+        pair.close()
+
+
+def events_rate(spec: Spec) -> dict[str, Any]:
+    """Events per second (and client CPU microseconds per event) of a whole stream of `events` events, each
+    event's kind and data read: the SDK's `aevents()` (or `events()`, `mode` "sync") against httpx-sse and
+    json.loads, alternating, the order flipped every round."""
+    if spec["mode"] == "sync":
+        return _events_rate_sync(spec)
+    return asyncio.run(_events_rate_async(spec))
+
+
+async def _events_latency_async(spec: Spec) -> dict[str, list[float]]:
+    pair = AsyncEventPair(spec)
+    try:
+        results: dict[str, list[float]] = {"sdk_ms": [], "raw_ms": []}
+        for run in range(spec["runs"] + 1):  # run 0 warms up (connections, imports), untimed
+            order = [("sdk", pair.sdk_latency), ("raw", pair.raw_latency)]
+            for who, latency in order if run % 2 == 0 else order[::-1]:
+                value = await latency(f"{spec['task_prefix']}{who}{run}")
+                if run:
+                    results[f"{who}_ms"].append(value)
+        return results
+    finally:
+        await pair.aclose()
+
+
+def _events_latency_sync(spec: Spec) -> dict[str, list[float]]:
+    pair = SyncEventPair(spec)
+    try:
+        results: dict[str, list[float]] = {"sdk_ms": [], "raw_ms": []}
+        for run in range(spec["runs"] + 1):
+            order = [("sdk", pair.sdk_latency), ("raw", pair.raw_latency)]
+            for who, latency in order if run % 2 == 0 else order[::-1]:
+                value = latency(f"{spec['task_prefix']}{who}{run}")
+                if run:
+                    results[f"{who}_ms"].append(value)
+        return results
+    finally:
+        pair.close()
+
+
+def events_latency(spec: Spec) -> dict[str, list[float]]:
+    """Milliseconds from the server's writing of a held stream's `task_finished` (its time.time() is in the
+    Task's result) to `await task.await_result()` returning (`wait()`, `mode` "sync"), against httpx-sse parsing
+    that event (`raw_latency`); `runs` of each, alternating."""
+    if spec["mode"] == "sync":
+        return _events_latency_sync(spec)
+    return asyncio.run(_events_latency_async(spec))
+
+
+def _peak_rss() -> int:
+    """This process's peak RSS (VmHWM) in bytes."""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            return next(int(line.split()[1]) * 1024 for line in status if line.startswith(b"VmHWM:"))
+    except (OSError, StopIteration):
+        return current_rss()
+
+
+async def _events_memory(spec: Spec) -> dict[str, Any]:
+    pair = AsyncEventPair(spec)
+    every: int = spec["sample_every"]
+    try:
+        gc.collect()
+        before = current_rss()
+        samples: list[int] = []
+        count = 0
+        tally: Tally = {}
+        if spec["target"] == "sdk":
+            async with _events_task(pair.tasks, spec, spec["task_id"]).aevents() as stream:
+                async for event in stream:
+                    _tally(tally, event.type, event.data)
+                    count += 1
+                    if count % every == 0:
+                        gc.collect()
+                        samples.append(current_rss())
+        else:
+            from httpx_sse import aconnect_sse
+
+            url = _events_url(spec, spec["task_id"])
+            async with aconnect_sse(pair.client, "GET", url, headers=dict(pair.headers)) as sse:
+                async for event in sse.aiter_sse():
+                    data = json.loads(event.data)
+                    _tally(tally, data["type"], data["data"])
+                    count += 1
+                    if count % every == 0:
+                        gc.collect()
+                        samples.append(current_rss())
+        if count != spec["events"]:
+            raise RuntimeError(f"{spec['target']} read {count} events, expected {spec['events']}")
+        return {"rss_bytes": samples, "before_bytes": before, "peak_bytes": _peak_rss(), "events": count}
+    finally:
+        await pair.aclose()
+
+
+def events_memory(spec: Spec) -> dict[str, Any]:
+    """RSS every `sample_every` events while reading a stream of `events` small events with `aevents()` (or
+    httpx-sse, `target` "raw"), each event dropped once read."""
+    return asyncio.run(_events_memory(spec))
+
+
+def _open_fds() -> int:
+    try:
+        return len(os.listdir("/proc/self/fd"))
+    except OSError:
+        return 0
+
+
+def _raise_fd_limit(needed: int) -> int:
+    """Raise this process's soft limit of open files to `needed` (at most the hard limit); the soft limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        soft = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    return soft
+
+
+async def _server_stats(spec: Spec, *, reset: bool) -> dict[str, int]:
+    """The bench server's connection and request counts (on a connection of its own, closed at once)."""
+    url = f"http://127.0.0.1:{spec['port']}{spec['stats_path']}{'?reset' if reset else ''}"
+    async with httpx.AsyncClient(timeout=TIMEOUT) as client:
+        stats: dict[str, int] = (await client.get(url, headers={"connection": "close"})).json()
+        return stats
+
+
+async def _raw_create_and_wait(
+    pair: AsyncEventPair, client: httpx.AsyncClient, spec: Spec, semaphore: asyncio.Semaphore
+) -> object:
+    """Raw httpx: post the create (on `client`, one of the pool's connections at a time), then follow the new
+    task's events to `task_finished` (on the pair's stream client); the final Task dict."""
+    async with semaphore:
+        response = await client.post(spec["create_url"], content=spec["create_body"], headers=spec["headers"])
+    if response.status_code != 200:
+        raise RuntimeError(f"raw httpx got HTTP {response.status_code}")
+    _, data = await pair.raw_last(response.json()["id"])
+    return _finished_data(data, "raw httpx-sse")
+
+
+async def _create_and_wait(spec: Spec) -> dict[str, Any]:
+    count: int = spec["tasks"]
+    fd_limit = _raise_fd_limit(count * 3 + 256)
+    pair = AsyncEventPair(spec)
+    client = httpx.AsyncClient(limits=RAW_LIMITS, timeout=TIMEOUT)
+    peaks = {"fds": _open_fds(), "rss": current_rss()}
+
+    async def sample() -> None:
+        while True:
+            peaks["fds"] = max(peaks["fds"], _open_fds())
+            peaks["rss"] = max(peaks["rss"], current_rss())
+            await asyncio.sleep(0.005)
+
+    try:
+        gc.collect()
+        before = {"fds": peaks["fds"], "rss": peaks["rss"]}
+        await _server_stats(spec, reset=True)
+        sampler = asyncio.create_task(sample())
+        wall, cpu = time.perf_counter(), time.process_time()
+        if spec["target"] == "sdk":
+            kwargs = {"agent_id": spec["agent_id"], "prompt": spec["prompt"], "events_streaming": True}
+            results: list[Any] = await pair.tasks.acreate_many(
+                [dict(kwargs) for _ in range(count)], concurrency=count, wait=True, wait_timeout=spec["wait_timeout"]
+            )
+        else:
+            semaphore = asyncio.Semaphore(RAW_CREATES_AT_ONCE)
+            results = await asyncio.gather(
+                *(_raw_create_and_wait(pair, client, spec, semaphore) for _ in range(count)), return_exceptions=True
+            )
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        sampler.cancel()
+        server = await _server_stats(spec, reset=False)
+        after = {"fds": _open_fds(), "rss": current_rss()}
+    finally:
+        await client.aclose()
+        await pair.aclose()
+
+    def completed(result: object) -> bool:
+        if isinstance(result, dict):
+            return result.get("status") == "completed"
+        return getattr(getattr(result, "status", None), "value", None) == "completed"
+
+    failures = [result for result in results if not completed(result)]
+    return {
+        "tasks": count,
+        "succeeded": count - len(failures),
+        "failures": [repr(failure)[:300] for failure in failures[:3]],
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "fd_limit": fd_limit,
+        "fds_before": before["fds"],
+        "fds_peak": peaks["fds"],
+        "fds_after": after["fds"],
+        "rss_before_bytes": before["rss"],
+        "rss_peak_bytes": peaks["rss"],
+        "rss_after_bytes": after["rss"],
+        "server": server,
+    }
+
+
+def create_and_wait(spec: Spec) -> dict[str, Any]:
+    """`tasks` creates at once, each waited for through its events (`acreate_many(..., concurrency=tasks,
+    wait=True)`, or raw httpx and httpx-sse, `target` "raw"): the wall time, the peak open file descriptors
+    and RSS sampled every 5 ms, and the server's peak of open connections."""
+    return asyncio.run(_create_and_wait(spec))
+
+
 KINDS: dict[str, Callable[[Spec], Any]] = {
     "per_call": per_call,
     "concurrency": concurrency,
@@ -483,6 +904,10 @@ KINDS: dict[str, Callable[[Spec], Any]] = {
     "parse": parse,
     "overhead": overhead,
     "list_parse": list_parse,
+    "events_rate": events_rate,
+    "events_latency": events_latency,
+    "events_memory": events_memory,
+    "create_and_wait": create_and_wait,
 }
 
 

@@ -12,12 +12,13 @@ import math
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench.server import TASK_JSON, running_server
+from bench.server import TASK_JSON, running_server, stream_task_id, wait_agent_id
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -105,6 +106,29 @@ def test_quick_run_writes_sane_numbers(tmp_path: Path) -> None:
         assert _all_positive(list_parse[name]["ms"]) and _positive(list_parse[name]["median_ms"]), name
     assert _positive(list_parse["ratio"]) and _positive(list_parse["generated_ratio"])
 
+    events, counts = results["events"], report["counts"]
+    for mode in ("async", "sync"):
+        entry = events[f"rate_{mode}"]
+        assert "error" not in entry, entry
+        assert _all_positive(entry["sdk_per_s"]) and _all_positive(entry["raw_per_s"]), mode
+        assert _positive(entry["ratio"]) and _positive(entry["cpu_ratio"]), mode
+        assert (entry["events"], entry["skipped"]) == (counts["events_stream"], 0), mode
+        assert sum(entry["kinds"].values()) == counts["events_stream"], mode
+        latency = events[f"latency_{mode}"]
+        assert "error" not in latency, latency
+        assert len(latency["sdk_ms"]) == len(latency["raw_ms"]) == counts["events_latency_runs"], mode
+        assert _all_positive(latency["sdk_ms"]) and _all_positive(latency["raw_ms"]), mode
+    for target in ("sdk", "raw"):
+        memory = events[f"memory_{target}"]
+        assert "error" not in memory, memory
+        assert memory["events"] == counts["events_memory"] and _all_positive(memory["rss_bytes"]), target
+        assert math.isfinite(memory["growth_bytes"]), target
+        many = events[f"many_{target}"]
+        assert "error" not in many, many
+        assert many["succeeded"] == many["tasks"] == counts["events_many"], many["failures"]
+        assert (many["server"]["post"], many["server"]["events"]) == (many["tasks"], many["tasks"]), target
+        assert _positive(many["wall_s"]) and many["fds_peak"] >= many["fds_before"], target
+
     judged = {target["measure"]: target for target in report["targets"]}
     for call in ("acreate", "create", "aget", "get"):
         assert f"{call}, us/call" in completed.stdout, call
@@ -112,6 +136,9 @@ def test_quick_run_writes_sane_numbers(tmp_path: Path) -> None:
     assert judged["aget, us/call"]["target"] == judged["get, us/call"]["target"] == "<= 1.1x"
     assert "list of 1,000: parse_task_list, ms/list" in completed.stdout
     assert not any("list of" in measure for measure in judged)  # reported, not judged: the issue set no target
+    for call in ("aevents", "events"):
+        assert judged[f"{call}, events/s ({counts['events_stream']:,}-event mix)"]["target"] == ">= 0.9x", call
+    assert judged[f"await_result after task_finished, median of {counts['events_latency_runs']}"]["target"] == "<= 5 ms"
 
     assert report["targets"], "the table judged no target"
     assert all(isinstance(target["met"], bool) for target in report["targets"])
@@ -143,3 +170,29 @@ def test_server_answers_pipelined_requests_in_order() -> None:
         while chunk := sock.recv(65536):
             received += chunk
     assert received.count(b"HTTP/1.1 200 OK") == 3
+
+
+def test_server_streams_events_and_answers_the_wait_routes() -> None:
+    with running_server(lifetime=60) as port, httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+        response = client.get(f"/org-1/agent-execution/{stream_task_id('mix', 1000)}/events")
+        assert response.headers["content-type"].startswith("text/event-stream")
+        events = [json.loads(line[6:]) for line in response.text.splitlines() if line.startswith("data: ")]
+        assert len(events) == 1000 and (events[0]["type"], events[-1]["type"]) == ("connected", "task_finished")
+        kinds = {"chunk", "task_updated", "tool_call_request", "tool_call_result", "think", "context_status"}
+        assert kinds <= {event["type"] for event in events}
+        assert len({event["time"] for event in events}) == 1000  # no two events alike
+
+        created = client.post(f"/agent-execution/{wait_agent_id(10)}", json={}).json()
+        assert created["events_streaming"] and created["id"].startswith("ev-fin-10-")
+        assert client.get(f"/agent-execution/{created['id']}/status").json()["status"] == "executing"
+        before = time.time()
+        response = client.get(f"/org-1/agent-execution/{created['id']}/events")
+        events = [json.loads(line[6:]) for line in response.text.splitlines() if line.startswith("data: ")]
+        assert [event["type"] for event in events] == ["connected", "task_updated", "chunk", "task_finished"]
+        final = events[-1]["data"]
+        assert final["status"] == "completed" and before + 0.01 <= float(final["result"]) <= time.time()
+        assert client.get(f"/agent-execution/{created['id']}/status").json() == final
+        stats = client.get("/_bench/stats?reset").json()
+        assert (stats["post"], stats["status"], stats["events"], stats["open"]) == (1, 2, 2, 1)
+        assert client.get("/org-1/agent-execution/unknown/events").status_code == 404
+        assert client.get("/_bench/stats").json()["events"] == 1

@@ -801,3 +801,16 @@ def test_create_many_checks_wait_timeout_when_waiting(mode: str, value: Any) -> 
         many(mode, backend.tasks(), [{"agent_id": "agent-1"}], wait=True, wait_timeout=value)
     assert caught.value.parameter == "wait_timeout"
     assert backend.requests == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_streaming_task_without_an_organization_id_is_polled(mode: str, fast_polls: None) -> None:
+    """No organization id, so no events URL: the wait polls the status route instead of failing."""
+    backend = Backend()
+    backend.script("GET", STATUS_PATH, task_json("executing"), task_json("completed", result="done"))
+    tasks, task = bound(backend, events_streaming=True)
+    tasks.configuration.organization_id = None
+    finished = wait(mode, task)
+    assert finished is task
+    assert (task.status.value, task.result) == ("completed", "done")
+    assert backend.paths == [("GET", STATUS_PATH)] * 2

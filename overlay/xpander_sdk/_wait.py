@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ._constants import POLL_INITIAL_INTERVAL, POLL_MAX_INTERVAL, WAIT_TIMEOUT
+from ._constants import MAX_DESCRIPTION_CHARS, POLL_INITIAL_INTERVAL, POLL_MAX_INTERVAL, WAIT_TIMEOUT
 from ._events import Follower, afollow, follow
 from ._http import ATTEMPT_DEADLINE, _async_sleep, _may_retry, attempt_budget
 from .exceptions import (
@@ -70,7 +70,11 @@ class Waiter:
         """The events to follow when the task streams them; None to poll."""
         if self.task.events_streaming is not True:
             return None
-        return Follower(self.tasks, self.task.id, deadline=self.deadline)
+        try:
+            return Follower(self.tasks, self.task.id, deadline=self.deadline)
+        except InvalidArgumentError as error:  # no organization id: no events URL, but the status route works
+            logger.info("Following task %s by its status: %s", self.task.id, error)
+            return None
 
     def seen(self, event: TaskUpdateEvent) -> None:
         """Keep the task up to date with the state a task event carries."""
@@ -131,12 +135,8 @@ class Waiter:
     def result(self) -> Task:
         """The finished task, or TaskFailedError when it failed and the caller asked for that."""
         if self.raise_on_failure and self.task.status in FAILED_STATUSES:
-            raise TaskFailedError(
-                f"Task {self.task.id} finished with status {self.task.status.value}: {self.task.result or ''}".rstrip(
-                    ": "
-                ),
-                self.task,
-            )
+            result = f": {self.task.result[:MAX_DESCRIPTION_CHARS]}" if self.task.result else ""
+            raise TaskFailedError(f"Task {self.task.id} finished {self.task.status.value}{result}", self.task)
         return self.task
 
 

@@ -67,16 +67,23 @@ def parse_event(sse: ServerSentEvent, owner: Tasks | None) -> TaskUpdateEvent | 
 def _envelope(data: str) -> dict[str, Any] | None:
     """The decoded JSON of an event: an object with a string `type`; None for anything else."""
     try:
-        envelope = _decode(data)
+        envelope, end = _decode(data)
+        if end != len(data) and data[end:].strip(_JSON_WHITESPACE):
+            return None  # something after the JSON value
     except ValueError:
-        return None
+        try:  # JSON with leading white space (`data:  {...}`)
+            envelope = _decode(data.lstrip(_JSON_WHITESPACE))[0]
+        except ValueError:
+            return None
     if type(envelope) is not dict or type(envelope.get("type")) is not str:
         return None
     return envelope
 
 
-_decode = json.JSONDecoder().decode
-"""`json.loads` without its per-call checks (every SSE data field is already a str)."""
+_decode = json.JSONDecoder().raw_decode
+"""The JSON value at the start of a str, and where it ends: `json.loads` without its two white-space regular
+expressions and its type checks (a third of its cost on a small event; an SSE data field is always a str)."""
+_JSON_WHITESPACE = " \t\n\r"
 
 
 # -- what a stream has seen, and what to do next --------------------------------------------------------------------

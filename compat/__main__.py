@@ -27,6 +27,7 @@ from typing import Any
 from attrs import define
 
 from bench import official
+from compat import events_root
 from compat.calls import ALL_CALLS, Answers
 from compat.compare import Verdict, compare
 from compat.server import Recorded, Recorder, recording
@@ -196,8 +197,9 @@ def main() -> int:
     print_table(all_verdicts, listed)
     print_details(all_verdicts, listed)
     line, passed = summary(all_verdicts, listed)
-    print(f"\n{line}")
-    return 0 if passed else 1
+    roots_line, roots_passed = events_root.compare(official_python)
+    print(f"\n{roots_line}\n{line}")
+    return 0 if passed and roots_passed else 1
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ import json
 import logging
 import math
 import pickle
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -66,7 +65,6 @@ TASK: dict[str, Any] = {
     "created_at": "2026-05-01T12:00:00Z",
     "events_streaming": True,
 }
-OFFICIAL_PYTHON = Path(__file__).resolve().parent.parent / "bench" / ".official" / "venv" / "bin" / "python"
 OFFICIAL_EVENT_TYPES = (
     ("Connected", "connected"),
     ("TaskCreated", "task_created"),
@@ -251,29 +249,6 @@ def test_no_organization_id_raises_at_the_call_with_no_request(method: str) -> N
         getattr(task, method)()  # the call itself, before any iteration
     assert caught.value.parameter == "organization_id"
     assert api.requests == []
-
-
-@pytest.mark.skipif(not OFFICIAL_PYTHON.exists(), reason="the official SDK is not installed in bench/.official")
-def test_the_table_matches_the_official_get_events_root() -> None:
-    """Where the official SDK is installed: its `get_events_root` gives the same roots, except the two faults
-    fixed here (a trailing slash gives `//org-1`; a missing organization gives `/None`)."""
-    script = (
-        "import json, sys\n"
-        "from xpander_sdk.models.configuration import Configuration\n"
-        "from xpander_sdk.modules.events.utils.generic import get_events_root\n"
-        "rows = json.loads(sys.argv[1])\n"
-        "configurations = [Configuration(api_key='k', base_url=base, organization_id=org) for base, org in rows]\n"
-        "out = [get_events_root(configuration) for configuration in configurations]\n"
-        "print(json.dumps(out))\n"
-    )
-    rows = [(base, ORG) for base, _, _ in URL_ROWS] + [("https://api.example.com", None)]
-    done = subprocess.run(
-        [str(OFFICIAL_PYTHON), "-c", script, json.dumps(rows)], capture_output=True, text=True, timeout=60, check=True
-    )
-    official = json.loads(done.stdout)
-    expected = [events_root for _, _, events_root in URL_ROWS] + ["https://api.example.com/None"]
-    expected[URL_IDS.index("http://127.0.0.1:18471/")] = "http://127.0.0.1:18471//org-1"
-    assert official == expected
 
 
 # -- the request --------------------------------------------------------------------------------------------------

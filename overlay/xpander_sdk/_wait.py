@@ -51,9 +51,9 @@ def check_wait_timeout(value: object, parameter: str = "timeout") -> float:
     return float(value)
 
 
-def check_raise_on_failure(value: object) -> bool:
+def check_flag(value: object, parameter: str) -> bool:
     if not isinstance(value, bool):
-        raise InvalidArgumentError("raise_on_failure", f"raise_on_failure must be True or False, got {value!r}")
+        raise InvalidArgumentError(parameter, f"{parameter} must be True or False, got {value!r}")
     return value
 
 

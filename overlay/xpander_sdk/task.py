@@ -457,14 +457,14 @@ class Task(_Bound):
         failed, error or stopped task is returned, unless `raise_on_failure=True` (TaskFailedError)."""
         from . import _wait  # noqa: PLC0415
 
-        seconds, raising = _wait.check_wait_timeout(timeout), _wait.check_raise_on_failure(raise_on_failure)
+        seconds, raising = _wait.check_wait_timeout(timeout), _wait.check_flag(raise_on_failure, "raise_on_failure")
         return await _wait.await_result(self, seconds, raising)
 
     def wait(self, timeout: float | None = None, *, raise_on_failure: bool = False) -> Task:
         """The sync twin of `await_result`."""
         from . import _wait  # noqa: PLC0415
 
-        seconds, raising = _wait.check_wait_timeout(timeout), _wait.check_raise_on_failure(raise_on_failure)
+        seconds, raising = _wait.check_wait_timeout(timeout), _wait.check_flag(raise_on_failure, "raise_on_failure")
         return _wait.wait(self, seconds, raising)
 
     async def asave(self, with_deep_plan_update: bool = False, **options: Unpack[RequestOptions]) -> Task:

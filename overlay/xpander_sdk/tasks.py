@@ -42,9 +42,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 TaskList: TypeAlias = "list[TasksListItem]"
+"""What the list calls return (named here: inside `Tasks`, `list` is a method)."""
 Outcomes: TypeAlias = "list[Task | ModuleException]"
 """What `acreate_many` returns: for each dict of arguments, in order, the task or the error that ended it."""
-"""What the list calls return (named here: inside `Tasks`, `list` is a method)."""
 
 
 class RequestOptions(TypedDict, total=False):
@@ -452,7 +452,7 @@ class Tasks:
         from . import _wait  # noqa: PLC0415
 
         seconds = _wait.check_wait_timeout(wait_timeout, "wait_timeout")
-        raising = _wait.check_raise_on_failure(raise_on_failure)
+        raising = _wait.check_flag(raise_on_failure, "raise_on_failure")
         return await _wait.acreate_and_wait(self, args, kwargs, seconds, raising)
 
     def create_and_wait(
@@ -462,7 +462,7 @@ class Tasks:
         from . import _wait  # noqa: PLC0415
 
         seconds = _wait.check_wait_timeout(wait_timeout, "wait_timeout")
-        raising = _wait.check_raise_on_failure(raise_on_failure)
+        raising = _wait.check_flag(raise_on_failure, "raise_on_failure")
         return _wait.create_and_wait(self, args, kwargs, seconds, raising)
 
     async def acreate_many(
@@ -481,8 +481,8 @@ class Tasks:
         from . import _wait  # noqa: PLC0415
 
         checked, workers = _wait.check_many(self, arguments, concurrency)
-        seconds = _wait.check_wait_timeout(wait_timeout, "wait_timeout") if wait else None
-        raising = _wait.check_raise_on_failure(raise_on_failure)
+        seconds = _wait.check_wait_timeout(wait_timeout, "wait_timeout") if _wait.check_flag(wait, "wait") else None
+        raising = _wait.check_flag(raise_on_failure, "raise_on_failure")
         return await _wait.acreate_many(self, checked, workers, seconds, raising)
 
     def create_many(
@@ -498,8 +498,8 @@ class Tasks:
         from . import _wait  # noqa: PLC0415
 
         checked, workers = _wait.check_many(self, arguments, concurrency)
-        seconds = _wait.check_wait_timeout(wait_timeout, "wait_timeout") if wait else None
-        raising = _wait.check_raise_on_failure(raise_on_failure)
+        seconds = _wait.check_wait_timeout(wait_timeout, "wait_timeout") if _wait.check_flag(wait, "wait") else None
+        raising = _wait.check_flag(raise_on_failure, "raise_on_failure")
         return _wait.create_many(self, checked, workers, seconds, raising)
 
     async def _asave_task(self, task: Task, with_deep_plan_update: bool, **options: Unpack[RequestOptions]) -> Task:

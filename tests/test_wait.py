@@ -742,6 +742,16 @@ def test_create_many_checks_concurrency(mode: str, concurrency: Any) -> None:
 
 
 @pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(("flag", "value"), [("wait", "yes"), ("wait", 1), ("raise_on_failure", None)])
+def test_create_many_checks_its_flags(mode: str, flag: str, value: Any) -> None:
+    backend = Backend(fallback=created)
+    with pytest.raises(InvalidArgumentError) as caught:
+        many(mode, backend.tasks(), [{"agent_id": "agent-1"}], **{flag: value})
+    assert caught.value.parameter == flag
+    assert backend.requests == []
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_create_many_of_nothing_sends_nothing(mode: str) -> None:
     backend = Backend(fallback=created)
     assert many(mode, backend.tasks(), []) == []

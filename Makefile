@@ -62,8 +62,8 @@ lint: $(VENV_STAMP) $(NODE_STAMP) ## Lint the spec (Spectral, openapi-spec-valid
 	ruff format --check overlay tests devtools bench compat
 	mypy
 
-test: lint check-generated ## Lint, check generated/, then run the whole test suite.
-	pytest
+test: lint check-generated ## Lint, check generated/, then run the whole test suite (two workers, one per core).
+	pytest -n 2 --dist loadfile
 
 demo: $(VENV_STAMP) $(NODE_STAMP) ## Create a task against a local Prism mock of openapi.yaml and print it.
 	$(PY) -m devtools.demo

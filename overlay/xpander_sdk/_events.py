@@ -4,8 +4,9 @@ SDK's pooled stream clients (`HTTPSession.streams`), typed, resumed after a drop
 One `Follower` holds what an iteration has seen and takes every decision (what to yield, what to skip, when to
 reconnect, when to give up); `follow` (sync) and `afollow` (async) are the two thin loops around it. Unlike the
 official SDK, the status is checked before the first event, a silent stream (no event and no heartbeat comment
-for `read_timeout`) counts as dropped, a drop is resumed with `Last-Event-ID`, events are never delivered twice,
-unknown kinds are yielded, and the sync loop yields each event as it arrives.
+for `read_timeout`) counts as dropped, a drop is resumed with `Last-Event-ID`, an event a server replays (one of
+the last `RECENT_EVENTS`) is not delivered twice, unknown kinds are yielded, and the sync loop yields each event
+as it arrives.
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ class Follower:
         self._connected = False
         self._server_retry: float | None = None  # the stream's `retry:` field, in seconds
         self._connection_id = ""  # the last `id:` seen on the current connection
-        self._recent: deque[int] = deque(maxlen=RECENT_EVENTS)  # the data hashes of the last events
+        self._recent: deque[int] = deque(maxlen=RECENT_EVENTS)  # the keys (id, else data hash) of the last events
         self._seen: set[int] | None = None  # the same as a set, from the first reconnect on
 
     def call_options(self) -> CallOptions:

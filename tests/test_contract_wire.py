@@ -434,6 +434,20 @@ def _responses_logged(caplog: pytest.LogCaptureFixture) -> Iterator[Callable[[],
         yield statuses
 
 
+def run_example(line: int, source: str, caplog: pytest.LogCaptureFixture) -> str:
+    """Run one README example; it must not raise, and every response it got must be a 2xx. Returns what it
+    printed."""
+    output = io.StringIO()
+    with _responses_logged(caplog) as statuses, contextlib.redirect_stdout(output):
+        try:
+            run_snippet(source, f"{README.name}:{line}")
+        except Exception as exc:
+            pytest.fail(f"the README example at line {line} raised {exc!r}:\n{source}")
+    assert statuses(), f"the README example at line {line} sent no request:\n{source}"
+    assert all(200 <= status < 300 for status in statuses()), (line, statuses(), output.getvalue())
+    return output.getvalue()
+
+
 def follows_events(source: str) -> bool:
     """An example that follows a task's events: Prism serves no live stream, the local backend does."""
     return "events_streaming" in source
@@ -444,16 +458,9 @@ def test_readme_examples_run_against_prism(prism_env: str, caplog: pytest.LogCap
     examples = [(line, source) for line, source in readme_examples(text) if not follows_events(source)]
     assert examples, "README.md has no ```python example calling Tasks(): document the quick start"
     for line, source in examples:
-        output = io.StringIO()
-        with _responses_logged(caplog) as statuses, contextlib.redirect_stdout(output):
-            try:
-                run_snippet(source, f"{README.name}:{line}")
-            except Exception as exc:
-                pytest.fail(f"the README example at line {line} raised {exc!r}:\n{source}")
-        assert statuses(), f"the README example at line {line} sent no request:\n{source}"
-        assert all(200 <= status < 300 for status in statuses()), (line, statuses(), output.getvalue())
+        output = run_example(line, source, caplog)
         if "task.id" in source:
-            assert EXAMPLE_TASK_ID in output.getvalue(), (line, output.getvalue())
+            assert EXAMPLE_TASK_ID in output, (line, output)
 
 
 def test_readme_event_examples_run_against_the_local_backend(
@@ -468,15 +475,7 @@ def test_readme_event_examples_run_against_the_local_backend(
         monkeypatch.setenv("XPANDER_API_KEY", backend.api_key)
         monkeypatch.setenv("XPANDER_ORGANIZATION_ID", ORGANIZATION_ID)
         for line, source in examples:
-            output = io.StringIO()
-            with _responses_logged(caplog) as statuses, contextlib.redirect_stdout(output):
-                try:
-                    run_snippet(source, f"{README.name}:{line}")
-                except Exception as exc:
-                    pytest.fail(f"the README example at line {line} raised {exc!r}:\n{source}")
-            assert statuses(), f"the README example at line {line} sent no request:\n{source}"
-            assert all(200 <= status < 300 for status in statuses()), (line, statuses(), output.getvalue())
-            assert "Traceback" not in output.getvalue()
+            assert "Traceback" not in run_example(line, source, caplog)
         assert backend.event_requests, "an example followed a task's events"
 
 

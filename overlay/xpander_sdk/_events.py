@@ -298,8 +298,10 @@ def follow(follower: Follower) -> Generator[TaskUpdateEvent, None, None]:
         except httpx.HTTPError as exc:
             drop = transport_error(exc, response.request)
         finally:
-            messages.close()  # type: ignore[attr-defined] # a generator (typed as an Iterator by httpx-sse)
-            response.close()
+            try:
+                messages.close()  # type: ignore[attr-defined] # a generator (typed as an Iterator by httpx-sse)
+            finally:
+                response.close()
         time.sleep(follower.dropped(drop))
 
 
@@ -328,8 +330,10 @@ async def afollow(follower: Follower) -> AsyncGenerator[TaskUpdateEvent, None]:
         except httpx.HTTPError as exc:
             drop = transport_error(exc, response.request)
         finally:
-            await messages.aclose()
-            await response.aclose()
+            try:
+                await messages.aclose()
+            finally:  # also when a cancelled wait interrupts the line above: httpcore shields this close
+                await response.aclose()
         await _async_sleep(follower.dropped(drop))
 
 

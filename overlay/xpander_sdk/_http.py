@@ -602,34 +602,22 @@ class HTTPSession:
         return _result(call, request, await self.asend(pool, request, call, options, secrets), secrets)
 
     def open_stream(self, call: Call[Any], root_url: str, api_key: str, options: CallOptions) -> httpx.Response:
-        """Send `call` for a streamed answer (an event stream) with the same retries as `call`: the 2xx response
-        with its body unread (the caller reads and closes it), or the ModuleException of the last failure."""
+        """One attempt at a streamed answer (an event stream; its caller decides on retries): the 2xx response
+        with its body unread (the caller reads and closes it), or the attempt's ModuleException, carrying the
+        request."""
         client = self.sync_client()
         request = build_request(client, call, root_url, api_key, options, self._header_cache_for(client))
-        secrets = Secrets(api_key, call.secrets)
-        retries = 0
-        while True:
-            started = time.perf_counter()
-            step = _settle(request, call, _open(client, request), started, retries, options, secrets)
-            if isinstance(step, httpx.Response):
-                return step
-            retries += 1
-            time.sleep(_retry_pause(step))
+        started = time.perf_counter()
+        return _one_attempt(request, call, _open(client, request), started, options, Secrets(api_key, call.secrets))
 
     async def aopen_stream(self, call: Call[Any], root_url: str, api_key: str, options: CallOptions) -> httpx.Response:
         """The async twin of `open_stream`, on the running loop's client, outside the gate of the calls (a stream
         holds its connection for as long as it lasts)."""
         client = (await self.async_pool()).client
         request = build_request(client, call, root_url, api_key, options, self._header_cache_for(client))
-        secrets = Secrets(api_key, call.secrets)
-        retries = 0
-        while True:
-            started = time.perf_counter()
-            step = _settle(request, call, await _aopen(client, request), started, retries, options, secrets)
-            if isinstance(step, httpx.Response):
-                return step
-            retries += 1
-            await _async_sleep(_retry_pause(step))
+        started = time.perf_counter()
+        outcome = await _aopen(client, request)
+        return _one_attempt(request, call, outcome, started, options, Secrets(api_key, call.secrets))
 
     def _header_cache_for(self, client: httpx.Client | httpx.AsyncClient) -> HeaderCache | None:
         """The header cache for the SDK's own clients; None for a caller's, whose own `build_request` runs."""
@@ -748,6 +736,22 @@ async def _aattempt_within(
     except TimeoutError:
         detail = f"{DEADLINE_REACHED}, the attempt was cancelled"
         return deadline_error(_origin(request.url), budget, detail, request_sent=True)
+
+
+def _one_attempt(
+    request: httpx.Request,
+    call: Call[Any],
+    outcome: httpx.Response | ModuleException,
+    started: float,
+    options: CallOptions,
+    secrets: Iterable[str],
+) -> httpx.Response:
+    """The response of a 2xx attempt, or raise its error (`options` allow no retry: the stream's `Follower`
+    decides on them)."""
+    step = _settle(request, call, outcome, started, 0, options, secrets)
+    if not isinstance(step, httpx.Response):
+        raise TypeError("open_stream takes options without retries (max_retries=0)")
+    return step
 
 
 def _open(client: httpx.Client, request: httpx.Request) -> httpx.Response | ModuleException:

@@ -275,9 +275,12 @@ Outcome = Task | ModuleException
 """What `acreate_many` gives for each arguments: the task, or the error that ended its create (or wait)."""
 
 
-def check_many(tasks: Tasks, arguments: object, concurrency: object) -> tuple[list[dict[str, Any]], int]:
-    """The argument dicts of `acreate_many` and its concurrency, all checked before anything is sent: each an
-    object of `acreate`'s parameter names with `agent_id`."""
+def check_many(
+    tasks: Tasks, arguments: object, concurrency: object, wait: object, wait_timeout: object, raise_on_failure: object
+) -> tuple[list[dict[str, Any]], int, float | None, bool]:
+    """The arguments of `acreate_many`, all checked before anything is sent: the argument dicts (each of
+    `acreate`'s parameter names, with `agent_id`), the concurrency, the seconds to wait for each (None: no
+    wait) and whether a failed task raises."""
     if isinstance(arguments, str | bytes | Mapping) or not isinstance(arguments, Iterable):
         raise InvalidArgumentError(
             "arguments", f"arguments must be a list of dicts of acreate's arguments, got {arguments!r}"
@@ -296,7 +299,8 @@ def check_many(tasks: Tasks, arguments: object, concurrency: object) -> tuple[li
             what = f"has no parameter {unknown[0]!r}" if unknown else "needs agent_id"
             raise InvalidArgumentError("arguments", f"arguments[{index}]: acreate {what}")
         checked.append(dict(item))
-    return checked, concurrency
+    seconds = check_wait_timeout(wait_timeout, "wait_timeout") if check_flag(wait, "wait") else None
+    return checked, concurrency, seconds, check_flag(raise_on_failure, "raise_on_failure")
 
 
 def _create_parameters(tasks_class: type[Tasks]) -> frozenset[str]:

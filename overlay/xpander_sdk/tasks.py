@@ -480,10 +480,8 @@ class Tasks:
         Every dict is checked before anything is sent."""
         from . import _wait  # noqa: PLC0415
 
-        checked, workers = _wait.check_many(self, arguments, concurrency)
-        seconds = _wait.check_wait_timeout(wait_timeout, "wait_timeout") if _wait.check_flag(wait, "wait") else None
-        raising = _wait.check_flag(raise_on_failure, "raise_on_failure")
-        return await _wait.acreate_many(self, checked, workers, seconds, raising)
+        checked = _wait.check_many(self, arguments, concurrency, wait, wait_timeout, raise_on_failure)
+        return await _wait.acreate_many(self, *checked)
 
     def create_many(
         self,
@@ -497,10 +495,8 @@ class Tasks:
         """The sync twin of `acreate_many`, on `concurrency` threads sharing the sync client."""
         from . import _wait  # noqa: PLC0415
 
-        checked, workers = _wait.check_many(self, arguments, concurrency)
-        seconds = _wait.check_wait_timeout(wait_timeout, "wait_timeout") if _wait.check_flag(wait, "wait") else None
-        raising = _wait.check_flag(raise_on_failure, "raise_on_failure")
-        return _wait.create_many(self, checked, workers, seconds, raising)
+        checked = _wait.check_many(self, arguments, concurrency, wait, wait_timeout, raise_on_failure)
+        return _wait.create_many(self, *checked)
 
     async def _asave_task(self, task: Task, with_deep_plan_update: bool, **options: Unpack[RequestOptions]) -> Task:
         """`Task.asave`: the whole task in the update's PATCH."""

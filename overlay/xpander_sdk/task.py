@@ -521,6 +521,12 @@ class Task(_Bound):
             body["duration"] = float(self.duration)  # the official float field writes 3 as 3.0
         return body
 
+    def to_dict(self) -> dict[str, Any]:
+        """The task as JSON-ready data: every field in the official model's order (enums as their values,
+        date-times as ISO-8601 strings), then the keys this version does not know, as the server sent them. It
+        holds the secrets the server echoed (`secret_values()`): do not log it as it is."""
+        return _dump(self)
+
     def secret_values(self) -> list[object]:
         """The secrets this task holds (sent back by `asave`): the OIDC token, user tokens, MCP keys."""
         from ._request import mcp_secrets  # noqa: PLC0415
@@ -565,6 +571,16 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_jsonable(item) for item in value]
     return value  # anything else is left for the JSON check of the save call to refuse, naming the task
+
+
+def _dump(value: Task | TasksListItem) -> dict[str, Any]:
+    """`to_dict` of a Task or a TasksListItem: its fields, then its `extra` keys."""
+    dump = {a.name: _jsonable(getattr(value, a.name)) for a in fields(type(value)) if a.name not in _NOT_DUMPED}
+    dump.update(value.extra)
+    return dump
+
+
+_NOT_DUMPED = frozenset({"extra", "_owner"})
 
 
 def _object_dump(value: Any) -> dict[str, Any]:
@@ -755,6 +771,10 @@ class TasksListItem(_Bound):
             conversation_kind=_enum(ConversationKind, get("conversation_kind")),
             extra=_extra(data, _LIST_ITEM_KEYS),
         )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The item as JSON-ready data (see `Task.to_dict`)."""
+        return _dump(self)
 
     async def aload(self, configuration: Configuration | None = None, **options: Unpack[RequestOptions]) -> Task:
         """The whole task, read through the `Tasks` that listed it (or `configuration`, when given)."""

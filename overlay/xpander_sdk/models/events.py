@@ -144,6 +144,22 @@ class TaskUpdateEvent:
         icon = value.get("icon")
         return MessageIdentity(value["name"], icon if isinstance(icon, str) else None)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The event as JSON-ready data: the official envelope's keys (a Task in `data` by its `to_dict()`, the
+        time as ISO-8601), plus `event_id`."""
+        from ..task import _jsonable  # noqa: PLC0415 - the Task module imports this package
+
+        data, identity = self.data, self.identity
+        return {
+            "type": self.type.value,
+            "task_id": self.task_id,
+            "organization_id": self.organization_id,
+            "time": _jsonable(self.time),
+            "data": data.to_dict() if hasattr(data, "to_dict") else data,
+            "identity": None if identity is None else {"name": identity.name, "icon": identity.icon},
+            "event_id": self.event_id,
+        }
+
     def _fields(self) -> tuple[Any, ...]:
         return (self.type, self.task_id, self.organization_id, self.time, self.data, self.identity, self.event_id)
 

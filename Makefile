@@ -43,8 +43,9 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $@
 
-generate: $(VENV_STAMP) ## Regenerate generated/ from openapi.yaml (never edit generated/ by hand).
+generate: $(VENV_STAMP) ## Regenerate generated/ (and the fake backend's schemas) from openapi.yaml; never edit them by hand.
 	$(GENERATE) --output-path $(GEN_PKG)
+	$(PY) -m devtools.embed_schemas
 
 check-generated: $(VENV_STAMP) ## Fail, naming the files, when generated/ is not what openapi.yaml generates.
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
@@ -54,6 +55,7 @@ check-generated: $(VENV_STAMP) ## Fail, naming the files, when generated/ is not
 		sed -e "s|$$tmp/xpander_api|(fresh)|g" "$$tmp/diff.txt"; \
 		echo "Run 'make generate' and commit the result."; exit 1; \
 	fi; echo "check-generated: generated/ is current."
+	@$(PY) -m devtools.embed_schemas --check
 
 lint: $(VENV_STAMP) $(NODE_STAMP) ## Lint the spec (Spectral, openapi-spec-validator), ruff and mypy --strict.
 	spectral lint --quiet --fail-severity=hint openapi.yaml

@@ -532,6 +532,8 @@ class HTTPSession:
         return streams
 
     def sync_client(self) -> httpx.Client:
+        if ROUTED is not None and self._owns_sync:
+            return ROUTED[0]
         client = self._sync_client
         if client is None:
             with self._lock:
@@ -548,6 +550,8 @@ class HTTPSession:
         """The async client (and its gate) of the running event loop, made on first use."""
         if self._user_async_pool is not None:
             return self._user_async_pool
+        if ROUTED is not None:
+            return ROUTED[1]
         key = weakref.ref(_running_loop())
         pool = self._async_pools.get(key)
         if pool is None:
@@ -671,6 +675,11 @@ class HTTPSession:
             retries += 1
             await _async_sleep(_retry_pause(step))
 
+
+ROUTED: tuple[httpx.Client, AsyncPool] | None = None
+"""While `xpander_sdk.testing.FakeBackend.install()` routes the SDK to a fake backend: the clients that every
+session uses in place of its own, also one made before (a module-level `Tasks()`). A session on a caller's
+clients keeps them."""
 
 _SESSIONS: weakref.WeakSet[HTTPSession] = weakref.WeakSet()
 """Every HTTPSession alive, for `_abandon_after_fork`."""

@@ -1,0 +1,24 @@
+"""Test code that uses the SDK, without a network: a fake of the task API that runs in your process.
+
+    from xpander_sdk.testing import FakeBackend
+
+    def test_summary():
+        with FakeBackend() as backend:
+            backend.complete_next(result="Sales grew 12%")   # the next task created completes with this
+            tasks = backend.client()                          # a Tasks that talks to the fake (sync and async)
+            task = tasks.create_and_wait(agent_id="agent-1", prompt="Summarize")
+            assert task.result == "Sales grew 12%"
+            assert backend.requests[0].json["input"]["text"] == "Summarize"
+
+With pytest, the fixture `xpander_backend` (this package's pytest plugin, loaded by itself) yields a
+`FakeBackend` installed for the test: every `Tasks()` of the code under test talks to it.
+
+Scripting: `complete(task_id, result=...)`, `fail(task_id, error=...)`, `emit(task_id, type, data)`,
+`complete_next(...)`/`fail_next(...)` for the tasks about to be created, `respond_next(status=429,
+retry_after=1)` and `disconnect_next()` for the next requests. Reading: `requests` (each a
+`RecordedRequest`), `tasks[task_id]` (a `Task`), `events(task_id)` (the event log).
+"""
+
+from ._backend import API_KEY, BASE_URL, ORGANIZATION_ID, FakeBackend, RecordedRequest
+
+__all__ = ["API_KEY", "BASE_URL", "ORGANIZATION_ID", "FakeBackend", "RecordedRequest"]

@@ -1,0 +1,591 @@
+"""`FakeBackend`: the task API in memory, behind an httpx transport (sync and async) or a loopback server.
+
+It implements the routes of openapi.yaml: create, get, list (by agent and by user), update (the `aupdate` body,
+or the whole task `asave` sends), stop, and each task's event stream (Server-Sent Events with ids, `: ping`
+heartbeats and `Last-Event-ID` resume). Request bodies are checked against the spec's request schemas (a
+refusal is the 422 FastAPI sends), and every answer and event against its response schema, so a test fails
+where the real server would refuse, and the SDK reads what the real server sends.
+
+A task stays `pending` until the test says what happens to it: `complete`, `fail`, `emit` for one task, or
+`complete_next`/`fail_next` for the tasks the code under test will create. `respond_next` and
+`disconnect_next` script failures of the next requests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import os
+import re
+import threading
+import uuid
+from collections import deque
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+import httpx
+from attrs import field, frozen
+
+from .. import _http
+from .._constants import API_KEY_ENV, BASE_URL_ENV, DEFAULT_TIMEOUT, ORGANIZATION_ID_ENV, SDK_HEADERS, STAGING_ENV
+from ..configuration import Configuration
+from ..exceptions import InvalidArgumentError
+from ..models.events import TaskUpdateEventType
+from ..task import Task
+from ..tasks import Tasks
+from ._schemas import schemas, violations
+from ._wire import AsyncEventBody, EventBody, EventFeed, serve_on_loopback
+
+API_KEY = "fake-api-key"
+ORGANIZATION_ID = "org-fake"
+BASE_URL = "http://xpander.fake.test"
+"""Where `install()` points the SDK (`.test` is reserved: nothing real answers there)."""
+TERMINAL = frozenset({"completed", "failed", "error", "stopped"})
+_TASK_EVENTS = frozenset({"task_created", "task_updated", "task_finished"})
+_ROUTES = (
+    ("GET", re.compile(r"/agent-execution/executions/history/user/([^/]+)"), "list_user_tasks"),
+    ("GET", re.compile(r"/agent-execution/executions/history/([^/]+)"), "list_agent_tasks"),
+    ("GET", re.compile(r"/agent-execution/([^/]+)/status"), "get_task"),
+    ("GET", re.compile(r"/agent-execution/([^/]+)/events"), "get_task_events"),
+    ("PATCH", re.compile(r"/agent-execution/([^/]+)/update"), "update_task"),
+    ("POST", re.compile(r"/agent-execution/([^/]+)"), "create_task"),
+    ("DELETE", re.compile(r"/agent-execution/([^/]+)"), "stop_task"),
+)
+_UPDATABLE = ("source", "status", "last_executed_node_id", "result")
+_LIST_FILTERS = ("user_id", "parent_task_id", "triggering_agent_id", "status", "internal_status")
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+@frozen
+class RecordedRequest:
+    """One request the backend received. `json` is the decoded body (None without one); `operation` the
+    spec's operationId of its route (`create_task`, `get_task_events`...), None for no route. Its headers hold
+    the API key, and its body may hold secrets (tokens, MCP keys): both are left out of the repr."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    json: Any = field(repr=False)
+    operation: str | None
+    headers: httpx.Headers = field(repr=False)
+
+
+@frozen
+class _Scripted:
+    """A response scripted by `respond_next` (status > 0) or `disconnect_next` (status 0)."""
+
+    status: int
+    operation: str | None
+    retry_after: float | None = None
+    body: Any = None
+
+
+@frozen
+class _Outcome:
+    """What `complete_next` / `fail_next` will do to a task the code under test creates."""
+
+    status: str
+    result: str
+    after: float
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, detail: Any) -> None:
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+
+
+class FakeBackend(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """The task API in memory. Plug it in with `backend.client()` (a `Tasks` on it), `install()` (every
+    `Tasks()` of the process talks to it; the pytest fixture `xpander_backend` does this) or `serve()` (a
+    loopback HTTP server, for another process such as the command line).
+
+    `requests` lists what was received; `tasks[task_id]` is the stored task as a `Task`.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str = API_KEY,
+        organization_id: str = ORGANIZATION_ID,
+        base_url: str = BASE_URL,
+        heartbeat: float = 0.5,
+    ) -> None:
+        self.api_key, self.organization_id, self.base_url = api_key, organization_id, base_url
+        self.heartbeat = heartbeat
+        """Seconds between the `: ping` comments of an event stream that has nothing new."""
+        self.requests: list[RecordedRequest] = []
+        self._tasks: dict[str, dict[str, Any]] = {}
+        self._logs: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        self._scripted: deque[_Scripted] = deque()
+        self._outcomes: deque[_Outcome] = deque()
+        self._lock = threading.Lock()
+        self._published = threading.Condition(self._lock)
+        self._closed = threading.Event()
+        self._timers: list[threading.Timer] = []
+
+    # -- what a test reads -------------------------------------------------------------------------------------
+    @property
+    def tasks(self) -> Mapping[str, Task]:
+        """The stored tasks by id, each read as a `Task` (a snapshot: read it again after a change)."""
+        with self._lock:
+            stored = copy.deepcopy(self._tasks)
+        return {task_id: Task.from_dict(data) for task_id, data in stored.items()}
+
+    def events(self, task_id: str) -> list[dict[str, Any]]:
+        """The event log of a task created with `events_streaming=True`: each event's JSON, in order."""
+        with self._lock:
+            return [copy.deepcopy(event) for _, event in self._log(task_id)]
+
+    # -- scripting ---------------------------------------------------------------------------------------------
+    def complete(self, task_id: str, result: str = "") -> None:
+        """Finish the task as its agent would: status `completed` and the result stored; for a task with events,
+        `task_updated` (executing), a `chunk` with the result, then `task_finished`."""
+        self._finish(task_id, "completed", _text(result, "result"), strict=True)
+
+    def fail(self, task_id: str, error: str = "The task failed") -> None:
+        """Finish the task `failed`, with `error` as its result (and `task_finished` for a task with events)."""
+        self._finish(task_id, "failed", _text(error, "error"), strict=True)
+
+    def emit(
+        self, task_id: str, type: TaskUpdateEventType | str, data: Any = None, *, identity: str | None = None
+    ) -> None:
+        """Add an event to a task's stream (a task created with `events_streaming=True`): `type` such as `chunk`
+        or `tool_call_request`, `data` any JSON value, `identity` the name of the agent that speaks."""
+        kind = type.value if isinstance(type, TaskUpdateEventType) else _text(type, "type")
+        with self._published:
+            self._stored(task_id, strict=True)
+            if task_id not in self._logs:
+                raise InvalidArgumentError("task_id", f"task {task_id} was created without events_streaming=True")
+            self._publish(task_id, kind, data, None if identity is None else {"name": identity, "icon": None})
+
+    def complete_next(self, result: str = "", *, after: float = 0.0, times: int = 1) -> None:
+        """The next `times` tasks created will complete with `result`, `after` seconds after their create."""
+        self._queue(_Outcome("completed", _text(result, "result"), _seconds(after)), times)
+
+    def fail_next(self, error: str = "The task failed", *, after: float = 0.0, times: int = 1) -> None:
+        """The next `times` tasks created will fail with `error`, `after` seconds after their create."""
+        self._queue(_Outcome("failed", _text(error, "error"), _seconds(after)), times)
+
+    def respond_next(
+        self,
+        status: int,
+        *,
+        retry_after: float | None = None,
+        body: Any = None,
+        times: int = 1,
+        operation: str | None = None,
+    ) -> None:
+        """The next `times` requests (of `operation` only, such as `create_task`, when given) get this error
+        response instead of being served: `status` 300-599, a `Retry-After` header, and `body` (JSON; default
+        `{"detail": <the status's phrase>}`)."""
+        if isinstance(status, bool) or not isinstance(status, int) or not 300 <= status <= 599:
+            raise InvalidArgumentError("status", f"status must be an HTTP error status (300-599), got {status!r}")
+        if retry_after is not None:
+            _seconds(retry_after, "retry_after")
+        scripted = _Scripted(status, _operation(operation), retry_after, body)
+        with self._lock:
+            self._scripted.extend([scripted] * _count(times))
+
+    def disconnect_next(self, *, times: int = 1, operation: str | None = None) -> None:
+        """The next `times` requests (of `operation` only, when given) fail to connect (`httpx.ConnectError`):
+        nothing reached the server, so the SDK may retry even a create."""
+        with self._lock:
+            self._scripted.extend([_Scripted(0, _operation(operation))] * _count(times))
+
+    # -- plugging in ---------------------------------------------------------------------------------------------
+    def client(self, **options: Any) -> Tasks:
+        """A `Tasks` that talks to this backend (sync and async), with `options` (`timeout`, `max_retries`...)."""
+        configuration = Configuration(self.api_key, self.base_url, self.organization_id)
+        http_client = httpx.Client(transport=self, headers=SDK_HEADERS, timeout=DEFAULT_TIMEOUT)
+        async_http_client = httpx.AsyncClient(transport=self, headers=SDK_HEADERS, timeout=DEFAULT_TIMEOUT)
+        return Tasks(configuration, http_client=http_client, async_http_client=async_http_client, **options)
+
+    @contextlib.contextmanager
+    def install(self) -> Iterator[FakeBackend]:
+        """Route every `Tasks` of the SDK's own connections to this backend (also one made before, such as a
+        module-level `Tasks()`), and point the environment at it (`XPANDER_API_KEY`, `XPANDER_BASE_URL`,
+        `XPANDER_ORGANIZATION_ID`), until the block ends. A `Tasks` on clients of your own keeps them."""
+        if _http.ROUTED is not None:
+            raise RuntimeError("another FakeBackend is installed already")
+        environment = {
+            API_KEY_ENV: self.api_key,
+            BASE_URL_ENV: self.base_url,
+            ORGANIZATION_ID_ENV: self.organization_id,
+        }
+        saved = {name: os.environ.get(name) for name in (*environment, STAGING_ENV)}
+        os.environ.update(environment)
+        os.environ.pop(STAGING_ENV, None)
+        sync_client = httpx.Client(transport=self, headers=SDK_HEADERS, timeout=DEFAULT_TIMEOUT)
+        async_client = httpx.AsyncClient(transport=self, headers=SDK_HEADERS, timeout=DEFAULT_TIMEOUT)
+        _http.ROUTED = (sync_client, _http.AsyncPool(async_client))
+        try:
+            yield self
+        finally:
+            _http.ROUTED = None
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+    @contextlib.contextmanager
+    def serve(self, port: int = 0) -> Iterator[str]:
+        """Serve this backend on a loopback HTTP server (127.0.0.1, a free port by default) until the block
+        ends; yields its URL, the base URL for `XPANDER_BASE_URL`."""
+        with serve_on_loopback(self, port) as url:
+            yield url
+
+    def close(self) -> None:
+        """End the event streams still open and cancel the pending `complete_next`/`fail_next` timers."""
+        self._closed.set()
+        for timer in self._timers:
+            timer.cancel()
+        with self._published:
+            self._published.notify_all()
+
+    def __enter__(self) -> FakeBackend:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- the transport -----------------------------------------------------------------------------------------
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        answer = self.answer(request)
+        if isinstance(answer, EventFeed):
+            return _stream_response(EventBody(self, answer))
+        return answer
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        answer = self.answer(request)
+        if isinstance(answer, EventFeed):
+            return _stream_response(AsyncEventBody(self, answer))
+        return answer
+
+    def answer(self, request: httpx.Request) -> httpx.Response | EventFeed:
+        """The response to one request (its body read), or the event feed that a stream response sends."""
+        body = request.read()
+        method, path = request.method, request.url.path
+        query = dict(parse_qsl(request.url.query.decode(), keep_blank_values=True))
+        route = _route(method, path)
+        try:
+            payload = json.loads(body) if body else None
+        except ValueError:
+            payload = body.decode(errors="replace")
+        self.requests.append(RecordedRequest(method, path, query, payload, route.operation, request.headers))
+        scripted = self._take_scripted(route.operation)
+        if scripted is not None:
+            return _scripted_response(scripted, request)
+        try:
+            return self._serve(request, route, payload, query)
+        except _Refused as refused:
+            return _json_response(refused.status, {"detail": refused.detail})
+
+    def _serve(
+        self, request: httpx.Request, route: _Route, payload: Any, query: dict[str, str]
+    ) -> httpx.Response | EventFeed:
+        operation, target = route.operation, route.target
+        key = request.headers.get("x-api-key")
+        if key is None:
+            raise _Refused(401, "Not authenticated")
+        if key != self.api_key:
+            raise _Refused(403, "Invalid API key")
+        if operation is None:
+            raise _Refused(404, "Not Found")
+        if operation == "get_task_events":
+            return self._event_feed(target, route.prefix, request.headers.get("last-event-id"), payload)
+        _check_request(operation, payload)
+        with self._published:
+            status, answer = getattr(self, f"_{operation}")(target, payload, query, request.headers)
+        _check_answer(operation, answer)
+        return _json_response(status, answer)
+
+    # -- the routes (with the lock held) ---------------------------------------------------------------------
+    def _create_task(self, agent_id: str, body: dict[str, Any], query: Any, headers: httpx.Headers) -> tuple[int, Any]:
+        known = schemas()["Task"]["properties"]
+        task = {key: value for key, value in body.items() if key in known and value is not None and key != "id"}
+        task_id = body.get("id") or str(uuid.uuid4())
+        if body.get("id") is not None:
+            self._stored(task_id)  # continuing a task: it must exist
+        task.update(
+            id=task_id,
+            agent_id=agent_id,
+            organization_id=self.organization_id,
+            input={key: value for key, value in body["input"].items() if value is not None},
+            status="pending",
+            created_at=now(),
+            events_streaming=bool(body.get("events_streaming")),
+        )
+        if "x-agent-version" in headers:
+            task["agent_version"] = headers["x-agent-version"]
+        self._tasks[task_id] = task
+        if task["events_streaming"]:
+            self._logs[task_id] = []
+            self._publish(task_id, "connected", None)
+            self._publish(task_id, "task_created", task)
+        if self._outcomes:
+            self._schedule(task_id, self._outcomes.popleft())
+        return 200, copy.deepcopy(task)
+
+    def _get_task(self, task_id: str, body: Any, query: Any, headers: Any) -> tuple[int, Any]:
+        return 200, copy.deepcopy(self._stored(task_id))
+
+    def _stop_task(self, task_id: str, body: Any, query: Any, headers: Any) -> tuple[int, Any]:
+        task = self._stored(task_id)
+        if task["status"] not in TERMINAL:
+            task.update(status="stopped", is_manually_stopped=True, finished_at=now())
+            self._changed(task_id)
+        return 200, copy.deepcopy(task)
+
+    def _update_task(self, task_id: str, body: dict[str, Any], query: Any, headers: Any) -> tuple[int, Any]:
+        task = self._stored(task_id)
+        if "created_at" in body:  # `asave`: the whole task
+            task.update({key: value for key, value in body.items() if key not in ("id", "created_at")})
+        else:
+            task.update({key: body[key] for key in _UPDATABLE if key in body})
+            if "tool_call_payload_extension" in body:
+                task["payload_extension"] = body["tool_call_payload_extension"]
+        if task["status"] in TERMINAL and not task.get("finished_at"):
+            task["finished_at"] = now()
+        self._changed(task_id)
+        return 200, copy.deepcopy(task)
+
+    def _list_agent_tasks(self, agent_id: str, body: Any, query: dict[str, str], headers: Any) -> tuple[int, Any]:
+        return 200, self._list(query, lambda task: task["agent_id"] == agent_id)
+
+    def _list_user_tasks(self, user_id: str, body: Any, query: dict[str, str], headers: Any) -> tuple[int, Any]:
+        return 200, self._list(query, lambda task: _user_id(task) == user_id)
+
+    def _list(self, query: dict[str, str], matches: Any) -> list[dict[str, Any]]:
+        """The list items of the tasks `matches` keeps, newest first, filtered by the query's non-empty values."""
+        filters = {key: value for key, value in query.items() if key in _LIST_FILTERS and value}
+        items = [_list_item(task) for task in reversed(self._tasks.values()) if matches(task)]
+        return [item for item in items if all(item.get(key) == value for key, value in filters.items())]
+
+    # -- tasks and their events ---------------------------------------------------------------------------------
+    def _stored(self, task_id: str, *, strict: bool = False) -> dict[str, Any]:
+        task = self._tasks.get(task_id)
+        if task is None:
+            if strict:
+                raise InvalidArgumentError("task_id", f"the fake backend has no task {task_id!r}")
+            raise _Refused(404, "Task not found")
+        return task
+
+    def _finish(self, task_id: str, status: str, result: str, *, strict: bool) -> None:
+        with self._published:
+            task = self._stored(task_id, strict=True)
+            if task["status"] in TERMINAL:
+                if strict:
+                    raise InvalidArgumentError("task_id", f"task {task_id} has finished already ({task['status']})")
+                return
+            if task_id in self._logs and not task.get("started_at"):
+                task.update(status="executing", started_at=now())
+                self._publish(task_id, "task_updated", task)
+            task.update(status=status, result=result, started_at=task.get("started_at") or now(), finished_at=now())
+            if task_id in self._logs and status == "completed" and result:
+                self._publish(task_id, "chunk", result, {"name": "Fake agent", "icon": None})
+            self._changed(task_id)
+
+    def _changed(self, task_id: str) -> None:
+        """After a change to a task with events: `task_updated`, or `task_finished` once it has finished."""
+        if task_id in self._logs and not self._ended(task_id):
+            task = self._tasks[task_id]
+            self._publish(task_id, "task_finished" if task["status"] in TERMINAL else "task_updated", task)
+
+    def _publish(self, task_id: str, kind: str, data: Any, identity: dict[str, Any] | None = None) -> None:
+        event = {
+            "type": kind,
+            "task_id": task_id,
+            "organization_id": self.organization_id,
+            "time": now(),
+            "data": copy.deepcopy(data),
+            "identity": identity,
+        }
+        problems = violations("TaskUpdateEvent", event)
+        if kind in _TASK_EVENTS:
+            problems += violations("Task", event["data"])
+        try:
+            text = json.dumps(event)
+        except (TypeError, ValueError) as error:
+            problems.append(f"data is not JSON: {error}")
+        if problems:
+            raise InvalidArgumentError("data", f"the event is not one the server could send: {'; '.join(problems)}")
+        log = self._logs[task_id]
+        log.append((len(log) + 1, json.loads(text)))
+        self._published.notify_all()
+
+    def _ended(self, task_id: str) -> bool:
+        log = self._logs.get(task_id) or []
+        return bool(log) and log[-1][1]["type"] == "task_finished"
+
+    def _log(self, task_id: str) -> list[tuple[int, dict[str, Any]]]:
+        self._stored(task_id, strict=True)
+        if task_id not in self._logs:
+            raise InvalidArgumentError("task_id", f"task {task_id} was created without events_streaming=True")
+        return self._logs[task_id]
+
+    def _event_feed(self, task_id: str, prefix: str, last_event_id: str | None, body: Any) -> EventFeed:
+        if body is not None:
+            raise _Refused(400, "events takes no body")
+        with self._lock:
+            if prefix.rsplit("/", 1)[-1] != self.organization_id or task_id not in self._tasks:
+                raise _Refused(404, "Task not found")
+            if task_id not in self._logs:
+                raise _Refused(404, "The task was created without events_streaming")
+        sent = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+        return EventFeed(task_id, sent)
+
+    def pending_events(self, feed: EventFeed, wait: float) -> list[tuple[int, dict[str, Any]]] | None:
+        """The events of `feed` after its last one sent, waiting up to `wait` seconds for one; None once the
+        backend is closed (the stream ends)."""
+        with self._published:
+            log = self._logs[feed.task_id]
+            if len(log) <= feed.sent and wait > 0 and not self._closed.is_set():
+                self._published.wait(wait)
+            if self._closed.is_set():
+                return None
+            return log[feed.sent :]
+
+    # -- scripting helpers ---------------------------------------------------------------------------------------
+    def _queue(self, outcome: _Outcome, times: int) -> None:
+        with self._lock:
+            self._outcomes.extend([outcome] * _count(times))
+
+    def _schedule(self, task_id: str, outcome: _Outcome) -> None:
+        """Run `outcome` on the task `after` seconds from now, on a timer thread (the lock is held now)."""
+        arguments = (task_id, outcome.status, outcome.result)
+        timer = threading.Timer(outcome.after, self._finish, arguments, {"strict": False})
+        timer.daemon = True
+        self._timers.append(timer)
+        timer.start()
+
+    def _take_scripted(self, operation: str | None) -> _Scripted | None:
+        with self._lock:
+            for index, scripted in enumerate(self._scripted):
+                if scripted.operation in (None, operation):
+                    del self._scripted[index]
+                    return scripted
+        return None
+
+
+# -- helpers ---------------------------------------------------------------------------------------------------------
+@frozen
+class _Route:
+    """The operation of a request (None for no route), its path parameter, and the path before
+    `/agent-execution` (the organization id of an events URL, or of an agent controller's)."""
+
+    operation: str | None
+    target: str = ""
+    prefix: str = ""
+
+
+def _route(method: str, path: str) -> _Route:
+    start = path.find("/agent-execution/")
+    if start < 0:
+        return _Route(None)
+    prefix, rest = path[:start], path[start:]
+    for route_method, pattern, operation in _ROUTES:
+        match = pattern.fullmatch(rest)
+        if match and route_method == method:
+            return _Route(operation, unquote(match.group(1)), prefix)
+    return _Route(None, "", prefix)
+
+
+def _check_request(operation: str, body: Any) -> None:
+    """Refuse, as the server's FastAPI does (422), a body outside the spec's request schema."""
+    schema = {"create_task": "CreateTaskRequest", "update_task": "UpdateTaskRequest"}.get(operation)
+    if schema is None:
+        if body is not None:
+            raise _Refused(400, f"{operation} takes no body")
+        return
+    if operation == "update_task" and isinstance(body, dict) and "created_at" in body:
+        schema = "Task"  # `asave` sends the whole task
+    problems = violations(schema, body)
+    if problems:
+        raise _Refused(422, [_validation_error(problem) for problem in problems])
+
+
+def _validation_error(problem: str) -> dict[str, Any]:
+    """One entry of FastAPI's 422 `detail`."""
+    return {"loc": ["body", *_where(problem)], "msg": problem, "type": "value_error"}
+
+
+def _where(problem: str) -> list[str]:
+    where = problem.split(":", 1)[0]
+    return [] if where == "the body" else where.replace("[", ".").replace("]", "").split(".")
+
+
+def _check_answer(operation: str, answer: Any) -> None:
+    """The fake's own answers are the spec's: a failure here is a bug of the fake (or of a scripted value)."""
+    schema = "TasksListItem" if operation.startswith("list") else "Task"
+    for item in answer if isinstance(answer, list) else [answer]:
+        problems = violations(schema, item)
+        if problems:
+            raise AssertionError(f"the fake backend answered {operation} outside openapi.yaml: {problems}")
+
+
+def _list_item(task: dict[str, Any]) -> dict[str, Any]:
+    item = {key: task.get(key) for key in ("id", "agent_id", "organization_id", "status", "created_at", "result")}
+    item.update(
+        user_id=_user_id(task),
+        parent_task_id=task.get("parent_execution"),
+        triggering_agent_id=task.get("triggering_agent_id"),
+        title=task.get("title"),
+        internal_status=task.get("internal_status"),
+    )
+    return item
+
+
+def _user_id(task: dict[str, Any]) -> str | None:
+    user = task["input"].get("user") or {}
+    return user.get("id")
+
+
+def _json_response(status: int, body: Any) -> httpx.Response:
+    return httpx.Response(status, json=body)
+
+
+def _stream_response(body: httpx.SyncByteStream | httpx.AsyncByteStream) -> httpx.Response:
+    headers = {"content-type": "text/event-stream", "cache-control": "no-cache"}
+    return httpx.Response(200, headers=headers, stream=body)
+
+
+def _scripted_response(scripted: _Scripted, request: httpx.Request) -> httpx.Response:
+    if scripted.status == 0:
+        raise httpx.ConnectError("the fake backend refused the connection (disconnect_next)", request=request)
+    body = scripted.body if scripted.body is not None else {"detail": HTTPStatus(scripted.status).phrase}
+    headers = {} if scripted.retry_after is None else {"retry-after": f"{scripted.retry_after:g}"}
+    return httpx.Response(scripted.status, headers=headers, json=body)
+
+
+def _text(value: object, parameter: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidArgumentError(parameter, f"{parameter} must be a string, got {type(value).__name__}")
+    return value
+
+
+def _seconds(value: object, parameter: str = "after") -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < float("inf"):
+        raise InvalidArgumentError(parameter, f"{parameter} must be a number of seconds >= 0, got {value!r}")
+    return float(value)
+
+
+def _count(times: object) -> int:
+    if isinstance(times, bool) or not isinstance(times, int) or times < 1:
+        raise InvalidArgumentError("times", f"times must be a positive integer, got {times!r}")
+    return times
+
+
+def _operation(operation: str | None) -> str | None:
+    names = {name for _, _, name in _ROUTES}
+    if operation is not None and operation not in names:
+        raise InvalidArgumentError("operation", f"operation must be one of {sorted(names)}, got {operation!r}")
+    return operation

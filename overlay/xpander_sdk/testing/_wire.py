@@ -1,0 +1,154 @@
+"""How `FakeBackend` reaches the SDK: the bodies of its event streams (sync and async, read incrementally as the
+real server's), and a loopback HTTP server around it for another process (`FakeBackend.serve()`)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from attrs import define
+
+from .._http import ATTEMPT_DEADLINE, DEADLINE_REACHED
+
+if TYPE_CHECKING:
+    from ._backend import FakeBackend
+
+ASYNC_POLL = 0.005
+"""Seconds between two looks at the event log in an async stream (the log is guarded by a thread lock, which an
+event loop must not wait on)."""
+
+
+@define
+class EventFeed:
+    """One event stream being served: its task, and the id of the last event sent (0 for none)."""
+
+    task_id: str
+    sent: int
+
+
+def _frames(events: list[tuple[int, dict[str, Any]]]) -> bytes:
+    return "".join(f"id: {number}\ndata: {json.dumps(event)}\n\n" for number, event in events).encode()
+
+
+def _finished(events: list[tuple[int, dict[str, Any]]]) -> bool:
+    return bool(events) and events[-1][1]["type"] == "task_finished"
+
+
+class EventBody(httpx.SyncByteStream):
+    """A sync stream's body: the events after `Last-Event-ID`, then each new one as it is published, with a `:
+    ping` comment after each `heartbeat` of silence; it ends after `task_finished` (or when the backend closes).
+    A sync wait's deadline (the SDK's attempt deadline) ends it with the read timeout the network would raise."""
+
+    def __init__(self, backend: FakeBackend, feed: EventFeed) -> None:
+        self._backend, self._feed = backend, feed
+
+    def __iter__(self) -> Iterator[bytes]:
+        quiet_since = time.monotonic()
+        while True:
+            deadline = ATTEMPT_DEADLINE.get()
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                raise httpx.ReadTimeout(f"{DEADLINE_REACHED} while waiting for the response")
+            wait = self._backend.heartbeat if left is None else min(self._backend.heartbeat, left)
+            events = self._backend.pending_events(self._feed, wait)
+            if events is None:
+                return
+            if events:
+                self._feed.sent, quiet_since = events[-1][0], time.monotonic()
+                yield _frames(events)
+                if _finished(events):
+                    return
+            elif time.monotonic() - quiet_since >= self._backend.heartbeat:
+                quiet_since = time.monotonic()
+                yield b": ping\n\n"
+
+
+class AsyncEventBody(httpx.AsyncByteStream):
+    """The async twin of `EventBody` (a wait's deadline cancels it from outside)."""
+
+    def __init__(self, backend: FakeBackend, feed: EventFeed) -> None:
+        self._backend, self._feed = backend, feed
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        from anyio import sleep  # noqa: PLC0415 - httpx's own dependency
+
+        quiet_since = time.monotonic()
+        while True:
+            events = self._backend.pending_events(self._feed, 0)
+            if events is None:
+                return
+            if events:
+                self._feed.sent, quiet_since = events[-1][0], time.monotonic()
+                yield _frames(events)
+                if _finished(events):
+                    return
+            elif time.monotonic() - quiet_since >= self._backend.heartbeat:
+                quiet_since = time.monotonic()
+                yield b": ping\n\n"
+            else:
+                await sleep(ASYNC_POLL)
+
+
+@contextlib.contextmanager
+def serve_on_loopback(backend: FakeBackend, port: int = 0) -> Iterator[str]:
+    """Run `backend` behind a threaded HTTP/1.1 server on 127.0.0.1 until the block ends; yields its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", port), _handler_class(backend))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True, name="fake-xpander-backend")
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        backend.close()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def _handler_class(backend: FakeBackend) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet: the test reads backend.requests
+            pass
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("content-length") or 0)
+            content = self.rfile.read(length) if length else b""
+            url = f"http://{self.headers.get('host') or 'localhost'}{self.path}"
+            request = httpx.Request(self.command, url, headers=list(self.headers.items()), content=content)
+            try:
+                response = backend.handle_request(request)
+            except httpx.ConnectError:  # disconnect_next: close without an answer
+                self.close_connection = True
+                return
+            self.send_response(response.status_code)
+            for name, value in response.headers.multi_items():
+                if name.lower() not in ("content-length", "connection"):
+                    self.send_header(name, value)
+            if response.headers.get("content-type") == "text/event-stream":
+                self._send_stream(response)
+            else:
+                self.send_header("content-length", str(len(response.content)))
+                self.end_headers()
+                self.wfile.write(response.content)
+
+        def _send_stream(self, response: httpx.Response) -> None:
+            """An event stream, close-delimited, each chunk written as it comes."""
+            self.send_header("connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            with contextlib.suppress(OSError):  # the client went away
+                for chunk in response.iter_raw():
+                    self.wfile.write(chunk)
+                    self.wfile.flush()
+
+        do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _serve
+
+    return Handler

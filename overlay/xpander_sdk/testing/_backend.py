@@ -126,6 +126,8 @@ class FakeBackend(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self._logs: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         self._scripted: deque[_Scripted] = deque()
         self._outcomes: deque[_Outcome] = deque()
+        self._standing_outcome: _Outcome | None = None
+        """What `times=None` asked for: the outcome of every task created once the queued ones are used."""
         self._lock = threading.Lock()
         self._published = threading.Condition(self._lock)
         self._closed = threading.Event()
@@ -166,12 +168,14 @@ class FakeBackend(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 raise InvalidArgumentError("task_id", f"task {task_id} was created without events_streaming=True")
             self._publish(task_id, kind, data, None if identity is None else {"name": identity, "icon": None})
 
-    def complete_next(self, result: str = "", *, after: float = 0.0, times: int = 1) -> None:
-        """The next `times` tasks created will complete with `result`, `after` seconds after their create."""
+    def complete_next(self, result: str = "", *, after: float = 0.0, times: int | None = 1) -> None:
+        """The next `times` tasks created (every one from now on with `times=None`) will complete with
+        `result`, `after` seconds after their create."""
         self._queue(_Outcome("completed", _text(result, "result"), _seconds(after)), times)
 
-    def fail_next(self, error: str = "The task failed", *, after: float = 0.0, times: int = 1) -> None:
-        """The next `times` tasks created will fail with `error`, `after` seconds after their create."""
+    def fail_next(self, error: str = "The task failed", *, after: float = 0.0, times: int | None = 1) -> None:
+        """The next `times` tasks created (every one from now on with `times=None`) will fail with `error`,
+        `after` seconds after their create."""
         self._queue(_Outcome("failed", _text(error, "error"), _seconds(after)), times)
 
     def respond_next(
@@ -331,8 +335,9 @@ class FakeBackend(httpx.BaseTransport, httpx.AsyncBaseTransport):
             self._logs[task_id] = []
             self._publish(task_id, "connected", None)
             self._publish(task_id, "task_created", task)
-        if self._outcomes:
-            self._schedule(task_id, self._outcomes.popleft())
+        outcome = self._outcomes.popleft() if self._outcomes else self._standing_outcome
+        if outcome is not None:
+            self._schedule(task_id, outcome)
         return 200, copy.deepcopy(task)
 
     def _get_task(self, task_id: str, body: Any, query: Any, headers: Any) -> tuple[int, Any]:
@@ -455,9 +460,12 @@ class FakeBackend(httpx.BaseTransport, httpx.AsyncBaseTransport):
             return log[feed.sent :]
 
     # -- scripting helpers ---------------------------------------------------------------------------------------
-    def _queue(self, outcome: _Outcome, times: int) -> None:
+    def _queue(self, outcome: _Outcome, times: int | None) -> None:
         with self._lock:
-            self._outcomes.extend([outcome] * _count(times))
+            if times is None:
+                self._standing_outcome = outcome
+            else:
+                self._outcomes.extend([outcome] * _count(times))
 
     def _schedule(self, task_id: str, outcome: _Outcome) -> None:
         """Run `outcome` on the task `after` seconds from now, on a timer thread (the lock is held now)."""

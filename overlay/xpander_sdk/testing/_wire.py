@@ -32,14 +32,6 @@ class EventFeed:
     sent: int
 
 
-def _frames(events: list[tuple[int, dict[str, Any]]]) -> bytes:
-    return "".join(f"id: {number}\ndata: {json.dumps(event)}\n\n" for number, event in events).encode()
-
-
-def _finished(events: list[tuple[int, dict[str, Any]]]) -> bool:
-    return bool(events) and events[-1][1]["type"] == "task_finished"
-
-
 class EventBody(httpx.SyncByteStream):
     """A sync stream's body: the events after `Last-Event-ID`, then each new one as it is published, with a `:
     ping` comment after each `heartbeat` of silence; it ends after `task_finished` (or when the backend closes).
@@ -49,24 +41,15 @@ class EventBody(httpx.SyncByteStream):
         self._backend, self._feed = backend, feed
 
     def __iter__(self) -> Iterator[bytes]:
-        quiet_since = time.monotonic()
-        while True:
+        feed = _Feeding(self._backend, self._feed)
+        while not feed.over:
             deadline = ATTEMPT_DEADLINE.get()
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
                 raise httpx.ReadTimeout(f"{DEADLINE_REACHED} while waiting for the response")
-            wait = self._backend.heartbeat if left is None else min(self._backend.heartbeat, left)
-            events = self._backend.pending_events(self._feed, wait)
-            if events is None:
-                return
-            if events:
-                self._feed.sent, quiet_since = events[-1][0], time.monotonic()
-                yield _frames(events)
-                if _finished(events):
-                    return
-            elif time.monotonic() - quiet_since >= self._backend.heartbeat:
-                quiet_since = time.monotonic()
-                yield b": ping\n\n"
+            chunk = feed.next_chunk(self._backend.heartbeat if left is None else min(self._backend.heartbeat, left))
+            if chunk:
+                yield chunk
 
 
 class AsyncEventBody(httpx.AsyncByteStream):
@@ -78,21 +61,38 @@ class AsyncEventBody(httpx.AsyncByteStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
         from anyio import sleep  # noqa: PLC0415 - httpx's own dependency
 
-        quiet_since = time.monotonic()
-        while True:
-            events = self._backend.pending_events(self._feed, 0)
-            if events is None:
-                return
-            if events:
-                self._feed.sent, quiet_since = events[-1][0], time.monotonic()
-                yield _frames(events)
-                if _finished(events):
-                    return
-            elif time.monotonic() - quiet_since >= self._backend.heartbeat:
-                quiet_since = time.monotonic()
-                yield b": ping\n\n"
+        feed = _Feeding(self._backend, self._feed)
+        while not feed.over:
+            chunk = feed.next_chunk(0)
+            if chunk:
+                yield chunk
             else:
                 await sleep(ASYNC_POLL)
+
+
+class _Feeding:
+    """The state of one stream body being sent: what comes next, and whether it has ended."""
+
+    def __init__(self, backend: FakeBackend, feed: EventFeed) -> None:
+        self._backend, self._feed = backend, feed
+        self._quiet_since = time.monotonic()
+        self.over = False
+
+    def next_chunk(self, wait: float) -> bytes:
+        """The frames of the events published since the last chunk (waiting up to `wait` seconds for one), a
+        `: ping` comment after a heartbeat of silence, or b"" for nothing yet; `over` once the stream ends."""
+        events = self._backend.pending_events(self._feed, wait)
+        if events is None:
+            self.over = True
+            return b""
+        if events:
+            self._feed.sent, self._quiet_since = events[-1][0], time.monotonic()
+            self.over = events[-1][1]["type"] == "task_finished"
+            return "".join(f"id: {number}\ndata: {json.dumps(event)}\n\n" for number, event in events).encode()
+        if time.monotonic() - self._quiet_since >= self._backend.heartbeat:
+            self._quiet_since = time.monotonic()
+            return b": ping\n\n"
+        return b""
 
 
 @contextlib.contextmanager

@@ -149,8 +149,18 @@ class FakeBackend(httpx.BaseTransport, httpx.AsyncBaseTransport):
     # -- scripting ---------------------------------------------------------------------------------------------
     def complete(self, task_id: str, result: str = "") -> None:
         """Finish the task as its agent would: status `completed` and the result stored; for a task with events,
-        `task_updated` (executing), a `chunk` with the result, then `task_finished`."""
+        `task_updated` (executing) unless it has started, a `chunk` with the result unless the test emitted
+        chunks itself, then `task_finished`."""
         self._finish(task_id, "completed", _text(result, "result"), strict=True)
+
+    def start(self, task_id: str) -> None:
+        """Mark the task `executing`, as its agent does when it picks it up (`task_updated` for a task with
+        events); `complete` and `fail` do it first when it has not started."""
+        with self._published:
+            task = self._stored(task_id, strict=True)
+            if task["status"] in TERMINAL:
+                raise InvalidArgumentError("task_id", f"task {task_id} has finished already ({task['status']})")
+            self._start(task)
 
     def fail(self, task_id: str, error: str = "The task failed") -> None:
         """Finish the task `failed`, with `error` as its result (and `task_finished` for a task with events)."""
@@ -391,13 +401,18 @@ class FakeBackend(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 if strict:
                     raise InvalidArgumentError("task_id", f"task {task_id} has finished already ({task['status']})")
                 return
-            if task_id in self._logs and not task.get("started_at"):
-                task.update(status="executing", started_at=now())
-                self._publish(task_id, "task_updated", task)
+            self._start(task)
             task.update(status=status, result=result, started_at=task.get("started_at") or now(), finished_at=now())
-            if task_id in self._logs and status == "completed" and result:
+            if task_id in self._logs and status == "completed" and result and not self._streamed(task_id):
                 self._publish(task_id, "chunk", result, {"name": "Fake agent", "icon": None})
             self._changed(task_id)
+
+    def _start(self, task: dict[str, Any]) -> None:
+        """Mark a task that has not started `executing` (the lock held), with `task_updated` when it streams."""
+        if task.get("started_at"):
+            return
+        task.update(status="executing", started_at=now())
+        self._changed(task["id"])
 
     def _changed(self, task_id: str) -> None:
         """After a change to a task with events: `task_updated`, or `task_finished` once it has finished."""
@@ -426,6 +441,10 @@ class FakeBackend(httpx.BaseTransport, httpx.AsyncBaseTransport):
         log = self._logs[task_id]
         log.append((len(log) + 1, json.loads(text)))
         self._published.notify_all()
+
+    def _streamed(self, task_id: str) -> bool:
+        """Whether the test emitted chunks of the answer itself (then `complete` adds none)."""
+        return any(event["type"] == "chunk" for _, event in self._logs[task_id])
 
     def _ended(self, task_id: str) -> bool:
         log = self._logs.get(task_id) or []

@@ -345,10 +345,11 @@ class FakeBackend(httpx.BaseTransport, httpx.AsyncBaseTransport):
             self._logs[task_id] = []
             self._publish(task_id, "connected", None)
             self._publish(task_id, "task_created", task)
+        answer = copy.deepcopy(task)
         outcome = self._outcomes.popleft() if self._outcomes else self._standing_outcome
         if outcome is not None:
             self._schedule(task_id, outcome)
-        return 200, copy.deepcopy(task)
+        return 200, answer
 
     def _get_task(self, task_id: str, body: Any, query: Any, headers: Any) -> tuple[int, Any]:
         return 200, copy.deepcopy(self._stored(task_id))
@@ -396,16 +397,20 @@ class FakeBackend(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def _finish(self, task_id: str, status: str, result: str, *, strict: bool) -> None:
         with self._published:
-            task = self._stored(task_id, strict=True)
-            if task["status"] in TERMINAL:
-                if strict:
-                    raise InvalidArgumentError("task_id", f"task {task_id} has finished already ({task['status']})")
-                return
-            self._start(task)
-            task.update(status=status, result=result, started_at=task.get("started_at") or now(), finished_at=now())
-            if task_id in self._logs and status == "completed" and result and not self._streamed(task_id):
-                self._publish(task_id, "chunk", result, {"name": "Fake agent", "icon": None})
-            self._changed(task_id)
+            self._finish_now(task_id, status, result, strict=strict)
+
+    def _finish_now(self, task_id: str, status: str, result: str, *, strict: bool) -> None:
+        """`_finish` with the lock held."""
+        task = self._stored(task_id, strict=True)
+        if task["status"] in TERMINAL:
+            if strict:
+                raise InvalidArgumentError("task_id", f"task {task_id} has finished already ({task['status']})")
+            return
+        self._start(task)
+        task.update(status=status, result=result, finished_at=now())
+        if task_id in self._logs and status == "completed" and result and not self._streamed(task_id):
+            self._publish(task_id, "chunk", result, {"name": "Fake agent", "icon": None})
+        self._changed(task_id)
 
     def _start(self, task: dict[str, Any]) -> None:
         """Mark a task that has not started `executing` (the lock held), with `task_updated` when it streams."""
@@ -487,7 +492,11 @@ class FakeBackend(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 self._outcomes.extend([outcome] * _count(times))
 
     def _schedule(self, task_id: str, outcome: _Outcome) -> None:
-        """Run `outcome` on the task `after` seconds from now, on a timer thread (the lock is held now)."""
+        """Run `outcome` on the task `after` seconds from now, on a timer thread (the lock is held now); with
+        `after=0`, at once: the create answers `pending`, and the first read sees the task finished."""
+        if outcome.after == 0:
+            self._finish_now(task_id, outcome.status, outcome.result, strict=False)
+            return
         arguments = (task_id, outcome.status, outcome.result)
         timer = threading.Timer(outcome.after, self._finish, arguments, {"strict": False})
         timer.daemon = True

@@ -1,6 +1,6 @@
 """The `xpander-tasks` command line (issue 13, part 1), run as users run it: the installed console script in a
-subprocess, against a local server on 127.0.0.1 (`LocalBackend` for the lifecycle and events, `FaultServer`
-for the failures), and once in a real terminal (a pty) for the status line and Ctrl-C.
+subprocess, against a local server on 127.0.0.1 (`xpander_sdk.testing.FakeBackend.serve()` for the lifecycle
+and events, `FaultServer` for the failures), and once in a real terminal (a pty) for the status line and Ctrl-C.
 
 Each test asserts the exit code, what stdout holds, and that stderr is empty or exactly one
 `xpander-tasks: error: ...` line (no traceback, no API key, no ANSI escape when it is not a terminal).
@@ -24,11 +24,10 @@ from pathlib import Path
 import pytest
 
 from tests.faultserver import FaultServer, Hang, Reply, closed_port, json_bytes
-from tests.local_backend import ORGANIZATION_ID, LocalBackend
 from xpander_sdk import Configuration, Tasks
+from xpander_sdk.testing import API_KEY, ORGANIZATION_ID, FakeBackend
 
 CLI = Path(sys.executable).parent / "xpander-tasks"
-API_KEY = "local-backend-key"  # what LocalBackend accepts; FaultServer accepts any
 ERROR_PREFIX = "xpander-tasks: error: "
 TASK_LINE = re.compile(r"^([0-9a-f-]{36}) (\w+)$")
 EVENT_LINE = re.compile(r"^\d\d:\d\d:\d\d (\w+)(?: (.*))?$")
@@ -84,18 +83,25 @@ def assert_ok(result: Result) -> None:
     assert result.stderr == ""  # not a terminal: no status line, no escape code
 
 
-@pytest.fixture
-def backend() -> Iterator[LocalBackend]:
-    """A LocalBackend whose tasks finish by themselves 0.3 s after their create."""
-    with LocalBackend(auto_complete=0.3) as local:
-        yield local
+class LocalBackend(FakeBackend):
+    """A FakeBackend served on a loopback port (`url`); FaultServer accepts any API key, this one API_KEY."""
+
+    url = ""
 
 
 @pytest.fixture
 def idle_backend() -> Iterator[LocalBackend]:
-    """A LocalBackend whose tasks never finish unless the test completes them."""
-    with LocalBackend() as local:
+    """A served FakeBackend whose tasks never finish unless the test completes them."""
+    with LocalBackend() as local, local.serve() as url:
+        local.url = url
         yield local
+
+
+@pytest.fixture
+def backend(idle_backend: LocalBackend) -> LocalBackend:
+    """A served FakeBackend whose tasks complete ("Hello!") by themselves 0.3 s after their create."""
+    idle_backend.complete_next("Hello!", after=0.3, times=None)
+    return idle_backend
 
 
 @pytest.fixture(scope="module")
@@ -151,12 +157,12 @@ def test_create_prints_the_id_and_status_or_the_task(idle_backend: LocalBackend)
     match = TASK_LINE.match(plain.stdout.strip())
     assert match, plain.stdout
     assert match.group(2) == "pending"
-    assert idle_backend.tasks[match.group(1)]["input"]["text"] == "hello"
+    assert idle_backend.tasks[match.group(1)].input.text == "hello"
     assert_ok(as_json)
     task = json.loads(as_json.stdout)
     assert (task["status"], task["title"]) == ("pending", "Report")
     assert task["input"]["files"] == ["https://example.com/a.pdf"]
-    assert any(body and body.get("output_format") == "markdown" for _, _, body in idle_backend.requests)
+    assert any(r.json and r.json.get("output_format") == "markdown" for r in idle_backend.requests)
 
 
 def test_create_wait_prints_the_result_or_the_finished_task(backend: LocalBackend) -> None:
@@ -180,7 +186,7 @@ def test_follow_prints_each_event_in_order_and_ends(backend: LocalBackend) -> No
     matches = [EVENT_LINE.match(line) for line in plain.stdout.splitlines()]
     assert all(matches), plain.stdout
     assert [match.group(1) for match in matches if match] == EVENT_TYPES
-    assert [match.group(2) for match in matches if match] == [None, "pending", "completed", "Hello!", "completed"]
+    assert [match.group(2) for match in matches if match] == [None, "pending", "executing", "Hello!", "completed"]
     assert_ok(ndjson)  # with --wait --json: one JSON object per line, the events then the finished task
     *events, task = [json.loads(line) for line in ndjson.stdout.splitlines()]
     assert [(event["type"], event["event_id"]) for event in events] == [
@@ -261,17 +267,9 @@ def test_json_output_redacts_the_tasks_secrets(faults: FaultServer) -> None:
 
 # -- failures: one line, and the exit code of the table ------------------------------------------------------------
 def test_a_task_that_finishes_failed_exits_9_after_printing_its_result(idle_backend: LocalBackend) -> None:
-    command = [str(CLI), "create", "agent-1", "hello", "--wait", "--timeout", "20"]
-    with subprocess.Popen(
-        command, env=cli_env(idle_backend.url), stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    ) as cli:
-        deadline = time.monotonic() + 10
-        while not idle_backend.tasks and time.monotonic() < deadline:
-            time.sleep(0.02)
-        (task_id,) = idle_backend.tasks
-        idle_backend.complete(task_id, "it broke", status="failed")
-        stdout, stderr = cli.communicate(timeout=30)
-    result = subprocess.CompletedProcess(command, cli.returncode, stdout.decode(), stderr.decode())
+    idle_backend.fail_next("it broke", after=0.2)
+    result = run_cli("create", "agent-1", "hello", "--wait", "--timeout", "20", env=cli_env(idle_backend.url))
+    (task_id,) = idle_backend.tasks
     assert result.stdout == "it broke\n"
     assert_one_error_line(result, 9, f"task {task_id} finished failed")
 
@@ -389,4 +387,4 @@ def test_in_a_terminal_the_status_line_shows_and_ctrl_c_exits_130(idle_backend: 
     assert "Traceback" not in output
     after_line = output.rsplit("task " + task_id + ": pending", 1)[1]
     assert "\r\x1b[K" in after_line  # the status line erased before the message
-    assert idle_backend.tasks[task_id]["status"] == "pending"  # not stopped: it keeps running
+    assert idle_backend.tasks[task_id].status.value == "pending"  # not stopped: it keeps running

@@ -448,7 +448,9 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("get", "stop", "events"):
         sub[name].add_argument("task_id", metavar="TASK_ID")
     sub["list"].add_argument("agent_id", metavar="AGENT_ID")
-    sub["list"].add_argument("--status", choices=STATUSES, help="only the tasks in this state")
+    sub["list"].add_argument(
+        "--status", metavar="STATUS", help=f"only the tasks in this state ({', '.join(STATUSES)}, or one to come)"
+    )
     return parser
 
 

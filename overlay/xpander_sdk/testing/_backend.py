@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, unquote
 
 import httpx
@@ -265,7 +265,7 @@ class FakeBackend(httpx.BaseTransport, httpx.AsyncBaseTransport):
         with self._published:
             self._published.notify_all()
 
-    def __enter__(self) -> FakeBackend:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -381,9 +381,10 @@ class FakeBackend(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return 200, self._list(query, lambda task: _user_id(task) == user_id)
 
     def _list(self, query: dict[str, str], matches: Any) -> list[dict[str, Any]]:
-        """The list items of the tasks `matches` keeps, newest first, filtered by the query's non-empty values."""
+        """The list items of the tasks `matches` keeps, in the order created (the spec says no order), filtered
+        by the query's non-empty values."""
         filters = {key: value for key, value in query.items() if key in _LIST_FILTERS and value}
-        items = [_list_item(task) for task in reversed(self._tasks.values()) if matches(task)]
+        items = [_list_item(task) for task in self._tasks.values() if matches(task)]
         return [item for item in items if all(item.get(key) == value for key, value in filters.items())]
 
     # -- tasks and their events ---------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The pipeline itself: the generated package imports, both packages ship py.typed, and `make check-generated`
-fails, naming the files, when openapi.yaml changes without `make generate`."""
+fails, naming the files, when openapi.yaml changes without `make generate` (generated/, and the fake backend's
+copy of the schemas)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import xpander_api
 import xpander_sdk
 
 ROOT = Path(__file__).resolve().parent.parent
+SCHEMAS = ROOT / "overlay" / "xpander_sdk" / "testing" / "_schemas.json"
 
 
 def test_generated_package_imports_and_is_typed() -> None:
@@ -44,6 +46,10 @@ def _copy_project(target: Path) -> None:
         shutil.copy2(ROOT / name, target / name)
     shutil.copytree(ROOT / "generated", target / "generated", copy_function=shutil.copy2)
     shutil.copytree(ROOT / "requirements", target / "requirements", copy_function=shutil.copy2)
+    shutil.copytree(ROOT / "devtools", target / "devtools", copy_function=shutil.copy2)
+    schemas = target / SCHEMAS.relative_to(ROOT)
+    schemas.parent.mkdir(parents=True)
+    shutil.copy2(SCHEMAS, schemas)
     (target / ".venv").symlink_to(ROOT / ".venv")
     # Older than the venv's install stamp, so that make does not reinstall into the shared venv.
     for name in ("pyproject.toml", "requirements/dev.txt"):
@@ -62,4 +68,16 @@ def test_check_generated_fails_when_the_spec_changed(tmp_path: Path) -> None:
     drifted = subprocess.run(run, cwd=tmp_path, capture_output=True, text=True, env=env, check=False)
     assert drifted.returncode != 0
     assert "models/task.py" in drifted.stdout
+    assert "make generate" in drifted.stdout
+
+
+def test_check_generated_fails_when_the_fake_backends_schemas_were_edited(tmp_path: Path) -> None:
+    _copy_project(tmp_path)
+    schemas = tmp_path / SCHEMAS.relative_to(ROOT)
+    schemas.write_text(schemas.read_text().replace('"minLength": 1', '"minLength": 2', 1))
+    run = ["make", "-s", "--no-print-directory", "check-generated"]
+    env = {**os.environ, "MAKEFLAGS": ""}
+    drifted = subprocess.run(run, cwd=tmp_path, capture_output=True, text=True, env=env, check=False)
+    assert drifted.returncode != 0
+    assert "testing/_schemas.json is out of date with openapi.yaml" in drifted.stdout
     assert "make generate" in drifted.stdout

@@ -25,7 +25,6 @@ import pytest
 
 from tests import spec_tools
 from tests.conftest import load_fixture
-from tests.local_backend import ORGANIZATION_ID, LocalBackend
 from xpander_sdk import (
     AttachmentKind,
     AttachmentRef,
@@ -45,6 +44,7 @@ from xpander_sdk import (
     ThinkMode,
     User,
 )
+from xpander_sdk.testing import FakeBackend
 
 API_KEY = "test-api-key"
 README = spec_tools.ROOT / "README.md"
@@ -400,14 +400,18 @@ def test_percent_encoded_agent_id_reaches_prism_as_one_segment(prism_url: str) -
 
 # -- README ----------------------------------------------------------------------------------------------------
 _FENCE = re.compile(r"^```python[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
+_NAMED_FILE = re.compile(r"# \w+\.py\b")
+"""The first line of a block that is a file of the "Testing your code" example (`# myapp.py: ...`): run as files
+under pytest by tests/test_testing_readme.py, not as a snippet."""
 
 
 def readme_examples(text: str) -> list[tuple[int, str]]:
-    """Every ```python block of the README that calls `Tasks()`, with its line number."""
+    """Every ```python block of the README that calls `Tasks()`, with its line number (not the files of the
+    testing example)."""
     return [
         (text.count("\n", 0, match.start()) + 1, match.group(1))
         for match in _FENCE.finditer(text)
-        if "Tasks()" in match.group(1)
+        if "Tasks()" in match.group(1) and not _NAMED_FILE.match(match.group(1))
     ]
 
 
@@ -449,7 +453,7 @@ def run_example(line: int, source: str, caplog: pytest.LogCaptureFixture) -> str
 
 
 def follows_events(source: str) -> bool:
-    """An example that follows a task's events: Prism serves no live stream, the local backend does."""
+    """An example that follows a task's events: Prism serves no live stream, the fake backend does."""
     return "events_streaming" in source
 
 
@@ -463,24 +467,26 @@ def test_readme_examples_run_against_prism(prism_env: str, caplog: pytest.LogCap
             assert EXAMPLE_TASK_ID in output, (line, output)
 
 
-def test_readme_event_examples_run_against_the_local_backend(
+def test_readme_event_examples_run_against_the_fake_backend(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The examples that follow events, against tests/local_backend.py: it serves each task's event stream and
-    finishes every task 50 ms after its create."""
+    """The examples that follow events, against `xpander_sdk.testing.FakeBackend` on a loopback server: it serves
+    each task's event stream and finishes every task 50 ms after its create."""
     examples = [(line, source) for line, source in readme_examples(README.read_text()) if follows_events(source)]
     assert len(examples) >= 4, "the README shows events and waiting, async and sync, and many at once"
-    with LocalBackend(auto_complete=0.05) as backend:
-        monkeypatch.setenv("XPANDER_BASE_URL", backend.url)
+    with FakeBackend() as backend, backend.serve() as url:
+        backend.complete_next("Hello!", after=0.05, times=None)
+        monkeypatch.setenv("XPANDER_BASE_URL", url)
         monkeypatch.setenv("XPANDER_API_KEY", backend.api_key)
-        monkeypatch.setenv("XPANDER_ORGANIZATION_ID", ORGANIZATION_ID)
+        monkeypatch.setenv("XPANDER_ORGANIZATION_ID", backend.organization_id)
         for line, source in examples:
             assert "Traceback" not in run_example(line, source, caplog)
-        assert backend.event_requests, "an example followed a task's events"
+        events = [request for request in backend.requests if request.operation == "get_task_events"]
+        assert events, "an example followed a task's events"
 
 
 def test_readme_example_finder_sees_await_and_sync_blocks() -> None:
     """The extraction itself: python blocks calling Tasks() are found with their line numbers, others not."""
     text = "intro\n```python\nawait Tasks().acreate(agent_id='a', prompt='p')\n```\n```sh\nTasks()\n```\n"
-    text += "```python\nimport os\n```\n"
+    text += "```python\nimport os\n```\n```python\n# myapp.py: the code under test\nTasks().create('a')\n```\n"
     assert readme_examples(text) == [(2, "await Tasks().acreate(agent_id='a', prompt='p')\n")]

@@ -1,7 +1,8 @@
 """The official SDK's own live tests of the task module (xpander-sdk's `tests/test_tasks_module.py`: list, load by
 id, load from a list, create, create then find in the history, create then update and stop through the module
-and through the instance), run unchanged in substance against a local stateful backend (`tests.local_backend`)
-instead of the cloud: `Tasks()` reads `XPANDER_BASE_URL` and `XPANDER_API_KEY`, as there.
+and through the instance), run unchanged in substance against the SDK's stateful fake backend
+(`xpander_sdk.testing.FakeBackend`) served on a real loopback HTTP server instead of the cloud: `Tasks()` reads
+`XPANDER_BASE_URL` and `XPANDER_API_KEY`, as there.
 
 Each is run async (the official form) and sync. The official events test (create with `events_streaming=True`,
 then `async for event in created_task.aevents()` until the `task_created` event) runs against the backend's event
@@ -18,14 +19,16 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.local_backend import ORGANIZATION_ID, LocalBackend
+from xpander_sdk import InvalidArgumentError
 from xpander_sdk.models.events import TaskUpdateEvent, TaskUpdateEventType
 from xpander_sdk.modules.tasks.models.task import AgentExecutionStatus
 from xpander_sdk.modules.tasks.models.tasks_list import TasksListItem
 from xpander_sdk.modules.tasks.sub_modules.task import Task
 from xpander_sdk.modules.tasks.tasks_module import Tasks
+from xpander_sdk.testing import ORGANIZATION_ID, FakeBackend
 
 AGENT_ID = "agent-with-tasks"
+RESULT = "Hello!"
 
 
 def status(task: Task) -> AgentExecutionStatus:
@@ -33,17 +36,41 @@ def status(task: Task) -> AgentExecutionStatus:
     return task.status
 
 
-@pytest.fixture
-def backend(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalBackend]:
-    with LocalBackend() as local:
-        monkeypatch.setenv("XPANDER_BASE_URL", local.url)
-        monkeypatch.setenv("XPANDER_API_KEY", local.api_key)
-        monkeypatch.setenv("XPANDER_ORGANIZATION_ID", ORGANIZATION_ID)
-        yield local
+def event_requests(backend: FakeBackend) -> list[tuple[str, str | None]]:
+    """(path, Last-Event-ID) of each request for a task's events, in order."""
+    return [
+        (request.path, request.headers.get("last-event-id"))
+        for request in backend.requests
+        if request.operation == "get_task_events"
+    ]
+
+
+def events_path(task_id: str) -> str:
+    return f"/{ORGANIZATION_ID}/agent-execution/{task_id}/events"
 
 
 @pytest.fixture
-def task_id(backend: LocalBackend) -> str:
+def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeBackend, str]]:
+    """The fake backend on a loopback server, and its URL, with the environment pointed at it."""
+    with FakeBackend() as fake, fake.serve() as url:
+        monkeypatch.setenv("XPANDER_BASE_URL", url)
+        monkeypatch.setenv("XPANDER_API_KEY", fake.api_key)
+        monkeypatch.setenv("XPANDER_ORGANIZATION_ID", fake.organization_id)
+        yield fake, url
+
+
+@pytest.fixture
+def backend(served: tuple[FakeBackend, str]) -> FakeBackend:
+    return served[0]
+
+
+@pytest.fixture
+def url(served: tuple[FakeBackend, str]) -> str:
+    return served[1]
+
+
+@pytest.fixture
+def task_id(backend: FakeBackend) -> str:
     """The official tests' `XPANDER_TASK_ID`: a task that exists (and an agent with tasks)."""
     return Tasks().create(agent_id=AGENT_ID, prompt="an earlier task").id
 
@@ -77,7 +104,7 @@ async def test_load_task_from_list(task_id: str) -> None:
 
 
 @pytest.mark.anyio
-async def test_create_task(backend: LocalBackend) -> None:
+async def test_create_task(backend: FakeBackend) -> None:
     tasks = Tasks()
     prompt = "what can you do"
     created_task = await tasks.acreate(agent_id=AGENT_ID, prompt=prompt)
@@ -88,7 +115,7 @@ async def test_create_task(backend: LocalBackend) -> None:
 
 
 @pytest.mark.anyio
-async def test_create_task_and_sync_with_history(backend: LocalBackend) -> None:
+async def test_create_task_and_sync_with_history(backend: FakeBackend) -> None:
     tasks = Tasks()
     created_task = await tasks.acreate(agent_id=AGENT_ID, prompt="hi")
     assert created_task.status == AgentExecutionStatus.Pending
@@ -97,7 +124,7 @@ async def test_create_task_and_sync_with_history(backend: LocalBackend) -> None:
 
 
 @pytest.mark.anyio
-async def test_create_and_update_task(backend: LocalBackend) -> None:
+async def test_create_and_update_task(backend: FakeBackend) -> None:
     tasks = Tasks()
     prompt = "hi"
     created_task = await tasks.acreate(agent_id=AGENT_ID, prompt=prompt)
@@ -123,10 +150,10 @@ async def test_create_and_update_task(backend: LocalBackend) -> None:
     # stop task using task instance
     await updated_task.astop()
     assert status(updated_task) == AgentExecutionStatus.Stopped
-    assert backend.tasks[created_task.id]["status"] == "stopped"
+    assert backend.tasks[created_task.id].status.value == "stopped"
 
 
-def test_the_same_path_sync(backend: LocalBackend) -> None:
+def test_the_same_path_sync(backend: FakeBackend) -> None:
     """The sync names on the same path: create, list, load from the list, update, stop, save, stop, reload."""
     tasks = Tasks()
     created = tasks.create(agent_id=AGENT_ID, prompt="hi")
@@ -145,7 +172,7 @@ def test_the_same_path_sync(backend: LocalBackend) -> None:
     assert created.reload() is created
     assert created.status == AgentExecutionStatus.Stopped
     assert created.is_terminal
-    assert [method for method, _, _ in backend.requests] == [
+    assert [request.method for request in backend.requests] == [
         "POST", "GET", "GET", "GET", "PATCH", "DELETE", "PATCH", "DELETE", "GET"
     ]  # fmt: skip
 
@@ -155,7 +182,7 @@ STREAM_TYPES = ["connected", "task_created", "task_updated", "chunk", "task_fini
 
 
 @pytest.mark.anyio
-async def test_create_task_with_events(backend: LocalBackend) -> None:
+async def test_create_task_with_events(backend: FakeBackend) -> None:
     """The official events test, as it is: the loop breaks at the `task_created` event."""
     tasks = Tasks()
     prompt = "what can you do"
@@ -182,7 +209,7 @@ async def test_create_task_with_events(backend: LocalBackend) -> None:
     assert found_created_event, "Expected 'created' event not found in task stream"
 
 
-def test_create_task_with_events_sync(backend: LocalBackend) -> None:
+def test_create_task_with_events_sync(backend: FakeBackend) -> None:
     tasks = Tasks()
     created_task = tasks.create(agent_id=AGENT_ID, prompt="what can you do", events_streaming=True)
     assert created_task.events_streaming is True
@@ -196,7 +223,7 @@ def test_create_task_with_events_sync(backend: LocalBackend) -> None:
                 found_created_event = True
                 break
     assert found_created_event
-    assert backend.event_requests == [(created_task.id, None)]
+    assert event_requests(backend) == [(events_path(created_task.id), None)]
 
 
 def _check_full_stream(events: list[TaskUpdateEvent], task: Task) -> None:
@@ -206,35 +233,36 @@ def _check_full_stream(events: list[TaskUpdateEvent], task: Task) -> None:
     created, finished = events[1].data, events[-1].data
     assert isinstance(created, Task) and created.status == AgentExecutionStatus.Pending
     assert isinstance(finished, Task) and finished.status == AgentExecutionStatus.Completed
-    assert (finished.id, finished.result) == (task.id, "Hello!")
-    assert events[3].data == "Hello!"
-    assert events[3].identity is not None and events[3].identity.name == "Local agent"
+    assert (finished.id, finished.result) == (task.id, RESULT)
+    assert events[3].data == RESULT
+    assert events[3].identity is not None and events[3].identity.name == "Fake agent"
 
 
 @pytest.mark.anyio
-async def test_events_followed_to_the_end(backend: LocalBackend) -> None:
+async def test_events_followed_to_the_end(backend: FakeBackend) -> None:
     """The stream of a task the agent completes while it is followed: it ends by itself after task_finished."""
     tasks = Tasks()
     task = await tasks.acreate(agent_id=AGENT_ID, prompt="hi", events_streaming=True)
-    threading.Timer(0.2, backend.complete, (task.id,)).start()
+    threading.Timer(0.2, backend.complete, (task.id, RESULT)).start()
     async with task.aevents() as stream:
         events = [event async for event in stream]
     _check_full_stream(events, task)
     assert (stream.received, stream.skipped, stream.reconnects) == (5, 0, 0)
 
 
-def test_events_followed_to_the_end_sync(backend: LocalBackend) -> None:
+def test_events_followed_to_the_end_sync(backend: FakeBackend) -> None:
     tasks = Tasks()
     task = tasks.create(agent_id=AGENT_ID, prompt="hi", events_streaming=True)
-    threading.Timer(0.2, backend.complete, (task.id,)).start()
+    threading.Timer(0.2, backend.complete, (task.id, RESULT)).start()
     with task.events() as stream:
         events = list(stream)
     _check_full_stream(events, task)
 
 
 @pytest.mark.anyio
-async def test_events_of_an_update_and_a_stop(backend: LocalBackend) -> None:
-    """The official update then stop, with the task's stream followed meanwhile."""
+async def test_events_of_an_update_and_a_stop(backend: FakeBackend) -> None:
+    """The official update then stop, with the task's stream followed meanwhile: the update is a `task_updated`,
+    the stop the final `task_finished`."""
     tasks = Tasks()
     task = await tasks.acreate(agent_id=AGENT_ID, prompt="hi", events_streaming=True)
 
@@ -247,64 +275,57 @@ async def test_events_of_an_update_and_a_stop(backend: LocalBackend) -> None:
         driver = asyncio.create_task(drive())
         events = [event async for event in task.aevents()]
         await driver
-    assert [event.type.value for event in events] == [
-        "connected", "task_created", "task_updated", "task_updated", "task_finished"
-    ]  # fmt: skip
+    assert [event.type.value for event in events] == ["connected", "task_created", "task_updated", "task_finished"]
     statuses = [event.data.status for event in events if isinstance(event.data, Task)]
-    assert statuses == [
-        AgentExecutionStatus.Pending,
-        AgentExecutionStatus.Executing,
-        AgentExecutionStatus.Stopped,
-        AgentExecutionStatus.Stopped,
-    ]
+    assert statuses == [AgentExecutionStatus.Pending, AgentExecutionStatus.Executing, AgentExecutionStatus.Stopped]
 
 
 @pytest.mark.anyio
-async def test_create_and_wait(backend: LocalBackend) -> None:
+async def test_create_and_wait(backend: FakeBackend) -> None:
     """create_and_wait on the stream: the create, then the events until task_finished; no status request."""
-    backend.auto_complete = 0.2
+    backend.complete_next(RESULT, after=0.2, times=None)
     task = await Tasks().acreate_and_wait(AGENT_ID, prompt="hi", events_streaming=True, wait_timeout=10)
-    assert (task.status, task.result) == (AgentExecutionStatus.Completed, "Hello!")
-    assert [method for method, _, _ in backend.requests] == ["POST", "GET"]
-    assert backend.requests[1][1] == f"/{ORGANIZATION_ID}/agent-execution/{task.id}/events"
-    assert backend.tasks[task.id]["status"] == "completed"
+    assert (task.status, task.result) == (AgentExecutionStatus.Completed, RESULT)
+    assert [request.method for request in backend.requests] == ["POST", "GET"]
+    assert backend.requests[1].path == events_path(task.id)
+    assert backend.tasks[task.id].status.value == "completed"
 
 
-def test_create_and_wait_sync(backend: LocalBackend) -> None:
-    backend.auto_complete = 0.2
+def test_create_and_wait_sync(backend: FakeBackend) -> None:
+    backend.complete_next(RESULT, after=0.2, times=None)
     task = Tasks().create_and_wait(AGENT_ID, prompt="hi", events_streaming=True, wait_timeout=10)
-    assert (task.status, task.result) == (AgentExecutionStatus.Completed, "Hello!")
-    assert [method for method, _, _ in backend.requests] == ["POST", "GET"]
+    assert (task.status, task.result) == (AgentExecutionStatus.Completed, RESULT)
+    assert [request.method for request in backend.requests] == ["POST", "GET"]
 
 
 @pytest.mark.anyio
-async def test_create_and_wait_without_events_polls(backend: LocalBackend) -> None:
-    backend.auto_complete = 0.2
+async def test_create_and_wait_without_events_polls(backend: FakeBackend) -> None:
+    backend.complete_next(RESULT, after=0.2, times=None)
     task = await Tasks().acreate_and_wait(AGENT_ID, prompt="hi", wait_timeout=10)
-    assert (task.status, task.result) == (AgentExecutionStatus.Completed, "Hello!")
-    paths = [path for _, path, _ in backend.requests]
+    assert (task.status, task.result) == (AgentExecutionStatus.Completed, RESULT)
+    paths = [request.path for request in backend.requests]
     assert paths[0] == f"/agent-execution/{AGENT_ID}"
     assert set(paths[1:]) == {f"/agent-execution/{task.id}/status"}
-    assert backend.events == {}
+    with pytest.raises(InvalidArgumentError):  # the task has no event log
+        backend.events(task.id)
 
 
-def test_the_backend_resumes_after_last_event_id(backend: LocalBackend) -> None:
+def test_the_backend_resumes_after_last_event_id(backend: FakeBackend, url: str) -> None:
     """The backend's own contract: with Last-Event-ID, the stream starts at the next event."""
     task = Tasks().create(agent_id=AGENT_ID, prompt="hi", events_streaming=True)
-    backend.complete(task.id)
-    url = f"{backend.url}/{ORGANIZATION_ID}/agent-execution/{task.id}/events"
+    backend.complete(task.id, RESULT)
     headers = {"x-api-key": backend.api_key, "accept": "text/event-stream", "last-event-id": "3"}
-    response = httpx.get(url, headers=headers, timeout=10)
+    response = httpx.get(url + events_path(task.id), headers=headers, timeout=10)
     assert response.headers["content-type"] == "text/event-stream"
     ids = [line.removeprefix("id: ") for line in response.text.splitlines() if line.startswith("id: ")]
     assert ids == ["4", "5"]
-    refused = httpx.get(url.replace(ORGANIZATION_ID, "another-org"), headers=headers, timeout=10)
+    another = events_path(task.id).replace(ORGANIZATION_ID, "another-org")
+    refused = httpx.get(url + another, headers=headers, timeout=10)
     assert refused.status_code == 404
-    assert backend.event_requests == [(task.id, "3")]
+    assert event_requests(backend) == [(events_path(task.id), "3"), (another, "3")]  # the second one refused
 
 
-def test_events_of_a_task_without_events_streaming_are_refused(backend: LocalBackend) -> None:
+def test_events_of_a_task_without_events_streaming_are_refused(backend: FakeBackend, url: str) -> None:
     task = Tasks().create(agent_id=AGENT_ID, prompt="hi")
-    url = f"{backend.url}/{ORGANIZATION_ID}/agent-execution/{task.id}/events"
-    response = httpx.get(url, headers={"x-api-key": backend.api_key}, timeout=10)
+    response = httpx.get(url + events_path(task.id), headers={"x-api-key": backend.api_key}, timeout=10)
     assert response.status_code == 404

@@ -10,7 +10,7 @@
 - Event streams: Last-Event-ID resume, heartbeats, the end after task_finished, `close()`, wait timeouts.
 - `install()`, `serve()` (a real loopback server) and the `xpander_backend` fixture, loaded by its entry point.
 
-The tests marked `xfail(strict=True)` at the end show faults of the fake found here: remove the mark with the fix.
+The tests named `test_fault_*` at the end pin faults of the fake these tests found (all fixed).
 """
 
 from __future__ import annotations
@@ -87,7 +87,9 @@ def sse_events(text: str) -> list[tuple[str | None, dict[str, Any]]]:
 def raw_client(backend: FakeBackend, **headers: str) -> Iterator[httpx.Client]:
     """An httpx client on the backend's transport, with its API key unless `headers` say otherwise. Left open:
     closing it would close the backend (see test_fault_closing_a_client_on_the_transport_keeps_the_backend)."""
-    yield httpx.Client(transport=backend, base_url=backend.base_url, headers={"x-api-key": backend.api_key, **headers})
+    yield httpx.Client(
+        transport=backend.transport, base_url=backend.base_url, headers={"x-api-key": backend.api_key, **headers}
+    )
 
 
 def events_path(backend: FakeBackend, task_id: str) -> str:
@@ -145,7 +147,7 @@ class Tap(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return exchange
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = self.backend.handle_request(request)
+        response = self.backend.transport.handle_request(request)
         stream = response.stream if response.headers.get("content-type") == "text/event-stream" else None
         exchange = self._kept(response, stream)
         if not isinstance(stream, httpx.SyncByteStream):
@@ -153,7 +155,7 @@ class Tap(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return httpx.Response(response.status_code, headers=response.headers, stream=_SyncTee(stream, exchange.body))
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self.backend.handle_async_request(request)
+        response = await self.backend.transport.handle_async_request(request)
         stream = response.stream if response.headers.get("content-type") == "text/event-stream" else None
         exchange = self._kept(response, stream)
         if not isinstance(stream, httpx.AsyncByteStream):
@@ -420,12 +422,12 @@ class _WithoutKey(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         del request.headers["x-api-key"]
-        return self.backend.handle_request(request)
+        return self.backend.transport.handle_request(request)
 
 
 def test_a_wrong_or_missing_api_key_is_refused(backend: FakeBackend) -> None:
     configuration = Configuration("wrong-key", backend.base_url, backend.organization_id)
-    wrong = Tasks(configuration, http_client=httpx.Client(transport=backend), max_retries=0)
+    wrong = Tasks(configuration, http_client=httpx.Client(transport=backend.transport), max_retries=0)
     with pytest.raises(PermissionDeniedError) as denied:
         wrong.create(AGENT, prompt="hi")
     assert denied.value.status_code == 403
@@ -446,22 +448,29 @@ def test_a_wrong_or_missing_api_key_is_refused(backend: FakeBackend) -> None:
 @pytest.mark.anyio
 async def test_an_async_wrong_api_key_is_refused(backend: FakeBackend) -> None:
     configuration = Configuration("wrong-key", backend.base_url, backend.organization_id)
-    async with Tasks(configuration, async_http_client=httpx.AsyncClient(transport=backend), max_retries=0) as wrong:
+    async with Tasks(
+        configuration, async_http_client=httpx.AsyncClient(transport=backend.transport), max_retries=0
+    ) as wrong:
         with pytest.raises(PermissionDeniedError):
             await wrong.aget("any")
 
 
 def test_an_unknown_route_or_task_is_a_404(backend: FakeBackend, tasks: Tasks) -> None:
+    """As FastAPI routes before it authenticates: 404 for no route, 405 for a route's path with another method
+    (with or without a key)."""
     with raw_client(backend) as client:
-        for method, path in [
-            ("GET", "/agent-execution/x/unknown"),
-            ("PUT", "/agent-execution/x"),
-            ("GET", "/somewhere-else"),
+        for method, path, status in [
+            ("GET", "/agent-execution/x/unknown", 404),
+            ("PUT", "/agent-execution/x", 405),
+            ("GET", "/somewhere-else", 404),
         ]:
             response = client.request(method, path)
-            assert response.status_code == 404, (method, path)
+            assert response.status_code == status, (method, path)
             assert_valid("ErrorResponse", response.json())
-    assert [request.operation for request in backend.requests] == [None, None, None]
+            del client.headers["x-api-key"]
+            assert client.request(method, path).status_code == status, (method, path)
+            client.headers["x-api-key"] = backend.api_key
+    assert [request.operation for request in backend.requests] == [None] * 6
     with pytest.raises(NotFoundError):
         tasks.get("no-such-task")
     with pytest.raises(NotFoundError):
@@ -940,7 +949,7 @@ async def test_a_stream_resumes_after_last_event_id_async(backend: FakeBackend, 
     task = await tasks.acreate(AGENT, prompt="hi", events_streaming=True)
     backend.complete(task.id, "done")
     headers = {"x-api-key": backend.api_key, "last-event-id": "4"}
-    client = httpx.AsyncClient(transport=backend, base_url=backend.base_url, headers=headers)
+    client = httpx.AsyncClient(transport=backend.transport, base_url=backend.base_url, headers=headers)
     async with client.stream("GET", events_path(backend, task.id)) as response:
         text = "".join([chunk async for chunk in response.aiter_text()])
     assert sse_events(text) == [("5", backend.events(task.id)[4])]
@@ -949,7 +958,7 @@ async def test_a_stream_resumes_after_last_event_id_async(backend: FakeBackend, 
 @contextlib.contextmanager
 def _safety_close(backend: FakeBackend, seconds: float = 5.0) -> Iterator[None]:
     """Close the backend after `seconds` should the block still run: a broken stream fails, never hangs."""
-    timer = threading.Timer(seconds, backend.close)
+    timer = threading.Timer(seconds, backend.shutdown)
     timer.start()
     try:
         yield
@@ -980,7 +989,7 @@ async def test_heartbeats_during_silence_async() -> None:
         async with backend.client() as tasks:
             task = await tasks.acreate(AGENT, prompt="hi", events_streaming=True)
         headers = {"x-api-key": backend.api_key}
-        async with httpx.AsyncClient(transport=backend, base_url=backend.base_url, headers=headers) as client:
+        async with httpx.AsyncClient(transport=backend.transport, base_url=backend.base_url, headers=headers) as client:
             text = ""
             async with asyncio.timeout(5), client.stream("GET", events_path(backend, task.id)) as response:
                 async for chunk in response.aiter_text():
@@ -1007,9 +1016,9 @@ def test_the_stream_ends_after_task_finished(backend: FakeBackend, tasks: Tasks)
         assert (stream.received, stream.reconnects) == (5, 0)
 
 
-def test_close_ends_an_open_stream(backend: FakeBackend, tasks: Tasks) -> None:
+def test_shutdown_ends_an_open_stream(backend: FakeBackend, tasks: Tasks) -> None:
     task = tasks.create(AGENT, prompt="hi", events_streaming=True)
-    threading.Timer(0.1, backend.close).start()
+    threading.Timer(0.1, backend.shutdown).start()
     started = time.monotonic()
     with raw_client(backend) as client, client.stream("GET", events_path(backend, task.id)) as response:
         text = "".join(response.iter_text())
@@ -1018,10 +1027,10 @@ def test_close_ends_an_open_stream(backend: FakeBackend, tasks: Tasks) -> None:
     assert backend.tasks[task.id].status == AgentExecutionStatus.Pending
 
 
-def test_close_cancels_the_pending_outcomes(backend: FakeBackend, tasks: Tasks) -> None:
+def test_shutdown_cancels_the_pending_outcomes(backend: FakeBackend, tasks: Tasks) -> None:
     backend.complete_next("late", after=0.1)
     task = tasks.create(AGENT, prompt="hi")
-    backend.close()
+    backend.shutdown()
     time.sleep(0.2)
     assert backend.tasks[task.id].status == AgentExecutionStatus.Pending
 
@@ -1086,8 +1095,7 @@ def test_install_routes_tasks_made_inside_and_before(monkeypatch: pytest.MonkeyP
             assert "IS_STG" not in os.environ
             inside = Tasks().create(AGENT, prompt="inside", events_streaming=True)
             assert inside.organization_id == ORGANIZATION_ID
-            with pytest.raises(PermissionDeniedError):  # it reached the fake (not its URL), with its own key
-                before.create(AGENT, prompt="before")
+            by_before = before.create(AGENT, prompt="before")  # it reached the fake (not its URL), with its key
             assert backend.requests[-1].headers["x-api-key"] == "sentinel-key"
             made_before = Tasks.on_shared_pool(Configuration(api_key=API_KEY)).create(AGENT, prompt="before")
             backend.complete(inside.id, "done")
@@ -1099,7 +1107,7 @@ def test_install_routes_tasks_made_inside_and_before(monkeypatch: pytest.MonkeyP
         assert sdk_http.ROUTED is None
         assert {name: os.environ.get(name) for name in SENTINELS} == SENTINELS
         assert os.environ["XPANDER_BASE_URL"] == nowhere
-        assert set(backend.tasks) == {inside.id, made_before.id}
+        assert set(backend.tasks) == {inside.id, by_before.id, made_before.id}
         assert backend.tasks[made_before.id].input.text == "before"
         count = len(backend.requests)
         with pytest.raises(APIConnectionError):  # no longer routed: the environment's URL, where nothing listens
@@ -1226,42 +1234,36 @@ def test_the_fixture_is_loaded_by_the_entry_point(pytester: pytest.Pytester) -> 
     result.assert_outcomes(passed=3)
 
 
-# -- faults of the fake found here (xfail strict: remove the mark with the fix) -------------------------------------
-@pytest.mark.xfail(strict=True, reason="the 422 `loc` is cut at the first ':' of an unknown key")
+# -- faults of the fake found by these tests, fixed ------------------------------------------------------------------
 def test_fault_an_unknown_key_with_a_colon_is_named_whole(tasks: Tasks) -> None:
     with pytest.raises(UnprocessableEntityError) as refused:
         tasks.create(AGENT, prompt="hi", extra_body={"a:b": 1})
     assert [item.loc for item in refused.value.errors] == [("body", "a:b")]
 
 
-@pytest.mark.xfail(strict=True, reason="the 422 `msg` repeats the location (FastAPI's names only the problem)")
 def test_fault_the_422_message_does_not_repeat_the_field(tasks: Tasks) -> None:
     with pytest.raises(UnprocessableEntityError) as refused:
         tasks.create(AGENT, prompt="hi", extra_body={"colour": "red"})
     assert not refused.value.errors[0].msg.startswith("colour")
 
 
-@pytest.mark.xfail(strict=True, reason="the 422 `loc` of a list item is a string, FastAPI's an integer")
 def test_fault_the_loc_of_a_list_item_is_an_integer(tasks: Tasks) -> None:
     with pytest.raises(UnprocessableEntityError) as refused:
         tasks.create(AGENT, prompt="hi", extra_body={"mcp_servers": [{"name": "m", "bogus": 1}]})
     assert refused.value.errors[0].loc == ("body", "mcp_servers", 0, "bogus")
 
 
-@pytest.mark.xfail(strict=True, reason="routes match the decoded path: the id is unquoted twice")
 def test_fault_an_agent_id_with_a_percent_sign_is_kept(backend: FakeBackend, tasks: Tasks) -> None:
     task = tasks.create("a%2Fb", prompt="hi")
     assert backend.tasks[task.id].agent_id == "a%2Fb"
 
 
-@pytest.mark.xfail(strict=True, reason="emit lets NaN through: json.dumps writes `NaN`, which is not JSON")
 def test_fault_emit_refuses_nan(backend: FakeBackend, tasks: Tasks) -> None:
     task = tasks.create(AGENT, prompt="hi", events_streaming=True)
     with pytest.raises(InvalidArgumentError):
         backend.emit(task.id, "chunk", float("nan"))
 
 
-@pytest.mark.xfail(strict=True, reason="a Tasks() made before install() keeps the environment of its time")
 def test_fault_a_module_level_tasks_made_without_a_key_reaches_the_fake() -> None:
     """install()'s docstring: 'also one made before, such as a module-level Tasks()'. Made at import time, in a
     test run without XPANDER_API_KEY, it has no key: the SDK refuses every call before sending anything."""
@@ -1271,36 +1273,55 @@ def test_fault_a_module_level_tasks_made_without_a_key_reaches_the_fake() -> Non
     assert len(backend.tasks) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="httpx closes a client's transport: the backend's close() ends its streams")
 def test_fault_closing_a_client_on_the_transport_keeps_the_backend(backend: FakeBackend, tasks: Tasks) -> None:
-    """`with httpx.Client(transport=backend): ...` calls `backend.close()` on exit: the backend's streams end at
-    once from then on, and the pending `complete_next` timers are cancelled."""
-    with httpx.Client(transport=backend) as client:
+    """`with httpx.Client(transport=backend.transport)` closes the transport on exit: the backend keeps serving
+    (its streams and its pending `complete_next` timers)."""
+    with httpx.Client(transport=backend.transport) as client:
         client.get(f"{backend.base_url}/agent-execution/x/status")
     backend.complete_next("late", after=0.05)
     task = tasks.create(AGENT, prompt="hi", events_streaming=True)
     assert task.wait(timeout=0.5).result == "late"
 
 
-@pytest.mark.xfail(strict=True, reason="over serve(), disconnect_next drops the connection after the request")
-def test_fault_serve_disconnect_next_lets_a_create_be_retried() -> None:
-    """The docstring of `disconnect_next`: 'nothing reached the server, so the SDK may retry even a create'."""
+def test_fault_serve_disconnect_next_is_a_dropped_connection_for_a_create() -> None:
+    """Over a socket the request has been sent when the connection closes: a create's outcome is unknown, so it
+    is not retried (in process, the transport refuses it before anything is sent: retried, see above)."""
     with served() as (backend, tasks):
         backend.disconnect_next()
-        tasks.create(AGENT, prompt="hi")
-    assert len(backend.tasks) == 1
+        with pytest.raises(APIConnectionError) as dropped:
+            tasks.create(AGENT, prompt="hi")
+    assert dropped.value.outcome_unknown is True
+    assert [request.operation for request in backend.requests] == ["create_task"]
 
 
-@pytest.mark.xfail(strict=True, reason="respond_next takes a body that is not JSON: the request then raises TypeError")
 def test_fault_respond_next_refuses_a_body_that_is_not_json(backend: FakeBackend) -> None:
     with pytest.raises(InvalidArgumentError) as refused:
         backend.respond_next(500, body=object())
     assert refused.value.parameter == "body"
 
 
-@pytest.mark.xfail(strict=True, reason="emit names `data` for a bad `identity`")
 def test_fault_emit_names_identity_when_it_is_refused(backend: FakeBackend, tasks: Tasks) -> None:
     task = tasks.create(AGENT, prompt="hi", events_streaming=True)
     with pytest.raises(InvalidArgumentError) as refused:
         backend.emit(task.id, "chunk", "x", identity=5)  # type: ignore[arg-type]
     assert refused.value.parameter == "identity"
+
+
+def test_installed_it_takes_the_key_a_tasks_made_before_holds() -> None:
+    before = Tasks(Configuration(api_key="a-key-read-at-import"))
+    with FakeBackend() as backend, backend.install():
+        assert before.create(AGENT, prompt="hi").agent_id == AGENT
+    assert backend.requests[0].headers["x-api-key"] == "a-key-read-at-import"
+
+
+def test_a_continued_task_streams_its_new_run_after_its_old_ids(backend: FakeBackend, tasks: Tasks) -> None:
+    first = tasks.create(AGENT, prompt="hi", events_streaming=True)
+    backend.complete(first.id, "one")
+    again = tasks.create(AGENT, prompt="more", existing_task_id=first.id, events_streaming=True)
+    assert again.id == first.id
+    backend.complete(first.id, "two")
+    with first.events() as stream:
+        events = list(stream)
+    assert [event.type.value for event in events][:2] == ["connected", "task_created"]
+    assert events[-1].data.result == "two"
+    assert int(events[0].event_id or 0) > 5  # the ids go on after the first run's

@@ -29,7 +29,7 @@ import weakref
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 import httpx
 from attrs import field, frozen
@@ -533,7 +533,7 @@ class HTTPSession:
 
     def sync_client(self) -> httpx.Client:
         if ROUTED is not None and self._owns_sync:
-            return ROUTED[0]
+            return ROUTED.sync_client
         client = self._sync_client
         if client is None:
             with self._lock:
@@ -551,7 +551,7 @@ class HTTPSession:
         if self._user_async_pool is not None:
             return self._user_async_pool
         if ROUTED is not None:
-            return ROUTED[1]
+            return ROUTED.async_pool
         key = weakref.ref(_running_loop())
         pool = self._async_pools.get(key)
         if pool is None:
@@ -676,10 +676,18 @@ class HTTPSession:
             await _async_sleep(_retry_pause(step))
 
 
-ROUTED: tuple[httpx.Client, AsyncPool] | None = None
-"""While `xpander_sdk.testing.FakeBackend.install()` routes the SDK to a fake backend: the clients that every
-session uses in place of its own, also one made before (a module-level `Tasks()`). A session on a caller's
-clients keeps them."""
+class Routed(NamedTuple):
+    """Where `xpander_sdk.testing.FakeBackend.install()` sends the SDK: the clients that every session uses in
+    place of its own (a session on a caller's clients keeps them), and the fake's API key, for a `Tasks` made
+    before without one."""
+
+    sync_client: httpx.Client
+    async_pool: AsyncPool
+    api_key: str
+
+
+ROUTED: Routed | None = None
+"""Set while a fake backend is installed; None otherwise (one global read per call)."""
 
 _SESSIONS: weakref.WeakSet[HTTPSession] = weakref.WeakSet()
 """Every HTTPSession alive, for `_abandon_after_fork`."""

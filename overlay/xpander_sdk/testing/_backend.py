@@ -38,7 +38,7 @@ from ..models.events import TaskUpdateEventType
 from ..task import Task
 from ..tasks import Tasks
 from ._schemas import schemas, violations
-from ._wire import AsyncEventBody, EventBody, EventFeed, serve_on_loopback
+from ._wire import EventFeed, FakeTransport, serve_on_loopback
 
 API_KEY = "fake-api-key"
 ORGANIZATION_ID = "org-fake"
@@ -102,10 +102,11 @@ class _Refused(Exception):
         self.status, self.detail = status, detail
 
 
-class FakeBackend(httpx.BaseTransport, httpx.AsyncBaseTransport):
+class FakeBackend:
     """The task API in memory. Plug it in with `backend.client()` (a `Tasks` on it), `install()` (every
-    `Tasks()` of the process talks to it; the pytest fixture `xpander_backend` does this) or `serve()` (a
-    loopback HTTP server, for another process such as the command line).
+    `Tasks()` of the process talks to it; the pytest fixture `xpander_backend` does this), `serve()` (a
+    loopback HTTP server, for another process such as the command line), or `backend.transport` (its httpx
+    transport, sync and async, for clients of your own).
 
     `requests` lists what was received; `tasks[task_id]` is the stored task as a `Task`.
     """
@@ -131,6 +132,9 @@ class FakeBackend(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self._lock = threading.Lock()
         self._published = threading.Condition(self._lock)
         self._closed = threading.Event()
+        self._installed = False
+        self.transport = FakeTransport(self)
+        """The httpx transport (sync and async) that serves requests from this backend."""
         self._timers: list[threading.Timer] = []
 
     # -- what a test reads -------------------------------------------------------------------------------------
@@ -172,6 +176,8 @@ class FakeBackend(httpx.BaseTransport, httpx.AsyncBaseTransport):
         """Add an event to a task's stream (a task created with `events_streaming=True`): `type` such as `chunk`
         or `tool_call_request`, `data` any JSON value, `identity` the name of the agent that speaks."""
         kind = type.value if isinstance(type, TaskUpdateEventType) else _text(type, "type")
+        if identity is not None:
+            _text(identity, "identity")
         with self._published:
             self._stored(task_id, strict=True)
             if task_id not in self._logs:
@@ -204,13 +210,16 @@ class FakeBackend(httpx.BaseTransport, httpx.AsyncBaseTransport):
             raise InvalidArgumentError("status", f"status must be an HTTP error status (300-599), got {status!r}")
         if retry_after is not None:
             _seconds(retry_after, "retry_after")
+        if body is not None:
+            _json_text(body, "body")
         scripted = _Scripted(status, _operation(operation), retry_after, body)
         with self._lock:
             self._scripted.extend([scripted] * _count(times))
 
     def disconnect_next(self, *, times: int = 1, operation: str | None = None) -> None:
         """The next `times` requests (of `operation` only, when given) fail to connect (`httpx.ConnectError`):
-        nothing reached the server, so the SDK may retry even a create."""
+        nothing reached the server, so the SDK may retry even a create. Over `serve()` the request has been
+        sent when the connection closes without an answer: a create's outcome is then unknown (not retried)."""
         with self._lock:
             self._scripted.extend([_Scripted(0, _operation(operation))] * _count(times))
 
@@ -218,15 +227,18 @@ class FakeBackend(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def client(self, **options: Any) -> Tasks:
         """A `Tasks` that talks to this backend (sync and async), with `options` (`timeout`, `max_retries`...)."""
         configuration = Configuration(self.api_key, self.base_url, self.organization_id)
-        http_client = httpx.Client(transport=self, headers=SDK_HEADERS, timeout=DEFAULT_TIMEOUT)
-        async_http_client = httpx.AsyncClient(transport=self, headers=SDK_HEADERS, timeout=DEFAULT_TIMEOUT)
+        http_client = httpx.Client(transport=self.transport, headers=SDK_HEADERS, timeout=DEFAULT_TIMEOUT)
+        async_http_client = httpx.AsyncClient(transport=self.transport, headers=SDK_HEADERS, timeout=DEFAULT_TIMEOUT)
         return Tasks(configuration, http_client=http_client, async_http_client=async_http_client, **options)
 
     @contextlib.contextmanager
-    def install(self) -> Iterator[FakeBackend]:
-        """Route every `Tasks` of the SDK's own connections to this backend (also one made before, such as a
-        module-level `Tasks()`), and point the environment at it (`XPANDER_API_KEY`, `XPANDER_BASE_URL`,
-        `XPANDER_ORGANIZATION_ID`), until the block ends. A `Tasks` on clients of your own keeps them."""
+    def install(self) -> Iterator[Self]:
+        """Until the block ends, send every `Tasks` that uses the SDK's own connections to this backend (also one
+        made before, such as a module-level `Tasks()`), and point the environment at it (`XPANDER_API_KEY`,
+        `XPANDER_BASE_URL`, `XPANDER_ORGANIZATION_ID`). A `Tasks` on clients of your own keeps them.
+
+        While installed it takes any API key: a `Tasks` made before may hold the key of its time (and one made
+        without a key uses this backend's)."""
         if _http.ROUTED is not None:
             raise RuntimeError("another FakeBackend is installed already")
         environment = {
@@ -237,13 +249,14 @@ class FakeBackend(httpx.BaseTransport, httpx.AsyncBaseTransport):
         saved = {name: os.environ.get(name) for name in (*environment, STAGING_ENV)}
         os.environ.update(environment)
         os.environ.pop(STAGING_ENV, None)
-        sync_client = httpx.Client(transport=self, headers=SDK_HEADERS, timeout=DEFAULT_TIMEOUT)
-        async_client = httpx.AsyncClient(transport=self, headers=SDK_HEADERS, timeout=DEFAULT_TIMEOUT)
-        _http.ROUTED = (sync_client, _http.AsyncPool(async_client))
+        sync_client = httpx.Client(transport=self.transport, headers=SDK_HEADERS, timeout=DEFAULT_TIMEOUT)
+        async_client = httpx.AsyncClient(transport=self.transport, headers=SDK_HEADERS, timeout=DEFAULT_TIMEOUT)
+        _http.ROUTED = _http.Routed(sync_client, _http.AsyncPool(async_client), self.api_key)
+        self._installed = True
         try:
             yield self
         finally:
-            _http.ROUTED = None
+            _http.ROUTED, self._installed = None, False
             for name, value in saved.items():
                 if value is None:
                     os.environ.pop(name, None)
@@ -257,8 +270,9 @@ class FakeBackend(httpx.BaseTransport, httpx.AsyncBaseTransport):
         with serve_on_loopback(self, port) as url:
             yield url
 
-    def close(self) -> None:
-        """End the event streams still open and cancel the pending `complete_next`/`fail_next` timers."""
+    def shutdown(self) -> None:
+        """End the event streams still open and cancel the pending `complete_next`/`fail_next` timers (the end
+        of its `with` block, or of `serve()`'s)."""
         self._closed.set()
         for timer in self._timers:
             timer.cancel()
@@ -269,25 +283,13 @@ class FakeBackend(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.close()
+        self.shutdown()
 
-    # -- the transport -----------------------------------------------------------------------------------------
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        answer = self.answer(request)
-        if isinstance(answer, EventFeed):
-            return _stream_response(EventBody(self, answer))
-        return answer
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        answer = self.answer(request)
-        if isinstance(answer, EventFeed):
-            return _stream_response(AsyncEventBody(self, answer))
-        return answer
-
+    # -- serving -------------------------------------------------------------------------------------------------
     def answer(self, request: httpx.Request) -> httpx.Response | EventFeed:
         """The response to one request (its body read), or the event feed that a stream response sends."""
         body = request.read()
-        method, path = request.method, request.url.path
+        method, path = request.method, request.url.raw_path.decode("ascii").partition("?")[0]
         query = dict(parse_qsl(request.url.query.decode(), keep_blank_values=True))
         route = _route(method, path)
         try:
@@ -307,13 +309,13 @@ class FakeBackend(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self, request: httpx.Request, route: _Route, payload: Any, query: dict[str, str]
     ) -> httpx.Response | EventFeed:
         operation, target = route.operation, route.target
-        key = request.headers.get("x-api-key")
-        if key is None:
-            raise _Refused(401, "Not authenticated")
-        if key != self.api_key:
-            raise _Refused(403, "Invalid API key")
         if operation is None:
-            raise _Refused(404, "Not Found")
+            raise _Refused(405, "Method Not Allowed") if route.known_path else _Refused(404, "Not Found")
+        key = request.headers.get("x-api-key")
+        if not key:
+            raise _Refused(401, "Not authenticated")
+        if key != self.api_key and not self._installed:
+            raise _Refused(403, "Invalid API key")
         if operation == "get_task_events":
             return self._event_feed(target, route.prefix, request.headers.get("last-event-id"), payload)
         _check_request(operation, payload)
@@ -342,7 +344,7 @@ class FakeBackend(httpx.BaseTransport, httpx.AsyncBaseTransport):
             task["agent_version"] = headers["x-agent-version"]
         self._tasks[task_id] = task
         if task["events_streaming"]:
-            self._logs[task_id] = []
+            self._logs.setdefault(task_id, [])  # a continued task's log goes on, with the ids after the last
             self._publish(task_id, "connected", None)
             self._publish(task_id, "task_created", task)
         answer = copy.deepcopy(task)
@@ -435,15 +437,13 @@ class FakeBackend(httpx.BaseTransport, httpx.AsyncBaseTransport):
             "data": copy.deepcopy(data),
             "identity": identity,
         }
+        text = _json_text(event, "data")
         problems = violations("TaskUpdateEvent", event)
         if kind in _TASK_EVENTS:
             problems += violations("Task", event["data"])
-        try:
-            text = json.dumps(event)
-        except (TypeError, ValueError) as error:
-            problems.append(f"data is not JSON: {error}")
         if problems:
-            raise InvalidArgumentError("data", f"the event is not one the server could send: {'; '.join(problems)}")
+            described = "; ".join(str(problem) for problem in problems)
+            raise InvalidArgumentError("data", f"the event is not one the server could send: {described}")
         log = self._logs[task_id]
         log.append((len(log) + 1, json.loads(text)))
         self._published.notify_all()
@@ -470,8 +470,14 @@ class FakeBackend(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 raise _Refused(404, "Task not found")
             if task_id not in self._logs:
                 raise _Refused(404, "The task was created without events_streaming")
-        sent = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+            sent = int(last_event_id) if last_event_id and last_event_id.isdigit() else self._run_start(task_id)
         return EventFeed(task_id, sent)
+
+    def _run_start(self, task_id: str) -> int:
+        """The id before the latest run's `connected` event: a new stream of a continued task (created again
+        with its id) starts there (the lock held)."""
+        starts = [number for number, event in self._logs[task_id] if event["type"] == "connected"]
+        return starts[-1] - 1 if starts else 0
 
     def pending_events(self, feed: EventFeed, wait: float) -> list[tuple[int, dict[str, Any]]] | None:
         """The events of `feed` after its last one sent, waiting up to `wait` seconds for one; None once the
@@ -516,24 +522,29 @@ class FakeBackend(httpx.BaseTransport, httpx.AsyncBaseTransport):
 # -- helpers ---------------------------------------------------------------------------------------------------------
 @frozen
 class _Route:
-    """The operation of a request (None for no route), its path parameter, and the path before
-    `/agent-execution` (the organization id of an events URL, or of an agent controller's)."""
+    """The operation of a request (None for no route), its path parameter, the path before `/agent-execution`
+    (the organization id of an events URL, or of an agent controller's), and whether the path is a route's
+    (with another method)."""
 
     operation: str | None
     target: str = ""
     prefix: str = ""
+    known_path: bool = False
 
 
 def _route(method: str, path: str) -> _Route:
+    """The route of a request, from its path as sent (percent-encoded: a parameter is decoded once)."""
     start = path.find("/agent-execution/")
     if start < 0:
         return _Route(None)
     prefix, rest = path[:start], path[start:]
+    known_path = False
     for route_method, pattern, operation in _ROUTES:
         match = pattern.fullmatch(rest)
         if match and route_method == method:
             return _Route(operation, unquote(match.group(1)), prefix)
-    return _Route(None, "", prefix)
+        known_path = known_path or match is not None
+    return _Route(None, "", prefix, known_path)
 
 
 def _check_request(operation: str, body: Any) -> None:
@@ -547,17 +558,9 @@ def _check_request(operation: str, body: Any) -> None:
         schema = "Task"  # `asave` sends the whole task
     problems = violations(schema, body)
     if problems:
-        raise _Refused(422, [_validation_error(problem) for problem in problems])
-
-
-def _validation_error(problem: str) -> dict[str, Any]:
-    """One entry of FastAPI's 422 `detail`."""
-    return {"loc": ["body", *_where(problem)], "msg": problem, "type": "value_error"}
-
-
-def _where(problem: str) -> list[str]:
-    where = problem.split(":", 1)[0]
-    return [] if where == "the body" else where.replace("[", ".").replace("]", "").split(".")
+        raise _Refused(
+            422, [{"loc": ["body", *problem.loc], "msg": problem.msg, "type": problem.type} for problem in problems]
+        )
 
 
 def _check_answer(operation: str, answer: Any) -> None:
@@ -566,7 +569,8 @@ def _check_answer(operation: str, answer: Any) -> None:
     for item in answer if isinstance(answer, list) else [answer]:
         problems = violations(schema, item)
         if problems:
-            raise AssertionError(f"the fake backend answered {operation} outside openapi.yaml: {problems}")
+            described = "; ".join(str(problem) for problem in problems)
+            raise AssertionError(f"the fake backend answered {operation} outside openapi.yaml: {described}")
 
 
 def _list_item(task: dict[str, Any]) -> dict[str, Any]:
@@ -590,17 +594,20 @@ def _json_response(status: int, body: Any) -> httpx.Response:
     return httpx.Response(status, json=body)
 
 
-def _stream_response(body: httpx.SyncByteStream | httpx.AsyncByteStream) -> httpx.Response:
-    headers = {"content-type": "text/event-stream", "cache-control": "no-cache"}
-    return httpx.Response(200, headers=headers, stream=body)
-
-
 def _scripted_response(scripted: _Scripted, request: httpx.Request) -> httpx.Response:
     if scripted.status == 0:
         raise httpx.ConnectError("the fake backend refused the connection (disconnect_next)", request=request)
     body = scripted.body if scripted.body is not None else {"detail": HTTPStatus(scripted.status).phrase}
     headers = {} if scripted.retry_after is None else {"retry-after": f"{scripted.retry_after:g}"}
     return httpx.Response(scripted.status, headers=headers, json=body)
+
+
+def _json_text(value: object, parameter: str) -> str:
+    """`value` as JSON text; InvalidArgumentError naming `parameter` when it is not JSON (NaN is not)."""
+    try:
+        return json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise InvalidArgumentError(parameter, f"{parameter} must be JSON data: {error}") from None
 
 
 def _text(value: object, parameter: str) -> str:

@@ -95,6 +95,26 @@ class _Feeding:
         return b""
 
 
+class FakeTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """The httpx transport of a FakeBackend, sync and async. A client closing it leaves the backend serving."""
+
+    def __init__(self, backend: FakeBackend) -> None:
+        self.backend = backend
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        answer = self.backend.answer(request)
+        return _stream_response(EventBody(self.backend, answer)) if isinstance(answer, EventFeed) else answer
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        answer = self.backend.answer(request)
+        return _stream_response(AsyncEventBody(self.backend, answer)) if isinstance(answer, EventFeed) else answer
+
+
+def _stream_response(body: httpx.SyncByteStream | httpx.AsyncByteStream) -> httpx.Response:
+    headers = {"content-type": "text/event-stream", "cache-control": "no-cache"}
+    return httpx.Response(200, headers=headers, stream=body)
+
+
 @contextlib.contextmanager
 def serve_on_loopback(backend: FakeBackend, port: int = 0) -> Iterator[str]:
     """Run `backend` behind a threaded HTTP/1.1 server on 127.0.0.1 until the block ends; yields its URL."""
@@ -105,7 +125,7 @@ def serve_on_loopback(backend: FakeBackend, port: int = 0) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
-        backend.close()
+        backend.shutdown()
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
@@ -124,7 +144,7 @@ def _handler_class(backend: FakeBackend) -> type[BaseHTTPRequestHandler]:
             url = f"http://{self.headers.get('host') or 'localhost'}{self.path}"
             request = httpx.Request(self.command, url, headers=list(self.headers.items()), content=content)
             try:
-                response = backend.handle_request(request)
+                response = backend.transport.handle_request(request)
             except httpx.ConnectError:  # disconnect_next: close without an answer
                 self.close_connection = True
                 return

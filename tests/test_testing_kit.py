@@ -22,6 +22,8 @@ import functools
 import json
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -1325,3 +1327,22 @@ def test_a_continued_task_streams_its_new_run_after_its_old_ids(backend: FakeBac
     assert [event.type.value for event in events][:2] == ["connected", "task_created"]
     assert events[-1].data.result == "two"
     assert int(events[0].event_id or 0) > 5  # the ids go on after the first run's
+
+
+def test_the_kit_needs_nothing_beyond_the_runtime_dependencies() -> None:
+    """Importing `xpander_sdk.testing` and running a create on it loads only the standard library and the SDK's
+    own dependencies (httpx and what it brings, attrs, dateutil, httpx-sse): no pytest, jsonschema or yaml."""
+    code = (
+        "import sys\n"
+        "from xpander_sdk.testing import FakeBackend\n"
+        "with FakeBackend() as backend:\n"
+        "    backend.client().create('agent-1', prompt='hi')\n"
+        "roots = {name.partition('.')[0] for name in sys.modules} - set(sys.stdlib_module_names)\n"
+        "print(' '.join(sorted(roots)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    loaded = set(done.stdout.split())
+    runtime = {"xpander_sdk", "xpander_api", "httpx", "httpcore", "h11", "anyio", "sniffio", "idna", "certifi"}
+    runtime |= {"attr", "attrs", "dateutil", "six", "httpx_sse", "typing_extensions", "_distutils_hack", "__main__"}
+    assert loaded <= runtime, loaded - runtime
+    assert "xpander_sdk" in loaded

@@ -13,10 +13,11 @@
 With pytest, the fixture `xpander_backend` (this package's pytest plugin, loaded by itself) yields a
 `FakeBackend` installed for the test: every `Tasks()` of the code under test talks to it.
 
-Scripting: `complete(task_id, result=...)`, `fail(task_id, error=...)`, `emit(task_id, type, data)`,
-`complete_next(...)`/`fail_next(...)` for the tasks about to be created, `respond_next(status=429,
+Scripting: `complete(task_id, result=...)`, `fail(task_id, error=...)`, `start(task_id)`, `emit(task_id,
+type, data)`, `complete_next(...)`/`fail_next(...)` for the tasks about to be created, `respond_next(status=429,
 retry_after=1)` and `disconnect_next()` for the next requests. Reading: `requests` (each a
-`RecordedRequest`), `tasks[task_id]` (a `Task`), `events(task_id)` (the event log).
+`RecordedRequest`), `tasks[task_id]` (a `Task`), `events(task_id)` (the event log). Plugging in:
+`client()`, `transport` (httpx, sync and async), `install()`, `serve()` (a loopback server).
 """
 
 from ._backend import API_KEY, BASE_URL, ORGANIZATION_ID, FakeBackend, RecordedRequest

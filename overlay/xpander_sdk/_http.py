@@ -205,22 +205,22 @@ class Secrets:
         return iter(self._values)
 
 
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """`text` with every secret value of the call replaced by ***: servers may echo a request back."""
+def redact(text: str, secrets: Iterable[str], marker: str = REDACTED) -> str:
+    """`text` with every secret value of the call replaced by `marker` (***): servers may echo a request back."""
     for secret in secrets:
         if secret:
-            text = text.replace(secret, REDACTED)
+            text = text.replace(secret, marker)
     return text
 
 
-def redact_json(value: Any, secrets: tuple[str, ...]) -> Any:
-    """A parsed JSON value with every secret replaced by ***, in every string it holds (keys too)."""
+def redact_json(value: Any, secrets: tuple[str, ...], marker: str = REDACTED) -> Any:
+    """A parsed JSON value with every secret replaced by `marker` (***), in every string it holds (keys too)."""
     if isinstance(value, str):
-        return redact(value, secrets)
+        return redact(value, secrets, marker)
     if isinstance(value, list):
-        return [redact_json(item, secrets) for item in value]
+        return [redact_json(item, secrets, marker) for item in value]
     if isinstance(value, dict):
-        return {redact(key, secrets): redact_json(item, secrets) for key, item in value.items()}
+        return {redact(key, secrets, marker): redact_json(item, secrets, marker) for key, item in value.items()}
     return value
 
 

@@ -27,7 +27,9 @@ from enum import IntEnum
 from typing import Any, TextIO
 
 from ._constants import API_KEY_ENV, CLOUD_URL, WAIT_TIMEOUT
+from ._http import redact_json
 from ._version import __version__
+from ._wait import FAILED_STATUSES, Waiter
 from .configuration import Configuration
 from .exceptions import (
     APIConnectionError,
@@ -41,7 +43,6 @@ from .exceptions import (
     PermissionDeniedError,
     RateLimitError,
     TaskFailedError,
-    WaitTimeoutError,
 )
 from .models import AgentExecutionStatus, OutputFormat
 from .models.events import TASK_EVENTS, TaskUpdateEvent
@@ -50,7 +51,6 @@ from .tasks import Tasks
 
 PROG = "xpander-tasks"
 REDACTED = "<redacted>"
-FAILED_STATUSES = frozenset({"failed", "error", "stopped"})
 SUMMARY_CHARS = 100
 GET_KEYS = ("id", "agent_id", "status", "title", "created_at", "finished_at", "result")
 
@@ -125,19 +125,10 @@ def error_message(error: BaseException, task_id: str | None = None) -> str:
 
 
 def redact(value: Any, secrets: Iterable[str]) -> Any:
-    """`value` (JSON data) with each secret replaced by `<redacted>` wherever it occurs, keys included."""
-    ordered = sorted((secret for secret in secrets if secret), key=len, reverse=True)
-    if not ordered:
-        return value
-    if isinstance(value, str):
-        for secret in ordered:
-            value = value.replace(secret, REDACTED)
-        return value
-    if isinstance(value, list):
-        return [redact(item, ordered) for item in value]
-    if isinstance(value, dict):
-        return {redact(key, ordered): redact(item, ordered) for key, item in value.items()}
-    return value
+    """`value` (JSON data) with each secret replaced by `<redacted>` wherever it occurs, keys included (the longest
+    first, so that a secret holding another is replaced whole)."""
+    ordered = tuple(sorted((secret for secret in secrets if secret), key=len, reverse=True))
+    return redact_json(value, ordered, REDACTED) if ordered else value
 
 
 class StatusLine:
@@ -260,8 +251,7 @@ async def follow(task: Task, out: Output, deadline: float, seconds: float) -> Ta
                     latest = out.status_line.task = out.seen(event.data)
                 out.event(event)
     except TimeoutError:
-        message = f"Task {task.id} did not finish within {seconds:g} s (last status seen: {latest.status.value})"
-        raise WaitTimeoutError(f"{message}; it keeps running on the server", task=latest) from None
+        raise Waiter(latest, seconds, raise_on_failure=False).timed_out() from None  # the SDK's own message
     return latest
 
 
@@ -289,7 +279,7 @@ async def create(tasks: Tasks, args: argparse.Namespace, out: Output) -> None:
             async with out.status_line.showing(task):
                 task = out.seen(await task.await_result(timeout=left))
         out.result(task, after_events=args.follow)
-    if task.status.value in FAILED_STATUSES:
+    if task.status in FAILED_STATUSES:
         raise TaskFailedError(f"task {task.id} finished {task.status.value}", task)
 
 

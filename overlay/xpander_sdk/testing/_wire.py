@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from attrs import define
+from attrs import define, field
 
 from .._http import ATTEMPT_DEADLINE, DEADLINE_REACHED
 
@@ -26,10 +26,29 @@ event loop must not wait on)."""
 
 @define
 class EventFeed:
-    """One event stream being served: its task, and the id of the last event sent (0 for none)."""
+    """One event stream being served: its task, the id of the last event sent (0 for none), when it last sent
+    something, and whether it has ended."""
 
     task_id: str
     sent: int
+    quiet_since: float = field(factory=time.monotonic)
+    over: bool = False
+
+    def next_chunk(self, backend: FakeBackend, wait: float) -> bytes:
+        """The frames of the events published since the last chunk (waiting up to `wait` seconds for one), a
+        `: ping` comment after a heartbeat of silence, or b"" for nothing yet; `over` once the stream ends."""
+        events = backend.pending_events(self, wait)
+        if events is None:
+            self.over = True
+            return b""
+        if events:
+            self.sent, self.quiet_since = events[-1][0], time.monotonic()
+            self.over = events[-1][1]["type"] == "task_finished"
+            return "".join(f"id: {number}\ndata: {json.dumps(event)}\n\n" for number, event in events).encode()
+        if time.monotonic() - self.quiet_since >= backend.heartbeat:
+            self.quiet_since = time.monotonic()
+            return b": ping\n\n"
+        return b""
 
 
 class EventBody(httpx.SyncByteStream):
@@ -41,13 +60,13 @@ class EventBody(httpx.SyncByteStream):
         self._backend, self._feed = backend, feed
 
     def __iter__(self) -> Iterator[bytes]:
-        feed = _Feeding(self._backend, self._feed)
+        feed, heartbeat = self._feed, self._backend.heartbeat
         while not feed.over:
             deadline = ATTEMPT_DEADLINE.get()
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
                 raise httpx.ReadTimeout(f"{DEADLINE_REACHED} while waiting for the response")
-            chunk = feed.next_chunk(self._backend.heartbeat if left is None else min(self._backend.heartbeat, left))
+            chunk = feed.next_chunk(self._backend, heartbeat if left is None else min(heartbeat, left))
             if chunk:
                 yield chunk
 
@@ -61,38 +80,13 @@ class AsyncEventBody(httpx.AsyncByteStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
         from anyio import sleep  # noqa: PLC0415 - httpx's own dependency
 
-        feed = _Feeding(self._backend, self._feed)
+        feed = self._feed
         while not feed.over:
-            chunk = feed.next_chunk(0)
+            chunk = feed.next_chunk(self._backend, 0)
             if chunk:
                 yield chunk
             else:
                 await sleep(ASYNC_POLL)
-
-
-class _Feeding:
-    """The state of one stream body being sent: what comes next, and whether it has ended."""
-
-    def __init__(self, backend: FakeBackend, feed: EventFeed) -> None:
-        self._backend, self._feed = backend, feed
-        self._quiet_since = time.monotonic()
-        self.over = False
-
-    def next_chunk(self, wait: float) -> bytes:
-        """The frames of the events published since the last chunk (waiting up to `wait` seconds for one), a
-        `: ping` comment after a heartbeat of silence, or b"" for nothing yet; `over` once the stream ends."""
-        events = self._backend.pending_events(self._feed, wait)
-        if events is None:
-            self.over = True
-            return b""
-        if events:
-            self._feed.sent, self._quiet_since = events[-1][0], time.monotonic()
-            self.over = events[-1][1]["type"] == "task_finished"
-            return "".join(f"id: {number}\ndata: {json.dumps(event)}\n\n" for number, event in events).encode()
-        if time.monotonic() - self._quiet_since >= self._backend.heartbeat:
-            self._quiet_since = time.monotonic()
-            return b": ping\n\n"
-        return b""
 
 
 class FakeTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):

@@ -23,7 +23,14 @@ ENV_VARS = (
     "IS_STG",
     "XPANDER_TIMEOUT",
     "XPANDER_MAX_RETRIES",
+    "XPANDER_HTTP_TRANSPORT",
 )
+HTTP_TRANSPORTS = ("aiohttp", "httpx")
+"""The transports of the SDK's own async clients: aiohttp (the default under asyncio) and httpx's own."""
+MODES = ("sync", "async", "async-httpx")
+"""How a test that depends on the transport calls the SDK: `create` (httpx's sync transport), `acreate` on the
+default async transport (aiohttp), and `acreate` on httpx's async transport. Branch on `mode == "sync"`; the
+`clean_env` fixture sets `XPANDER_HTTP_TRANSPORT` for the async ones."""
 
 
 def load_fixture(name: str) -> Any:
@@ -32,10 +39,23 @@ def load_fixture(name: str) -> Any:
 
 
 @pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test sees the developer's XPANDER_* variables."""
+def clean_env(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the developer's XPANDER_* variables. A test parametrised with a `mode` of `MODES` runs its
+    async calls on the transport the mode names (`async`: aiohttp, set explicitly; `async-httpx`: httpx)."""
     for name in ENV_VARS:
         monkeypatch.delenv(name, raising=False)
+    callspec = getattr(request.node, "callspec", None)
+    mode = callspec.params.get("mode") if callspec is not None else None
+    if mode in ("async", "async-httpx"):
+        monkeypatch.setenv("XPANDER_HTTP_TRANSPORT", "httpx" if mode == "async-httpx" else "aiohttp")
+
+
+@pytest.fixture(params=HTTP_TRANSPORTS)
+def http_transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test once on each transport of the SDK's own async clients (`XPANDER_HTTP_TRANSPORT`)."""
+    transport: str = request.param
+    monkeypatch.setenv("XPANDER_HTTP_TRANSPORT", transport)
+    return transport
 
 
 @pytest.fixture(scope="session")

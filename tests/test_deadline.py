@@ -14,10 +14,9 @@ import pytest
 
 from tests.faultserver import FaultServer, Repeat, running, tasks_for
 from xpander_sdk import APIConnectionError, APITimeoutError, Configuration, ModuleException, Tasks, _deadline
+from xpander_sdk._attempt import ATTEMPT_DEADLINE, DEADLINE_REACHED
 from xpander_sdk._constants import DEFAULT_LIMITS
 from xpander_sdk._http import (
-    ATTEMPT_DEADLINE,
-    DEADLINE_REACHED,
     _own_client,
     attempt_budget,
     transport_error,

@@ -37,7 +37,7 @@ def wait_for(condition: object, seconds: float = 3.0) -> bool:
     return True
 
 
-def test_one_tasks_across_three_asyncio_runs(server: FaultServer) -> None:
+def test_one_tasks_across_three_asyncio_runs(server: FaultServer, http_transport: str) -> None:
     tasks = tasks_for(server.url)
     clients = []
 
@@ -57,7 +57,7 @@ def test_one_tasks_across_three_asyncio_runs(server: FaultServer) -> None:
     tasks.close()
 
 
-def test_async_with_in_each_run_closes_that_runs_connections(server: FaultServer) -> None:
+def test_async_with_in_each_run_closes_that_runs_connections(server: FaultServer, http_transport: str) -> None:
     tasks = tasks_for(server.url)
 
     async def create() -> Task:
@@ -73,7 +73,7 @@ def test_async_with_in_each_run_closes_that_runs_connections(server: FaultServer
 
 @pytest.mark.parametrize("bare", [False, True], ids=["own Tasks", "bare Tasks() one-liner"])
 def test_connections_of_a_finished_loop_are_closed(
-    server: FaultServer, bare: bool, monkeypatch: pytest.MonkeyPatch
+    server: FaultServer, bare: bool, monkeypatch: pytest.MonkeyPatch, http_transport: str
 ) -> None:
     """Without `async with`/aclose() inside the loop, each loop's client is still closed when its loop ends
     (the SDK's async-generator finaliser): the documented one-liner `asyncio.run(Tasks().acreate(...))` leaves
@@ -120,7 +120,7 @@ def test_create_from_eight_threads_at_once(server: FaultServer) -> None:
     assert elapsed < 30
 
 
-def test_asyncio_run_in_several_threads_with_one_tasks(server: FaultServer) -> None:
+def test_asyncio_run_in_several_threads_with_one_tasks(server: FaultServer, http_transport: str) -> None:
     """Four threads, each with its own event loop, share one Tasks: each loop gets its own AsyncClient."""
     tasks = tasks_for(server.url)
 
@@ -204,7 +204,7 @@ def test_retry_backoff_under_trio(server: FaultServer) -> None:
     assert time.monotonic() - started < 5
 
 
-def test_trio_then_asyncio_with_one_tasks(server: FaultServer) -> None:
+def test_trio_then_asyncio_with_one_tasks(server: FaultServer, http_transport: str) -> None:
     import trio
 
     tasks = tasks_for(server.url)
@@ -219,7 +219,9 @@ def test_trio_then_asyncio_with_one_tasks(server: FaultServer) -> None:
     tasks.close()
 
 
-def test_a_bare_tasks_in_asyncio_run_in_a_loop(server: FaultServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bare_tasks_in_asyncio_run_in_a_loop(
+    server: FaultServer, monkeypatch: pytest.MonkeyPatch, http_transport: str
+) -> None:
     """The documented one-liner `asyncio.run(Tasks().acreate(...))`, repeated: the shared pool must not hand a
     client of a closed loop to a new one."""
     monkeypatch.setenv("XPANDER_API_KEY", "k-12345678")

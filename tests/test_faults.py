@@ -19,6 +19,7 @@ import httpx
 import pytest
 from attrs import field, frozen
 
+from tests.conftest import MODES
 from tests.fault_table import Row, print_table
 from tests.faultserver import (
     API_KEY,
@@ -58,7 +59,6 @@ from xpander_sdk import (
     UnprocessableEntityError,
 )
 
-MODES = ("sync", "async")
 Result = Task | ModuleException
 
 

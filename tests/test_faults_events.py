@@ -32,6 +32,7 @@ from typing import Any, Literal
 import pytest
 from attrs import define, field, frozen
 
+from tests.conftest import MODES
 from tests.fault_table import Row, print_table
 from tests.faultserver import (
     API_KEY,
@@ -61,7 +62,6 @@ from xpander_sdk import (
 )
 from xpander_sdk.models.events import TaskUpdateEvent
 
-MODES = ("sync", "async")
 TASK_ID = "task-1"
 ORG = "org-1"
 EVENTS_PATH = f"/{ORG}/agent-execution/{TASK_ID}/events"

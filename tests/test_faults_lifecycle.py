@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from attrs import field, frozen
 
+from tests.conftest import MODES
 from tests.fault_table import Row, print_table
 from tests.faultserver import (
     API_KEY,
@@ -49,7 +50,6 @@ from xpander_sdk import (
     UnprocessableEntityError,
 )
 
-MODES = ("sync", "async")
 Result = Task | list[TasksListItem] | ModuleException
 UPDATE_BODY = b'{"result":"r"}'
 """What `update(task_id, result="r")` must send, byte for byte."""

@@ -145,7 +145,7 @@ def test_sync_creates_after_fork_each_get_their_own_task(
 
 @pytest.mark.parametrize("pool", ["own", "shared"])
 def test_async_creates_after_fork_each_get_their_own_task(
-    echo_url: str, pool: str, monkeypatch: pytest.MonkeyPatch
+    echo_url: str, pool: str, monkeypatch: pytest.MonkeyPatch, http_transport: str
 ) -> None:
     """Parent and child run the same event loop object (made before the fork, as a worker that keeps one loop
     does), so the child would find the parent's AsyncClient for that loop. A poll() loop: unlike epoll, it

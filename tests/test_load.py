@@ -60,7 +60,9 @@ def report(request: pytest.FixtureRequest, line: str) -> None:
         request.config.get_terminal_writer().line(f"\n{line}")
 
 
-def test_2000_concurrent_acreate_on_a_bounded_pool(child: ChildServer, request: pytest.FixtureRequest) -> None:
+def test_2000_concurrent_acreate_on_a_bounded_pool(
+    child: ChildServer, request: pytest.FixtureRequest, http_transport: str
+) -> None:
     """2,000 creates in flight at once from one event loop, on a pool of 50 connections: all succeed, the pool
     never opens more than 50, and after aclose() no socket or thread is left.
 
@@ -104,7 +106,9 @@ def test_2000_concurrent_acreate_on_a_bounded_pool(child: ChildServer, request: 
     )
 
 
-def test_oversubscribed_pool_still_completes(child: ChildServer, request: pytest.FixtureRequest) -> None:
+def test_oversubscribed_pool_still_completes(
+    child: ChildServer, request: pytest.FixtureRequest, http_transport: str
+) -> None:
     """500 acreate gathered at once with no gate on 50 connections: 450 wait in the pool's queue; all succeed."""
     before = child.stats()
     tasks = tasks_for(child.url, limits=httpx.Limits(max_connections=POOL))
@@ -160,7 +164,7 @@ def test_memory_is_flat_over_many_sequential_creates(child: ChildServer, request
     assert settle(start_fds, slack=1) <= start_fds + 1, "the sync client's socket is closed by close()"
 
 
-def test_a_tasks_per_call_leaves_nothing_behind(child: ChildServer) -> None:
+def test_a_tasks_per_call_leaves_nothing_behind(child: ChildServer, http_transport: str) -> None:
     """The anti-pattern `with Tasks(...) as t: t.create(...)` per call: each Tasks closes its pool."""
     gc.collect()
     start_fds, start_threads = open_fds(), threading.active_count()

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import MODES
 from tests.faultserver import Dynamic, FaultServer, Recorded, Reply, json_bytes, ok, running
 from xpander_sdk import (
     AuthenticationError,
@@ -158,8 +159,8 @@ def server() -> Iterator[FaultServer]:
 
 @pytest.fixture
 def debug_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
-    """Everything at DEBUG: the SDK's logger, httpx's, httpcore's."""
-    for name in ("xpander_sdk", "httpx", "httpcore", ""):
+    """Everything at DEBUG: the SDK's logger, httpx's, httpcore's, aiohttp's."""
+    for name in ("xpander_sdk", "httpx", "httpcore", "aiohttp", ""):
         caplog.set_level(logging.DEBUG, logger=name)
     return caplog
 
@@ -168,7 +169,7 @@ def tasks_on(server: FaultServer) -> Tasks:
     return Tasks(Configuration(api_key=API_KEY, base_url=server.url), max_retries=2)
 
 
-@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(("name", "echo", "expect"), ECHOES, ids=[name for name, _, _ in ECHOES])
 def test_echoed_secrets_are_redacted_everywhere(
     server: FaultServer,
@@ -339,7 +340,7 @@ def _task_holding_secrets() -> dict[str, Any]:
 SAVE_ECHOES = [echo for echo in ECHOES if echo[0] not in ("201-task", "429-retried")]
 
 
-@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(("name", "echo", "expect"), SAVE_ECHOES, ids=[name for name, _, _ in SAVE_ECHOES])
 def test_a_saved_task_s_echoed_secrets_are_redacted(
     server: FaultServer,

@@ -53,7 +53,7 @@ def open_connections(server: FaultServer) -> int:
     return server.stats()["open"]
 
 
-def test_open_async_streams_leave_the_call_pool_free(server: FaultServer) -> None:
+def test_open_async_streams_leave_the_call_pool_free(server: FaultServer, http_transport: str) -> None:
     async def scenario() -> tuple[float, int, int]:
         tasks = tasks_on(server)
         streams: list[AsyncEventStream] = [streaming_task(tasks, n).aevents() for n in range(STREAMS)]

@@ -1171,7 +1171,7 @@ def test_serve_over_loopback() -> None:
 
 
 @pytest.mark.anyio
-async def test_serve_over_loopback_async() -> None:
+async def test_serve_over_loopback_async(http_transport: str) -> None:
     with FakeBackend() as backend, backend.serve() as url:
         async with Tasks(Configuration(backend.api_key, url, backend.organization_id)) as tasks:
             backend.complete_next("served", after=0.05)

@@ -29,6 +29,7 @@ ORGANIZATION_ID_ENV = "XPANDER_ORGANIZATION_ID"
 STAGING_ENV = "IS_STG"
 TIMEOUT_ENV = "XPANDER_TIMEOUT"
 MAX_RETRIES_ENV = "XPANDER_MAX_RETRIES"
+HTTP_TRANSPORT_ENV = "XPANDER_HTTP_TRANSPORT"
 
 # -- time ---------------------------------------------------------------------------------------------------------
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
@@ -52,6 +53,12 @@ STREAM_LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=20,
 """Event streams have a pool of their own, without a cap: each open stream holds a connection for as long as
 it lasts, so they never take the places create and get calls wait for (bound them with `acreate_many`)."""
 CREATE_MANY_CONCURRENCY = 16
+
+HTTP_TRANSPORTS = ("aiohttp", "httpx")
+DEFAULT_HTTP_TRANSPORT = "aiohttp"
+"""The SDK's own async clients run on aiohttp's connection pool under asyncio (through httpx-aiohttp: the httpx
+API on top), which keeps each call as fast at 1,000 in flight as at one; "httpx" is httpx's own transport
+(always under trio). Set by `Tasks(http_transport=...)` or `XPANDER_HTTP_TRANSPORT`."""
 
 # -- retries ------------------------------------------------------------------------------------------------------
 DEFAULT_MAX_RETRIES = 2

@@ -27,17 +27,20 @@ import threading
 import time
 import weakref
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Mapping
-from contextvars import ContextVar
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 import httpx
 from attrs import field, frozen
 
+from ._attempt import ATTEMPT_DEADLINE, DEADLINE_REACHED, HEAD_TOO_LARGE, MAX_HEAD_BYTES
 from ._constants import (
+    DEFAULT_HTTP_TRANSPORT,
     DEFAULT_LIMITS,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
+    HTTP_TRANSPORT_ENV,
+    HTTP_TRANSPORTS,
     INITIAL_RETRY_DELAY,
     MAX_CONNECT_TIMEOUT,
     MAX_DESCRIPTION_CHARS,
@@ -70,13 +73,6 @@ logger = logging.getLogger("xpander_sdk")
 HeaderCache = dict[tuple[tuple[str, str], ...], httpx.Headers]
 """Request headers made once, by the headers a request adds to its client's defaults (see `HTTPSession`)."""
 REDACTED = "***"
-ATTEMPT_DEADLINE: ContextVar[float | None] = ContextVar("xpander_sdk_attempt_deadline", default=None)
-"""When the current attempt must be over (`time.monotonic()`): set for each attempt, read by the network
-backend of the SDK's own clients (`_deadline`)."""
-DEADLINE_REACHED = "the deadline of the attempt passed"
-"""How the message of a timeout raised because of the deadline (not a per-operation timeout) starts."""
-HEAD_TOO_LARGE = "Receive buffer too long"
-"""h11's message for a response head longer than httpcore lets it buffer."""
 
 # httpx failures that happen before a byte of the request reaches the server: always safe to retry.
 _NOT_SENT = (
@@ -330,11 +326,9 @@ def deadline_error(origin: str, budget: float | None, detail: str, *, request_se
 
 
 def _head_too_large(origin: str, detail: str) -> InvalidResponseError:
-    """The server answered, with a head httpcore will not buffer: not a connection failure, and it may have
-    created the task (InvalidResponseError: never retried, outcome unknown)."""
-    import httpcore  # noqa: PLC0415 - loaded by httpx with its first client; the SDK's import stays light
-
-    limit = httpcore.HTTP11Connection.MAX_INCOMPLETE_EVENT_SIZE // 1024
+    """The server answered, with a head the HTTP client will not buffer: not a connection failure, and it may
+    have created the task (InvalidResponseError: never retried, outcome unknown)."""
+    limit = MAX_HEAD_BYTES // 1024
     return InvalidResponseError(
         NO_HTTP_STATUS,
         f"The server at {origin} answered, but its response head is larger than the {limit} KiB the HTTP "
@@ -398,12 +392,41 @@ def _ssl_context() -> ssl.SSLContext:
 
 
 def _own_client(client_class: type[_Client], limits: httpx.Limits) -> _Client:
-    """A client of the SDK's own: pooled, with the SDK's headers and timeouts, and the attempt deadline."""
+    """A client of the SDK's own on httpx's transport: pooled, with the SDK's headers and timeouts, and the
+    attempt deadline in its network backend."""
     from . import _deadline  # noqa: PLC0415 - imports httpcore, which httpx too loads with its first client
 
     client = client_class(limits=limits, timeout=DEFAULT_TIMEOUT, verify=_ssl_context(), headers=SDK_HEADERS)
     _deadline.install(client)
     return client
+
+
+def check_http_transport(value: object, parameter: str = "http_transport") -> str:
+    """One of `HTTP_TRANSPORTS` ("aiohttp", "httpx"), as given (case and spaces aside)."""
+    name = value.strip().lower() if isinstance(value, str) else None
+    if name not in HTTP_TRANSPORTS:
+        choices = " or ".join(repr(choice) for choice in HTTP_TRANSPORTS)
+        raise InvalidArgumentError(parameter, f"{parameter} must be {choices}, got {value!r}")
+    return name
+
+
+def configured_http_transport() -> str:
+    """The transport `XPANDER_HTTP_TRANSPORT` names, else the default (aiohttp)."""
+    configured = os.environ.get(HTTP_TRANSPORT_ENV)
+    if not configured:
+        return DEFAULT_HTTP_TRANSPORT
+    return check_http_transport(configured, HTTP_TRANSPORT_ENV)
+
+
+def _own_async_client(limits: httpx.Limits, transport: str | None) -> httpx.AsyncClient:
+    """An async client of the SDK's own for the running loop: on aiohttp's transport under asyncio unless
+    `transport` (else `XPANDER_HTTP_TRANSPORT`) says "httpx"; on httpx's under trio, which aiohttp does not run
+    on."""
+    if (transport or configured_http_transport()) == "aiohttp" and _on_asyncio():
+        from . import _aiohttp  # noqa: PLC0415 - imports aiohttp (tens of ms): paid when the first client is made
+
+        return _aiohttp.AsyncClient(limits=limits, timeout=DEFAULT_TIMEOUT, verify=_ssl_context(), headers=SDK_HEADERS)
+    return _own_client(httpx.AsyncClient, limits)
 
 
 class AsyncPool:
@@ -428,11 +451,11 @@ class AsyncPool:
         self._closer = closer
 
     @classmethod
-    async def open(cls, limits: httpx.Limits) -> AsyncPool:
-        """A new client of the SDK's own, for the running event loop."""
+    async def open(cls, limits: httpx.Limits, transport: str | None = None) -> AsyncPool:
+        """A new client of the SDK's own, for the running event loop, on `transport` (see `_own_async_client`)."""
         from anyio import Semaphore  # noqa: PLC0415 - httpx's own dependency, imported when first needed
 
-        client = _own_client(httpx.AsyncClient, limits)
+        client = _own_async_client(limits, transport)
         closer = _close_at_loop_end(client)
         await anext(closer)
         return cls(client, Semaphore(limits.max_connections or 1_000_000), closer)
@@ -493,8 +516,11 @@ class HTTPSession:
         limits: httpx.Limits = DEFAULT_LIMITS,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
+        http_transport: str | None = None,
     ) -> None:
         self._limits = limits
+        self._http_transport = http_transport
+        """The transport of the async clients this session makes; None: `XPANDER_HTTP_TRANSPORT` when each is made."""
         self._lock = threading.Lock()
         self._sync_client = http_client
         self._owns_sync = http_client is None
@@ -507,10 +533,19 @@ class HTTPSession:
         _SESSIONS.add(self)
 
     def _abandon_after_fork(self) -> None:
-        """In a forked child: forget (never close) the clients this session made, and replace the lock."""
+        """In a forked child: forget (never close) the clients this session made, and replace the lock. An
+        aiohttp client is cut off its connections first (see `_aiohttp.forget_connections`: its event loop would
+        go on reading them), and all are kept in `_INHERITED`, never garbage-collected: an aiohttp session that
+        is collected closes its connections."""
         self._lock = threading.Lock()
         if self._owns_sync:
             self._sync_client = None
+        for pool in self._async_pools.values():
+            if not isinstance(pool.client._transport, httpx.AsyncHTTPTransport):  # aiohttp's: _aiohttp is loaded
+                from . import _aiohttp  # noqa: PLC0415 - already imported with the client it made
+
+                _aiohttp.forget_connections(pool.client)
+        _INHERITED.extend(self._async_pools.values())
         self._async_pools = {}
 
     # -- clients -------------------------------------------------------------------------------------------
@@ -527,6 +562,7 @@ class HTTPSession:
                         limits=STREAM_LIMITS,
                         http_client=None if self._owns_sync else self._sync_client,
                         async_http_client=user_async,
+                        http_transport=self._http_transport,
                     )
                 streams = self._streams
         return streams
@@ -557,7 +593,7 @@ class HTTPSession:
         if pool is None:
             with self._lock:
                 self._drop_clients_of_closed_loops()
-            pool = self._async_pools.setdefault(key, await AsyncPool.open(self._limits))
+            pool = self._async_pools.setdefault(key, await AsyncPool.open(self._limits, self._http_transport))
         return pool
 
     def owns(self, client: httpx.Client | httpx.AsyncClient) -> bool:
@@ -691,6 +727,9 @@ ROUTED: Routed | None = None
 
 _SESSIONS: weakref.WeakSet[HTTPSession] = weakref.WeakSet()
 """Every HTTPSession alive, for `_abandon_after_fork`."""
+_INHERITED: list[AsyncPool] = []
+"""In a forked child, the parent's async clients: never used, never closed, never collected (see
+`HTTPSession._abandon_after_fork`)."""
 
 
 def _abandon_after_fork() -> None:
@@ -817,6 +856,18 @@ async def _aread_body(
     finally:
         await response.aclose()
     return response
+
+
+def _on_asyncio() -> bool:
+    """Whether the running event loop is asyncio's (not trio's)."""
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is None:
+        return False
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _running_loop() -> object:

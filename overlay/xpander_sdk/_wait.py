@@ -16,9 +16,10 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ._attempt import ATTEMPT_DEADLINE
 from ._constants import MAX_DESCRIPTION_CHARS, POLL_INITIAL_INTERVAL, POLL_MAX_INTERVAL, WAIT_TIMEOUT
 from ._events import Follower, afollow, follow
-from ._http import ATTEMPT_DEADLINE, _async_sleep, _may_retry, attempt_budget
+from ._http import _async_sleep, _may_retry, attempt_budget
 from .exceptions import (
     APIConnectionError,
     APIStatusError,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from attrs import define, field
 
-from .._http import ATTEMPT_DEADLINE, DEADLINE_REACHED
+from .._attempt import ATTEMPT_DEADLINE, DEADLINE_REACHED
 
 if TYPE_CHECKING:
     from ._backend import FakeBackend

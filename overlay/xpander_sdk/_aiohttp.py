@@ -1,0 +1,301 @@
+"""The aiohttp transport of the SDK's own async clients on asyncio: httpx's API on aiohttp's connection pool,
+through `httpx_aiohttp.AiohttpTransport` (checked against httpx-aiohttp 0.2.0 and aiohttp 3.14), with what
+that transport leaves out filled in here.
+
+Why aiohttp: on httpx's own async transport, more requests in flight make each one slower; through the same
+httpx API on aiohttp, the SDK keeps its one-at-a-time speed at 100 and 1,000 in flight (`make bench`).
+
+What this layer changes of httpx-aiohttp 0.2.0, each shown by a test in tests/test_aiohttp.py:
+- Failures: every aiohttp failure becomes the httpx exception of the same event, so `_http.transport_error`
+  reads both transports alike. httpx-aiohttp calls a dropped or reset connection (`ServerDisconnectedError`,
+  `ClientOSError`) a `ConnectTimeout`, which says that nothing was sent: a create would be retried and could
+  run twice. It lets a response head that is not HTTP or too large (`ClientResponseError`), and aiohttp's own
+  timeout (`asyncio.TimeoutError`), escape as they are.
+- The attempt deadline (`_attempt.ATTEMPT_DEADLINE`) is aiohttp's `total` timeout, which covers connecting,
+  sending, the head and the body: httpx-aiohttp passes only the per-operation timeouts, so a server sending a
+  `100 Continue` every few hundred milliseconds would keep a call alive for ever. aiohttp has no write timeout;
+  the deadline bounds writes.
+- `connect` is the time to open a connection (`sock_connect`), as in httpx; httpx-aiohttp gives aiohttp's
+  `connect` (the wait for a pooled connection and the opening together) the pool timeout. Waiting for a place
+  in the pool is bounded by the SDK's own gate (`_http.AsyncPool`), before aiohttp.
+- Limits: `max_connections=None` is no cap, as in httpx (httpx-aiohttp leaves aiohttp's 100, which would hold
+  the 101st open event stream). `max_keepalive_connections` has no aiohttp equivalent; `keepalive_expiry` does.
+- The request goes out as httpx built it: its URL as encoded (aiohttp would re-quote it), its headers with
+  their case and repeats, and no header of aiohttp's own (`skip_auto_headers`).
+- No cookie jar (the SDK's own httpx clients send none: the API key is the only credential), and the largest
+  response head httpcore reads (`MAX_HEAD_BYTES`; aiohttp's default is 8 KiB a line).
+- Proxies from the environment: httpx mounts a transport per proxy; here each is this transport.
+
+aiohttp is imported with this module, which `_http` imports when it makes the first async client on asyncio.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import ssl
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from typing import Any
+
+import aiohttp
+import httpx
+from httpx_aiohttp import AiohttpTransport
+from multidict import CIMultiDict
+from yarl import URL
+
+from ._attempt import DEADLINE_REACHED, HEAD_TOO_LARGE, MAX_HEAD_BYTES, time_left
+
+AUTO_HEADERS = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
+"""Headers aiohttp adds on its own when a request has none: never added (httpx built the request's)."""
+
+
+class Phase:
+    """Where a failure happened, for the httpx exception it becomes: before anything was sent, or after."""
+
+    CONNECTING = "connecting"
+    WAITING = "waiting for the response"
+    READING = "reading the body"
+
+
+def _deadline_passed() -> bool:
+    left = time_left()
+    return left is not None and left <= 0
+
+
+def _timeout(error: BaseException, phase: str) -> httpx.HTTPError:
+    """The httpx timeout for an aiohttp timeout: a connect timeout when no connection was made; the deadline's
+    own message when the attempt's deadline is what ran out (aiohttp's `total`)."""
+    connecting = isinstance(error, aiohttp.ConnectionTimeoutError) or phase == Phase.CONNECTING
+    kind: type[httpx.TimeoutException] = httpx.ConnectTimeout if connecting else httpx.ReadTimeout
+    if _deadline_passed() or not isinstance(error, aiohttp.ServerTimeoutError):
+        return kind(f"{DEADLINE_REACHED} while {Phase.CONNECTING if connecting else phase}")
+    return kind(str(error) or type(error).__name__)
+
+
+RESETS = ("ConnectionResetError(", "ConnectionAbortedError(", "BrokenPipeError(")
+"""How aiohttp names a connection broken under a body in the message of its `ClientPayloadError` (the only
+place it keeps it: the error's cause is the length check that failed)."""
+
+
+def _payload_error(error: aiohttp.ClientPayloadError, phase: str) -> httpx.HTTPError:
+    """A body that ended before its end: reset (a NetworkError), or closed early or malformed (the words
+    httpcore uses for a body cut short)."""
+    if any(reset in str(error) for reset in RESETS):
+        return httpx.ReadError(str(error))
+    return httpx.RemoteProtocolError(f"peer closed connection without sending complete message body ({error})")
+
+
+def _response_error(error: aiohttp.ClientResponseError, phase: str) -> httpx.HTTPError:
+    """A response head aiohttp could not read: too large (a line over `MAX_HEAD_BYTES`, or too many headers),
+    or not HTTP at all."""
+    message = str(error.message)
+    if "Got more than" in message or "Too many headers" in message or "too long" in message.lower():
+        return httpx.RemoteProtocolError(f"{HEAD_TOO_LARGE}: {message}")
+    return httpx.RemoteProtocolError(f"The answer was not valid HTTP: {message}")
+
+
+def _as(kind: type[httpx.TransportError]) -> Callable[[BaseException, str], httpx.HTTPError]:
+    return lambda error, phase: kind(str(error) or type(error).__name__)
+
+
+def _disconnected(error: BaseException, phase: str) -> httpx.HTTPError:
+    """The server closed the connection: before its answer (httpcore's words), or in the middle of its body."""
+    if phase == Phase.READING:
+        return httpx.RemoteProtocolError(f"peer closed connection without sending complete message body ({error})")
+    return httpx.RemoteProtocolError("Server disconnected without sending a response.")
+
+
+def _broken(error: BaseException, phase: str) -> httpx.HTTPError:
+    """A reset or another OS-level failure of an open connection: the request may have been sent."""
+    kind = httpx.ConnectError if phase == Phase.CONNECTING else httpx.ReadError
+    return kind(str(error) or type(error).__name__)
+
+
+MAPPING: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], Callable[[Any, str], httpx.HTTPError]], ...]
+MAPPING = (
+    (TimeoutError, _timeout),  # aiohttp's own timeouts are all TimeoutErrors (ServerTimeoutError too)
+    ((aiohttp.ClientProxyConnectionError, aiohttp.ClientHttpProxyError), _as(httpx.ProxyError)),
+    ((aiohttp.ClientConnectorError, aiohttp.ServerFingerprintMismatch), _as(httpx.ConnectError)),  # nothing sent
+    ((aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError), _as(httpx.UnsupportedProtocol)),
+    (aiohttp.ServerDisconnectedError, _disconnected),
+    (aiohttp.ClientPayloadError, _payload_error),
+    (aiohttp.ClientResponseError, _response_error),
+    ((aiohttp.ClientOSError, aiohttp.ClientConnectionResetError), _broken),
+    (aiohttp.ClientError, _as(httpx.TransportError)),
+)
+"""aiohttp's failures, most specific first, and the httpx exception each becomes (given the phase)."""
+
+
+def mapped_error(error: BaseException, phase: str) -> httpx.HTTPError | None:
+    """The httpx exception for an aiohttp failure (or aiohttp's timeout) in `phase`; None for anything else,
+    which is not the network's (a bug, a cancellation) and is raised as it is."""
+    for kinds, convert in MAPPING:
+        if isinstance(error, kinds):
+            return convert(error, phase)
+    return None
+
+
+@contextlib.contextmanager
+def mapping_errors(phase: str) -> Iterator[None]:
+    """Raise the httpx exception of any aiohttp failure inside, chained to it."""
+    try:
+        yield
+    except Exception as exc:
+        error = mapped_error(exc, phase)
+        if error is None:
+            raise
+        raise error from exc
+
+
+class ResponseStream(httpx.AsyncByteStream):
+    """A response's body, as aiohttp receives it (each chunk as it arrives, for event streams). Closing it
+    before the end closes the connection (aiohttp never reuses one with a body left unread)."""
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self._response = response
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with mapping_errors(Phase.READING):
+            async for chunk in self._response.content.iter_any():
+                yield chunk
+
+    async def aclose(self) -> None:
+        self._response.release()
+
+
+class Request(aiohttp.ClientRequest):
+    """aiohttp's request, less the `Content-Length: 0` it adds to a DELETE without a body (httpx sends the
+    headers it means to: the request's own, which this transport passes on)."""
+
+    def update_body_from_data(self, body: Any, *args: Any, **kwargs: Any) -> None:
+        if body is None:
+            self._body = None
+            return
+        super().update_body_from_data(body, *args, **kwargs)
+
+
+class Transport(AiohttpTransport):
+    """httpx-aiohttp's transport with the changes of this module: its session, its timeouts, the request as
+    httpx built it, and its failures as httpx's."""
+
+    def __init__(self, *, ssl_context: ssl.SSLContext, limits: httpx.Limits, proxy: httpx.Proxy | None = None) -> None:
+        super().__init__(verify=ssl_context, limits=limits, proxy=proxy, trust_env=False)
+        self.ssl_context = ssl_context  # the SDK's one context (httpx makes one per client otherwise: 40 ms)
+
+    def get_client(self) -> aiohttp.ClientSession:
+        limits = self.limits
+        connector = aiohttp.TCPConnector(
+            limit=limits.max_connections or 0, keepalive_timeout=limits.keepalive_expiry, ssl=self.ssl_context
+        )
+        return aiohttp.ClientSession(
+            connector=connector,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            request_class=Request,
+            skip_auto_headers=AUTO_HEADERS,
+            auto_decompress=False,
+            max_line_size=MAX_HEAD_BYTES,
+            max_field_size=MAX_HEAD_BYTES,
+        )
+
+    def _session(self) -> aiohttp.ClientSession:
+        if not isinstance(self.client, aiohttp.ClientSession):
+            self.client = self.get_client()
+        return self.client
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        session = self._session()
+        timeout = _client_timeout(request.extensions.get("timeout", {}))
+        headers = CIMultiDict((name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw)
+        with mapping_errors(Phase.WAITING):
+            response = await session.request(
+                request.method,
+                URL(str(request.url), encoded=True),
+                headers=headers,
+                data=request.content or None,
+                allow_redirects=False,
+                compress=False,
+                timeout=timeout,
+                server_hostname=request.extensions.get("sni_hostname"),
+                **self._proxy_arguments(),
+            )
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.raw_headers,
+            stream=ResponseStream(response),
+            request=request,
+            extensions=_extensions(response),
+        )
+
+    def _proxy_arguments(self) -> dict[str, Any]:
+        proxy = self.proxy
+        if proxy is None:
+            return {}
+        auth = None if proxy.auth is None else aiohttp.BasicAuth(*proxy.auth)
+        return {"proxy": str(proxy.url), "proxy_auth": auth, "proxy_headers": dict(proxy.headers)}
+
+
+def _extensions(response: aiohttp.ClientResponse) -> dict[str, Any]:
+    """What httpx's own transport tells of a response: its HTTP version and reason phrase."""
+    version = response.version
+    extensions: dict[str, Any] = {
+        "http_version": b"HTTP/1.1" if version is None else f"HTTP/{version[0]}.{version[1]}".encode()
+    }
+    if response.reason:
+        extensions["reason_phrase"] = response.reason.encode()
+    return extensions
+
+
+def _client_timeout(timeouts: Mapping[str, float | None]) -> aiohttp.ClientTimeout:
+    """httpx's per-operation timeouts as aiohttp's, with the attempt's deadline as the total; a deadline already
+    passed fails at once, before anything is sent."""
+    left = time_left()
+    if left is not None and left <= 0:
+        raise httpx.ConnectTimeout(f"{DEADLINE_REACHED} while {Phase.CONNECTING}")
+    return aiohttp.ClientTimeout(total=left, sock_connect=timeouts.get("connect"), sock_read=timeouts.get("read"))
+
+
+class AsyncClient(httpx.AsyncClient):
+    """An httpx.AsyncClient whose transports (its own, and one per proxy of the environment) are `Transport`s.
+    httpx builds them in these two methods (httpx-aiohttp's own client overrides the same two)."""
+
+    def _init_transport(  # type: ignore[override]  # httpx's keywords, of which the SDK sets verify and limits
+        self,
+        verify: ssl.SSLContext,
+        limits: httpx.Limits,
+        transport: httpx.AsyncBaseTransport | None = None,
+        **options: object,
+    ) -> httpx.AsyncBaseTransport:
+        return transport or Transport(ssl_context=verify, limits=limits)
+
+    def _init_proxy_transport(  # type: ignore[override]
+        self, proxy: httpx.Proxy, verify: ssl.SSLContext, limits: httpx.Limits, **options: object
+    ) -> httpx.AsyncBaseTransport:
+        return Transport(ssl_context=verify, limits=limits, proxy=proxy)
+
+
+def forget_connections(client: httpx.AsyncClient) -> None:
+    """In a forked child: cut this process off the connections of `client`, which are its parent's, without
+    closing them. Each one's file descriptor is pointed at /dev/null: the socket stays open in the parent, and
+    nothing that the child's copy of the event loop or of aiohttp's pool does with it (read an idle connection,
+    close one past its keep-alive, with a TLS close_notify) reaches the parent's connection."""
+    descriptors = [fd for transport in (client._transport, *client._mounts.values()) for fd in _descriptors(transport)]
+    if not descriptors:
+        return
+    devnull = os.open(os.devnull, os.O_RDWR)
+    try:
+        for fd in descriptors:
+            os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
+def _descriptors(transport: object) -> list[int]:
+    """The file descriptors of the connections in the pool of an httpx-aiohttp transport, idle or in use."""
+    session = getattr(transport, "client", None)
+    connector = session.connector if isinstance(session, aiohttp.ClientSession) else None
+    if connector is None:
+        return []
+    protocols = [protocol for idle in connector._conns.values() for protocol, _ in idle]
+    protocols += connector._acquired
+    sockets = [protocol.transport.get_extra_info("socket") for protocol in protocols if protocol.transport]
+    return [sock.fileno() for sock in sockets if sock is not None and sock.fileno() >= 0]

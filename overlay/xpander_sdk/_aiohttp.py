@@ -40,7 +40,7 @@ from typing import Any
 import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
-from multidict import CIMultiDict
+from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from ._attempt import DEADLINE_REACHED, HEAD_TOO_LARGE, MAX_HEAD_BYTES, time_left
@@ -137,14 +137,23 @@ def mapped_error(error: BaseException, phase: str) -> httpx.HTTPError | None:
 
 @contextlib.contextmanager
 def mapping_errors(phase: str) -> Iterator[None]:
-    """Raise the httpx exception of any aiohttp failure inside, chained to it."""
+    """Raise the httpx exception of any aiohttp failure inside, chained to it (less the request's headers)."""
     try:
         yield
     except Exception as exc:
         error = mapped_error(exc, phase)
         if error is None:
             raise
+        _forget_request_headers(exc)
         raise error from exc
+
+
+def _forget_request_headers(error: BaseException) -> None:
+    """aiohttp's response errors keep the request's headers (the API key among them), and show them in their
+    repr: an error of the SDK's chain keeps the URL and the method only."""
+    info = getattr(error, "request_info", None)
+    if isinstance(info, aiohttp.RequestInfo):
+        error.request_info = aiohttp.RequestInfo(info.url, info.method, CIMultiDictProxy(CIMultiDict()), info.real_url)  # type: ignore[attr-defined]
 
 
 class ResponseStream(httpx.AsyncByteStream):

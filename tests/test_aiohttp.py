@@ -567,3 +567,33 @@ def test_the_pool_shape_fork_safety_relies_on(server: FaultServer) -> None:
 
     found = asyncio.run(go())
     assert len(found) == 1 and found[0] > 2
+
+
+LEFT_OPEN = """
+import asyncio, gc, sys
+from xpander_sdk import Configuration, Tasks
+tasks = Tasks(Configuration(api_key="k-123", base_url=sys.argv[1]))
+loop = asyncio.new_event_loop()
+loop.run_until_complete(tasks.acreate("ok", prompt="p"))
+if sys.argv[2] == "closed":
+    loop.close()
+    asyncio.run(tasks.acreate("ok", prompt="p"))  # drops the client of the closed loop
+    gc.collect()
+print("done")
+"""
+
+
+@pytest.mark.parametrize("loop", ["closed", "left running at exit"])
+def test_a_client_never_closed_goes_quietly(server: FaultServer, http_transport: str, loop: str) -> None:
+    """A loop closed (or a script ending) without `aclose()`: aiohttp's session and pool, collected unclosed,
+    would each log an ERROR ("Unclosed client session", "Unclosed connector"); httpx's client logs nothing. On
+    both transports nothing is logged."""
+    done = subprocess.run(
+        [sys.executable, "-c", LEFT_OPEN, server.url, loop.split(maxsplit=1)[0]],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.strip() == "done"
+    assert "Unclosed" not in done.stderr and "Error" not in done.stderr, done.stderr

@@ -308,3 +308,15 @@ def _descriptors(transport: object) -> list[int]:
     protocols += connector._acquired
     sockets = [protocol.transport.get_extra_info("socket") for protocol in protocols if protocol.transport]
     return [sock.fileno() for sock in sockets if sock is not None and sock.fileno() >= 0]
+
+
+def discard(client: httpx.AsyncClient) -> None:
+    """Let go of `client` once its event loop is closed (or at exit): aiohttp's session and pool, collected
+    unclosed, log an ERROR each ("Unclosed client session", "Unclosed connector") where an httpx client goes
+    quietly. They are marked closed without any I/O (their loop cannot run it); the sockets close when
+    collected, as an httpx client's do."""
+    for transport in (client._transport, *client._mounts.values()):
+        session = getattr(transport, "client", None)
+        if isinstance(session, aiohttp.ClientSession) and session.connector is not None:
+            session.connector._closed = True
+            session._connector = None

@@ -15,6 +15,7 @@ pooled clients the SDK made, so it never shares a connection with its parent (se
 
 from __future__ import annotations
 
+import atexit
 import email.utils
 import json
 import logging
@@ -604,7 +605,14 @@ class HTTPSession:
 
     def _drop_clients_of_closed_loops(self) -> None:
         for key in [key for key in self._async_pools if (loop := key()) is None or _is_closed(loop)]:
-            del self._async_pools[key]
+            _discard(self._async_pools.pop(key))
+
+    def _discard_idle_clients(self) -> None:
+        """At exit: let go of the async clients whose loop is not running (they can no longer be closed)."""
+        for key in list(self._async_pools):
+            loop = key()
+            if loop is None or not getattr(loop, "is_running", lambda: False)():
+                _discard(self._async_pools.pop(key))
 
     def close(self) -> None:
         """Close the sync client (if this session made it), and that of the event streams. Async clients need
@@ -730,6 +738,24 @@ _SESSIONS: weakref.WeakSet[HTTPSession] = weakref.WeakSet()
 _INHERITED: list[AsyncPool] = []
 """In a forked child, the parent's async clients: never used, never closed, never collected (see
 `HTTPSession._abandon_after_fork`)."""
+
+
+def _discard(pool: AsyncPool) -> None:
+    """Let go of an async client whose event loop is closed (or gone at exit): its connections can no longer be
+    closed from their loop. An httpx client goes quietly; an aiohttp one is told so first (see
+    `_aiohttp.discard`), or it would log errors about an unclosed session when collected."""
+    if not isinstance(pool.client._transport, httpx.AsyncHTTPTransport):  # aiohttp's: _aiohttp is loaded
+        from . import _aiohttp  # noqa: PLC0415 - already imported with the client it made
+
+        _aiohttp.discard(pool.client)
+
+
+def _discard_at_exit() -> None:
+    for session in list(_SESSIONS):
+        session._discard_idle_clients()
+
+
+atexit.register(_discard_at_exit)
 
 
 def _abandon_after_fork() -> None:

@@ -50,7 +50,8 @@ AUTO_HEADERS = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
 
 
 class Phase:
-    """Where a failure happened, for the httpx exception it becomes: before anything was sent, or after."""
+    """Where a failure happened (the words of its message): connecting, waiting for the head, or reading the
+    body. Which httpx exception an aiohttp failure becomes depends on it (see `MAPPING`)."""
 
     CONNECTING = "connecting"
     WAITING = "waiting for the response"
@@ -63,9 +64,10 @@ def _deadline_passed() -> bool:
 
 
 def _timeout(error: BaseException, phase: str) -> httpx.HTTPError:
-    """The httpx timeout for an aiohttp timeout: a connect timeout when no connection was made; the deadline's
-    own message when the attempt's deadline is what ran out (aiohttp's `total`)."""
-    connecting = isinstance(error, aiohttp.ConnectionTimeoutError) or phase == Phase.CONNECTING
+    """The httpx timeout for an aiohttp timeout: a connect timeout when no connection was made (aiohttp says
+    so, whichever of its timeouts ran out); the deadline's own message when the attempt's deadline is what ran
+    out (aiohttp's `total`: a plain TimeoutError, or any of its timeouts once the deadline has passed)."""
+    connecting = isinstance(error, aiohttp.ConnectionTimeoutError)
     kind: type[httpx.TimeoutException] = httpx.ConnectTimeout if connecting else httpx.ReadTimeout
     if _deadline_passed() or not isinstance(error, aiohttp.ServerTimeoutError):
         return kind(f"{DEADLINE_REACHED} while {Phase.CONNECTING if connecting else phase}")
@@ -105,12 +107,6 @@ def _disconnected(error: BaseException, phase: str) -> httpx.HTTPError:
     return httpx.RemoteProtocolError("Server disconnected without sending a response.")
 
 
-def _broken(error: BaseException, phase: str) -> httpx.HTTPError:
-    """A reset or another OS-level failure of an open connection: the request may have been sent."""
-    kind = httpx.ConnectError if phase == Phase.CONNECTING else httpx.ReadError
-    return kind(str(error) or type(error).__name__)
-
-
 MAPPING: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], Callable[[Any, str], httpx.HTTPError]], ...]
 MAPPING = (
     (TimeoutError, _timeout),  # aiohttp's own timeouts are all TimeoutErrors (ServerTimeoutError too)
@@ -120,7 +116,7 @@ MAPPING = (
     (aiohttp.ServerDisconnectedError, _disconnected),
     (aiohttp.ClientPayloadError, _payload_error),
     (aiohttp.ClientResponseError, _response_error),
-    ((aiohttp.ClientOSError, aiohttp.ClientConnectionResetError), _broken),
+    ((aiohttp.ClientOSError, aiohttp.ClientConnectionResetError), _as(httpx.ReadError)),  # broken once open
     (aiohttp.ClientError, _as(httpx.TransportError)),
 )
 """aiohttp's failures, most specific first, and the httpx exception each becomes (given the phase)."""

@@ -594,17 +594,28 @@ def test_connection_refused_is_retried_because_nothing_was_sent(mode: str, caplo
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_connect_timeout_is_retried_because_nothing_was_sent(mode: str, caplog: pytest.LogCaptureFixture) -> None:
-    row = Row("connect-timeout (backlog full)", mode)
+@pytest.mark.parametrize(
+    "timeout", [httpx.Timeout(5.0, connect=0.2), 0.2], ids=["connect-timeout", "deadline-while-connecting"]
+)
+def test_connect_timeout_is_retried_because_nothing_was_sent(
+    mode: str, timeout: float | httpx.Timeout, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A connect that never completes, whether its own timeout or the attempt's deadline (`timeout=0.2`: both
+    0.2 s) ends it: nothing was sent, so even a create is retried."""
+    row = Row(f"connect-timeout (backlog full), timeout={timeout}", mode)
     ROWS.append(row)
     caplog.set_level(logging.INFO, logger="xpander_sdk")
     with saturated_listener() as port:
-        tasks = tasks_for(f"http://127.0.0.1:{port}", timeout=httpx.Timeout(5.0, connect=0.2))
+        tasks = tasks_for(f"http://127.0.0.1:{port}", timeout=timeout)
         result, row.seconds = call(tasks, mode, "ok")
     retries = [record for record in caplog.records if "retry" in record.getMessage()]
     row.outcome, row.requests = outcome(result), f"{1 + len(retries)} tries"
     assert type(result) is APITimeoutError
-    assert result.description.startswith(f"Timed out connecting to http://127.0.0.1:{port} (ConnectTimeout")
+    if isinstance(timeout, httpx.Timeout):
+        assert result.description.startswith(f"Timed out connecting to http://127.0.0.1:{port} (ConnectTimeout")
+    else:
+        assert result.description.startswith(f"Timed out: no complete response from http://127.0.0.1:{port} within")
+        assert "(ConnectTimeout: the deadline of the attempt passed while connecting)" in result.description
     assert not result.request_sent
     assert not result.outcome_unknown
     assert len(retries) == 2
@@ -613,9 +624,13 @@ def test_connect_timeout_is_retried_because_nothing_was_sent(mode: str, caplog: 
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_keep_alive_connection_closed_by_the_server_while_idle(server: FaultServer, mode: str) -> None:
-    """A server's keep-alive timeout shorter than the pool's: the next create opens a new connection."""
-    row = Row("keep-alive-closed-while-idle", mode)
+@pytest.mark.parametrize("loop", ["running", "blocked"])
+def test_keep_alive_connection_closed_by_the_server_while_idle(server: FaultServer, mode: str, loop: str) -> None:
+    """A server's keep-alive timeout shorter than the pool's: the next create opens a new connection. Also when
+    the event loop has not yet read the end of file (`blocked`: the pause blocks it), as when a server answers
+    and closes at once and the next create follows right away: the pool checks a connection before reusing it
+    (aiohttp alone would write the create on the dead connection, and fail it with an unknown outcome)."""
+    row = Row(f"keep-alive-closed-while-idle (loop {loop})", mode)
     ROWS.append(row)
     server.script("/agent-execution/idle", ok(idle_close=0.05))
     tasks = tasks_for(server.url)
@@ -632,7 +647,10 @@ def test_keep_alive_connection_closed_by_the_server_while_idle(server: FaultServ
             async with tasks:
                 for _ in range(3):
                     results.append(await tasks.acreate("idle", prompt="p"))
-                    await asyncio.sleep(0.2)
+                    if loop == "blocked":
+                        time.sleep(0.2)  # noqa: ASYNC251 - on purpose: the FIN arrives, the loop does not read it
+                    else:
+                        await asyncio.sleep(0.2)
 
         asyncio.run(go())
     row.seconds = time.monotonic() - started

@@ -14,14 +14,19 @@ What this layer changes of httpx-aiohttp 0.2.0, each shown by a test in tests/te
 - The attempt deadline (`_attempt.ATTEMPT_DEADLINE`) is aiohttp's `total` timeout, which covers connecting,
   sending, the head and the body: httpx-aiohttp passes only the per-operation timeouts, so a server sending a
   `100 Continue` every few hundred milliseconds would keep a call alive for ever. aiohttp has no write timeout;
-  the deadline bounds writes.
+  the deadline bounds writes. aiohttp ends a request past its total with a plain TimeoutError whatever it was
+  doing: the `Connector` records when the request got its connection (`Progress`), so a deadline that ran out
+  while connecting is a ConnectTimeout (nothing sent), as on httpx.
+- A kept-alive connection is checked before it is reused, as httpcore does (see `Connector`).
 - `connect` is the time to open a connection (`sock_connect`), as in httpx; httpx-aiohttp gives aiohttp's
   `connect` (the wait for a pooled connection and the opening together) the pool timeout. Waiting for a place
   in the pool is bounded by the SDK's own gate (`_http.AsyncPool`), before aiohttp.
 - Limits: `max_connections=None` is no cap, as in httpx (httpx-aiohttp leaves aiohttp's 100, which would hold
   the 101st open event stream). `max_keepalive_connections` has no aiohttp equivalent; `keepalive_expiry` does.
 - The request goes out as httpx built it: its URL as encoded (aiohttp would re-quote it), its headers with
-  their case and repeats, and no header of aiohttp's own (`skip_auto_headers`).
+  their case and repeats, no header of aiohttp's own (`skip_auto_headers`, `Request`), and a body over 1 MiB
+  without aiohttp's warning. (The CONNECT aiohttp sends to a proxy for an https URL is aiohttp's own, with its
+  User-Agent.)
 - No cookie jar (the SDK's own httpx clients send none: the API key is the only credential), and the largest
   response head httpcore reads (`MAX_HEAD_BYTES`; aiohttp's default is 8 KiB a line).
 - Proxies from the environment: httpx mounts a transport per proxy; here each is this transport.
@@ -32,9 +37,12 @@ aiohttp is imported with this module, which `_http` imports when it makes the fi
 from __future__ import annotations
 
 import contextlib
+import io
 import os
+import select
 import ssl
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 import aiohttp
@@ -58,6 +66,22 @@ class Phase:
     READING = "reading the body"
 
 
+class Progress:
+    """How far one request has gone: `Phase.CONNECTING` until the pool hands it a connection (`Connector`
+    says so through `PROGRESS`), then `Phase.WAITING`. aiohttp's total timeout ends a request with a plain
+    TimeoutError whatever it was doing: this tells a connect that never finished (nothing sent: a create is
+    retried) from a request that may have reached the server."""
+
+    __slots__ = ("phase",)
+
+    def __init__(self, phase: str = Phase.CONNECTING) -> None:
+        self.phase = phase
+
+
+PROGRESS: ContextVar[Progress | None] = ContextVar("xpander_sdk_aiohttp_progress", default=None)
+"""The `Progress` of the request the running task is sending (set by `Transport.handle_async_request`)."""
+
+
 def _deadline_passed() -> bool:
     left = time_left()
     return left is not None and left <= 0
@@ -67,7 +91,7 @@ def _timeout(error: BaseException, phase: str) -> httpx.HTTPError:
     """The httpx timeout for an aiohttp timeout: a connect timeout when no connection was made (aiohttp says
     so, whichever of its timeouts ran out); the deadline's own message when the attempt's deadline is what ran
     out (aiohttp's `total`: a plain TimeoutError, or any of its timeouts once the deadline has passed)."""
-    connecting = isinstance(error, aiohttp.ConnectionTimeoutError)
+    connecting = isinstance(error, aiohttp.ConnectionTimeoutError) or phase == Phase.CONNECTING
     kind: type[httpx.TimeoutException] = httpx.ConnectTimeout if connecting else httpx.ReadTimeout
     if _deadline_passed() or not isinstance(error, aiohttp.ServerTimeoutError):
         return kind(f"{DEADLINE_REACHED} while {Phase.CONNECTING if connecting else phase}")
@@ -132,12 +156,13 @@ def mapped_error(error: BaseException, phase: str) -> httpx.HTTPError | None:
 
 
 @contextlib.contextmanager
-def mapping_errors(phase: str) -> Iterator[None]:
-    """Raise the httpx exception of any aiohttp failure inside, chained to it (less the request's headers)."""
+def mapping_errors(progress: Progress) -> Iterator[None]:
+    """Raise the httpx exception of any aiohttp failure inside, given how far the request had gone when it
+    failed, chained to it (less the request's headers)."""
     try:
         yield
     except Exception as exc:
-        error = mapped_error(exc, phase)
+        error = mapped_error(exc, progress.phase)
         if error is None:
             raise
         _forget_request_headers(exc)
@@ -160,7 +185,7 @@ class ResponseStream(httpx.AsyncByteStream):
         self._response = response
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        with mapping_errors(Phase.READING):
+        with mapping_errors(Progress(Phase.READING)):
             async for chunk in self._response.content.iter_any():
                 yield chunk
 
@@ -179,6 +204,38 @@ class Request(aiohttp.ClientRequest):
         super().update_body_from_data(body, *args, **kwargs)
 
 
+class Connector(aiohttp.TCPConnector):
+    """aiohttp's pool, which tells the request's `Progress` when it has a connection, and makes the check
+    httpcore makes before it reuses one: a kept-alive connection whose socket is readable has been closed or
+    reset by the server (or holds bytes nobody asked for), and is dropped instead of written to. aiohttp
+    notices a closed connection only once its event loop has read the end of file: a server that answers and
+    closes at once would otherwise fail every other create with an unknown outcome (`Connection.close()` drops
+    it; aiohttp 3.14's `_get` returns only pooled connections, pinned by a test)."""
+
+    async def connect(self, req: aiohttp.ClientRequest, *args: Any, **kwargs: Any) -> aiohttp.connector.Connection:
+        connection = await super().connect(req, *args, **kwargs)
+        progress = PROGRESS.get()
+        if progress is not None:
+            progress.phase = Phase.WAITING
+        return connection
+
+    async def _get(self, *args: Any, **kwargs: Any) -> aiohttp.connector.Connection | None:
+        while (connection := await super()._get(*args, **kwargs)) is not None and _readable(connection):
+            connection.close()  # each pass takes one connection out of the pool: the loop ends
+        return connection
+
+
+def _readable(connection: aiohttp.connector.Connection) -> bool:
+    """Whether the socket under `connection` has something to read (an end of file, a reset) without waiting."""
+    transport = connection.transport
+    sock = None if transport is None else transport.get_extra_info("socket")
+    if sock is None or sock.fileno() < 0:
+        return False
+    poller = select.poll()
+    poller.register(sock.fileno(), select.POLLIN)
+    return bool(poller.poll(0))
+
+
 class Transport(AiohttpTransport):
     """httpx-aiohttp's transport with the changes of this module: its session, its timeouts, the request as
     httpx built it, and its failures as httpx's."""
@@ -189,7 +246,7 @@ class Transport(AiohttpTransport):
 
     def get_client(self) -> aiohttp.ClientSession:
         limits = self.limits
-        connector = aiohttp.TCPConnector(
+        connector = Connector(
             limit=limits.max_connections or 0, keepalive_timeout=limits.keepalive_expiry, ssl=self.ssl_context
         )
         return aiohttp.ClientSession(
@@ -211,18 +268,13 @@ class Transport(AiohttpTransport):
         session = self._session()
         timeout = _client_timeout(request.extensions.get("timeout", {}))
         headers = CIMultiDict((name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw)
-        with mapping_errors(Phase.WAITING):
-            response = await session.request(
-                request.method,
-                URL(str(request.url), encoded=True),
-                headers=headers,
-                data=request.content or None,
-                allow_redirects=False,
-                compress=False,
-                timeout=timeout,
-                server_hostname=request.extensions.get("sni_hostname"),
-                **self._proxy_arguments(),
-            )
+        progress = Progress()
+        token = PROGRESS.set(progress)
+        try:
+            with mapping_errors(progress):
+                response = await self._send(session, request, headers, timeout)
+        finally:
+            PROGRESS.reset(token)
         return httpx.Response(
             status_code=response.status,
             headers=response.raw_headers,
@@ -231,12 +283,43 @@ class Transport(AiohttpTransport):
             extensions=_extensions(response),
         )
 
+    async def _send(
+        self,
+        session: aiohttp.ClientSession,
+        request: httpx.Request,
+        headers: CIMultiDict[str],
+        timeout: aiohttp.ClientTimeout,
+    ) -> aiohttp.ClientResponse:
+        return await session.request(
+            request.method,
+            URL(str(request.url), encoded=True),
+            headers=headers,
+            data=_body(request.content),
+            allow_redirects=False,
+            compress=False,
+            timeout=timeout,
+            server_hostname=request.extensions.get("sni_hostname"),
+            **self._proxy_arguments(),
+        )
+
     def _proxy_arguments(self) -> dict[str, Any]:
         proxy = self.proxy
         if proxy is None:
             return {}
         auth = None if proxy.auth is None else aiohttp.BasicAuth(*proxy.auth)
         return {"proxy": str(proxy.url), "proxy_auth": auth, "proxy_headers": dict(proxy.headers)}
+
+
+LARGE_BODY = 1024 * 1024
+"""aiohttp warns (a ResourceWarning) for every request whose body is more bytes than this, given as bytes."""
+
+
+def _body(content: bytes) -> bytes | io.BytesIO | None:
+    """The request's body as aiohttp takes it: none for no bytes, a large one as a file (sent in pieces, the
+    same bytes)."""
+    if not content:
+        return None
+    return io.BytesIO(content) if len(content) > LARGE_BODY else content
 
 
 def _extensions(response: aiohttp.ClientResponse) -> dict[str, Any]:

@@ -1,17 +1,29 @@
 """`make bench`: the SDK against raw httpx on import cost, per-call overhead (create and get), concurrency,
-parsing (a Task, a list of 1,000 tasks), memory, and the event stream (events per second, the latency of
-waiting, memory over a long stream, 1,000 creates waited for at once) against httpx-sse.
+parsing (a Task, a list of 1,000 tasks), memory, the event stream (events per second, the latency of
+waiting, memory over a long stream, 1,000 creates waited for at once) against httpx-sse, and many calls in
+flight on both async transports (`many`).
 
-    .venv/bin/python -m bench.run              # the full run (under 5 minutes on 2 cores)
+    .venv/bin/python -m bench.run              # the full run (about 10 minutes on 2 cores)
     .venv/bin/python -m bench.run --quick      # tiny counts: checks that every benchmark still runs
     .venv/bin/python -m bench.run --official   # also the official xpander-sdk, in its own venv
-    .venv/bin/python -m bench.run --only events  # only some sections (import, calls, parse, events)
+    .venv/bin/python -m bench.run --only many  # only some sections (import, calls, parse, events, many)
+    .venv/bin/python -m bench.run --footprint  # also the install footprint (fresh venvs from PyPI)
 
 Prints a table with each target and whether it is met, and writes every number to bench/results/latest.json
 (or `--output`; with `--only`, to latest-<sections>.json). Every measurement runs in a fresh process: the
 server in one (`bench.server`, so that it does not share the GIL with the client), each client benchmark in
-another (`bench.workers`), the SDK and its raw-httpx baseline interleaved in alternating blocks. Only
-127.0.0.1 is ever contacted.
+another (`bench.workers`), the SDK and its raw-httpx baseline interleaved in alternating blocks. The SDK's
+async calls run on its default transport, aiohttp (through httpx-aiohttp), and are judged against raw httpx
+over the same transport (an `httpx.AsyncClient` on `httpx_aiohttp.AiohttpTransport`); with
+`http_transport="httpx"` against raw httpx. Only 127.0.0.1 is ever contacted (and PyPI, by pip, with
+`--footprint`).
+
+`many`: every client capped at 100 connections, each in a fresh process, in rounds of (a) the SDK's default,
+(b) the SDK on httpx's transport, (c) raw httpx, (d) raw httpx over httpx-aiohttp, all posting the same bytes;
+medians of 3 rounds. Creates per second at 1, 100 and 1,000 in flight (target: (a) at least 0.8x (d) at every
+level); 1,000 creates waited for at once through their events (the SDK on both transports, and raw
+httpx-aiohttp with httpx-sse); RSS and tracemalloc over 20,000 creates at 100 in flight (flat: 1 MiB); the
+import (aiohttp must not be loaded by it) and the first `acreate` with aiohttp's import.
 """
 
 from __future__ import annotations
@@ -33,7 +45,7 @@ from typing import Any
 
 import httpx
 
-from bench import official
+from bench import footprint, official
 from bench.server import (
     ROOT,
     STATS_PATH,
@@ -54,8 +66,12 @@ WORKER_TIMEOUT = 600.0
 # Targets: ratios against raw httpx on the same machine in the same run.
 IMPORT_MAX = 1.5
 PER_CALL_MAX = 1.15
+"""Sync `create` (and async `acreate` on httpx's transport) against raw httpx."""
 PER_CALL_GET_MAX = 1.10
 """`get` has no request body or model to build: its target is tighter than create's."""
+PER_CALL_ASYNC_MAX = 1.10
+"""`acreate`/`aget` on the SDK's default async transport (aiohttp) against raw httpx over the same transport
+(httpx-aiohttp's `AiohttpTransport`)."""
 LIST_ITEMS = 1000
 """Tasks in the list response whose parsing is measured (no target: reported for scale)."""
 CONCURRENCY_MIN = 0.9
@@ -72,7 +88,13 @@ EVENTS_LATENCY_MAX_MS = 5.0
 EVENTS_MEMORY_MAX_BYTES = 5 * MIB
 """RSS growth while reading the long stream (after its first sample) that still counts as flat."""
 WAIT_TIMEOUT = 60.0
-SECTIONS = ("import", "calls", "parse", "events")
+MANY_CONNECTIONS = 100
+"""Every client of the `many` section is capped at this many connections (the SDK's default)."""
+MANY_RATE_MIN = 0.8
+"""The SDK's default (aiohttp) against raw httpx over httpx-aiohttp, calls per second, at every level."""
+MANY_MEMORY_MAX_BYTES = 1 * MIB
+"""RSS and tracemalloc growth over the `many` section's creates after warm-up that still count as flat."""
+SECTIONS = ("import", "calls", "parse", "events", "many")
 
 COUNTS: dict[str, dict[str, int]] = {
     "full": {
@@ -101,6 +123,14 @@ COUNTS: dict[str, dict[str, int]] = {
         "events_memory_sample_every": 10000,
         "events_many": 1000,
         "events_many_delay_ms": 300,
+        "many_rounds": 3,
+        "many_waits": 1000,
+        "many_wait_delay_ms": 300,
+        "many_memory_warmup": 2000,
+        "many_memory_calls": 20000,
+        "many_memory_sample_every": 2000,
+        "many_memory_in_flight": 100,
+        "many_import_runs": 7,
     },
     "quick": {
         "import_runs": 3,
@@ -128,8 +158,21 @@ COUNTS: dict[str, dict[str, int]] = {
         "events_memory_sample_every": 1000,
         "events_many": 20,
         "events_many_delay_ms": 50,
+        "many_rounds": 1,
+        "many_waits": 20,
+        "many_wait_delay_ms": 50,
+        "many_memory_warmup": 20,
+        "many_memory_calls": 60,
+        "many_memory_sample_every": 30,
+        "many_memory_in_flight": 10,
+        "many_import_runs": 1,
     },
 }
+MANY_LEVELS: dict[str, tuple[tuple[int, int, int], ...]] = {
+    "full": ((1, 500, 50), (100, 3000, 200), (1000, 3000, 1000)),
+    "quick": ((1, 5, 2), (10, 20, 10), (50, 50, 50)),
+}
+"""The `many` section's levels: (calls in flight, calls timed, calls before them untimed)."""
 OFFICIAL_COUNTS = {
     # The official SDK makes a new httpx.AsyncClient (with a new TLS context: tens of milliseconds of CPU) and a
     # new connection for every call, so fewer calls keep its part of the run (and the sockets left in
@@ -273,6 +316,31 @@ Tasks().create(agent_id={agent_id!r}, prompt={prompt!r})
 FIRST_POST_NAME = "httpx: import + first post"
 OFFICIAL_IMPORT_RUNS = 9
 """The official SDK takes seconds to import: at most this many of its processes (the minimum asked for)."""
+LAZY_MODULES = (
+    "aiohttp",
+    "httpx_aiohttp",
+    "yarl",
+    "multidict",
+    "aiohappyeyeballs",
+    "aiosignal",
+    "frozenlist",
+    "propcache",
+)
+"""What the aiohttp transport brings in: none of it may be loaded by `from xpander_sdk import Tasks` (the SDK
+imports it when it makes its first async client on asyncio)."""
+LAZY_CHECK = f"""
+import json, sys
+from xpander_sdk import Tasks
+print(json.dumps(sorted(name for name in {LAZY_MODULES!r} if name in sys.modules)))
+"""
+
+
+def import_env() -> dict[str, str]:
+    """The environment of a timed import: bytecode cached in a private prefix (see `bench_import`)."""
+    env = worker_env("ours")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "xpander-tasks-bench-pycache")
+    return env
 
 
 def bench_import(runs: int, official_python: str | None, request: dict[str, Any]) -> dict[str, Any]:
@@ -284,9 +352,7 @@ def bench_import(runs: int, official_python: str | None, request: dict[str, Any]
     every run compile this repo's editable sources from scratch, which no installed user pays."""
     ours = sys.executable
     base_url = f"http://127.0.0.1:{request['port']}"
-    env = worker_env("ours")
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "xpander-tasks-bench-pycache")
+    env = import_env()
     first_post = FIRST_POST.format(
         url=base_url + request["path"], body=request["body"].encode(), headers=request["headers"]
     )
@@ -344,39 +410,65 @@ def bench_import(runs: int, official_python: str | None, request: dict[str, Any]
         # Without the interpreter's own start-up, for scale (not judged).
         entry["net_wall_ms"] = entry["median_wall_ms"] - bare["median_wall_ms"]
     result.update({name: {"error": error} for name, error in errors.items()})
+    result[LAZY_KEY] = lazy_modules_after_import(env)
     return result
+
+
+LAZY_KEY = "lazy_after_import"
+"""The key, among the import results, of what `LAZY_CHECK` found loaded (not a timed command)."""
+
+
+def lazy_modules_after_import(env: dict[str, str]) -> dict[str, Any]:
+    """Which of `LAZY_MODULES` a fresh `from xpander_sdk import Tasks` loads (it should be none)."""
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-c", LAZY_CHECK], env=env, cwd=ROOT, capture_output=True, text=True, check=False
+        )
+        if completed.returncode != 0:
+            return {"error": completed.stderr[-500:]}
+        loaded: list[str] = json.loads(completed.stdout.strip().splitlines()[-1])
+    except (OSError, ValueError, IndexError) as exc:
+        return {"error": str(exc)}
+    return {"loaded": loaded}
 
 
 # -- 2, 3, 5: against the local server ------------------------------------------------------------------------
 def summarise_per_call(times: dict[str, list[float]]) -> dict[str, Any]:
-    summary: dict[str, Any] = {
-        **times,
-        "sdk_median_us": median(times["sdk_us"]),
-        "raw_median_us": median(times["raw_us"]),
-        "ratio": paired_ratio(times["sdk_us"], times["raw_us"]),
-    }
-    if "sdk_cpu_us" in times:
-        summary.update(_cpu_summary(times))
+    """The SDK against its baseline (`sdk`/`raw`: for ours' async calls, both on aiohttp); with the httpx pair
+    too (`sdk_httpx`/`raw_httpx`), its own summary under "httpx", and the SDK against raw httpx."""
+    summary: dict[str, Any] = {**times, **_pair_summary(times, "sdk", "raw", "us")}
+    if "sdk_httpx_us" in times:
+        summary["httpx"] = _pair_summary(times, "sdk_httpx", "raw_httpx", "us")
+        summary["ratio_vs_raw_httpx"] = paired_ratio(times["sdk_us"], times["raw_httpx_us"])
     return summary
 
 
-def _cpu_summary(times: dict[str, list[float]]) -> dict[str, float]:
+def _pair_summary(times: dict[str, list[float]], sdk: str, raw: str, unit: str) -> dict[str, Any]:
+    """Medians and the paired ratio of the `sdk` role against the `raw` one, and of their CPU per call."""
+    summary: dict[str, Any] = {
+        f"sdk_median_{unit}": median(times[f"{sdk}_{unit}"]),
+        f"raw_median_{unit}": median(times[f"{raw}_{unit}"]),
+        "ratio": paired_ratio(times[f"{sdk}_{unit}"], times[f"{raw}_{unit}"]),
+    }
+    if f"{sdk}_cpu_us" in times:
+        summary.update(_cpu_summary(times, sdk, raw))
+    return summary
+
+
+def _cpu_summary(times: dict[str, list[float]], sdk: str = "sdk", raw: str = "raw") -> dict[str, float]:
     """The client's CPU time per call (a diagnostic: much less disturbed by other load than wall time)."""
     return {
-        "sdk_median_cpu_us": median(times["sdk_cpu_us"]),
-        "raw_median_cpu_us": median(times["raw_cpu_us"]),
-        "cpu_ratio": paired_ratio(times["sdk_cpu_us"], times["raw_cpu_us"]),
+        "sdk_median_cpu_us": median(times[f"{sdk}_cpu_us"]),
+        "raw_median_cpu_us": median(times[f"{raw}_cpu_us"]),
+        "cpu_ratio": paired_ratio(times[f"{sdk}_cpu_us"], times[f"{raw}_cpu_us"]),
     }
 
 
 def summarise_concurrency(rates: dict[str, list[float]]) -> dict[str, Any]:
-    return {
-        **rates,
-        "sdk_median_per_s": median(rates["sdk_per_s"]),
-        "raw_median_per_s": median(rates["raw_per_s"]),
-        "ratio": paired_ratio(rates["sdk_per_s"], rates["raw_per_s"]),
-        **_cpu_summary(rates),
-    }
+    summary: dict[str, Any] = {**rates, **_pair_summary(rates, "sdk", "raw", "per_s")}
+    if "raw_httpx_per_s" in rates:  # with the official SDK: its clean baseline
+        summary["raw_httpx_median_per_s"] = median(rates["raw_httpx_per_s"])
+    return summary
 
 
 def summarise_memory(samples: dict[str, Any]) -> dict[str, Any]:
@@ -390,6 +482,13 @@ def per_call_key(call: str, mode: str) -> str:
     return f"per_call_{mode}" if call == "create" else f"per_call_{call}_{mode}"
 
 
+OURS_ASYNC_CLIENTS: dict[str, list[str | None]] = {"sdk": ["sdk", None], "raw": ["raw", "aiohttp"]}
+"""Ours' async measurements: the SDK on its default transport (aiohttp) against raw httpx over the same
+transport (httpx-aiohttp), as `bench.workers` builds them."""
+HTTPX_CLIENTS: dict[str, list[str | None]] = {"sdk_httpx": ["sdk", "httpx"], "raw_httpx": ["raw", "httpx"]}
+"""And on httpx's own transport: the SDK with `http_transport="httpx"` against raw httpx."""
+
+
 def bench_client(
     python: str,
     sdk: str,
@@ -398,11 +497,15 @@ def bench_client(
     *,
     with_memory: bool,
     calls: Sequence[str] = ("create",),
+    raw_httpx_concurrency: bool = False,
 ) -> dict[str, Any]:
     """Per call (async and sync, of each of `calls`), concurrency and, for ours, memory, each in fresh processes
-    of `python`."""
+    of `python`. Ours' async calls are measured on both transports, each against raw httpx over the same one,
+    interleaved in one process; its concurrency against raw httpx-aiohttp (and raw httpx too with
+    `raw_httpx_concurrency`: the official SDK's baseline). The official SDK's against raw httpx."""
     env = worker_env(sdk, request["port"])
     base = {**request, "sdk": sdk}
+    ours = sdk == "ours"
     result: dict[str, Any] = {}
     for call in calls:
         for mode in ("async", "sync"):
@@ -416,6 +519,8 @@ def bench_client(
                 "block": counts["per_call_block"],
                 "warmup": counts["per_call_warmup"],
             }
+            if ours and mode == "async":
+                spec["clients"] = {**OURS_ASYNC_CLIENTS, **HTTPX_CLIENTS}
             result[per_call_key(call, mode)] = measure(summarise_per_call, python, spec, env)
     log(f"{sdk}: concurrency")
     spec = {
@@ -426,6 +531,8 @@ def bench_client(
         "connections": counts["concurrency_in_flight"],
         "rounds": counts["concurrency_rounds"],
     }
+    if ours:
+        spec["clients"] = {**OURS_ASYNC_CLIENTS, **({"raw_httpx": ["raw", "httpx"]} if raw_httpx_concurrency else {})}
     result["concurrency"] = measure(summarise_concurrency, python, spec, env)
     if with_memory:
         for target in ("sdk", "raw"):
@@ -433,6 +540,7 @@ def bench_client(
             spec = {
                 **base,
                 "kind": "memory",
+                "clients": OURS_ASYNC_CLIENTS if ours else None,
                 "target": target,
                 "warmup": counts["memory_warmup"],
                 "calls": counts["memory_calls"],
@@ -578,11 +686,269 @@ def bench_events(request: dict[str, Any], counts: dict[str, int]) -> dict[str, A
     return result
 
 
+# -- 8. many in flight ------------------------------------------------------------------------------------------
+# The server is the same `bench.server` as everywhere: an asyncio server in a process of its own (so it shares no
+# GIL with the client), listening with a backlog of 4,096. It holds up: at 1,000 calls in flight every client
+# here has at most 100 connections, and the server answers each request with canned bytes. The rows report its
+# CPU (its largest share of a core in any round, from `/_bench/stats`): on the 2-core VM, 5-12% of a core for
+# the creates and up to about 20% for the 1,000 create-and-waits, while the client uses all of the other core.
+# More server processes would only take CPU from the client on 2 cores.
+MANY_CLIENTS: dict[str, list[str | None]] = {
+    "sdk": ["sdk", None],
+    "sdk_httpx": ["sdk", "httpx"],
+    "raw_httpx": ["raw", "httpx"],
+    "raw_aiohttp": ["raw", "aiohttp"],
+}
+"""The clients of the `many` rates, in the order of each round: (a) the SDK's default (aiohttp), (b) the SDK with
+`http_transport="httpx"`, (c) raw httpx, (d) raw httpx over httpx-aiohttp; each capped at MANY_CONNECTIONS."""
+MANY_RATIOS = {
+    "sdk_vs_raw_aiohttp": ("sdk", "raw_aiohttp"),
+    "sdk_vs_raw_httpx": ("sdk", "raw_httpx"),
+    "sdk_httpx_vs_raw_httpx": ("sdk_httpx", "raw_httpx"),
+    "sdk_vs_sdk_httpx": ("sdk", "sdk_httpx"),
+}
+MANY_WAIT_CLIENTS: dict[str, dict[str, str | None]] = {
+    "sdk": {"target": "sdk", "http_transport": None},
+    "sdk_httpx": {"target": "sdk", "http_transport": "httpx"},
+    "raw_aiohttp": {"target": "raw", "raw_transport": "aiohttp"},
+}
+"""The clients of the `many` create-and-waits: the SDK (`acreate_many(..., wait=True)`, which is
+`acreate_and_wait(..., events_streaming=True)` for each) on each transport, and raw httpx-aiohttp posting the
+creates (on 100 connections) and following each task's events with httpx-sse (on an uncapped pool, as the SDK's
+streams are: each open stream holds a connection)."""
+MANY_PROBE = """
+import asyncio, json, sys, time
+started = time.perf_counter()
+from xpander_sdk import Configuration, Tasks
+imported = time.perf_counter()
+result = {{"import_ms": (imported - started) * 1000,
+          "loaded_after_import": sorted(name for name in {lazy!r} if name in sys.modules)}}
+if {transport!r} == "lazy":
+    began = time.perf_counter()
+    import xpander_sdk._aiohttp
+    result["lazy_import_ms"] = (time.perf_counter() - began) * 1000
+else:
+    async def first_two():
+        began = time.perf_counter()
+        tasks = Tasks(Configuration(api_key={api_key!r}, base_url={base_url!r}), http_transport={transport!r})
+        await tasks.acreate(agent_id={agent_id!r}, prompt={prompt!r})
+        first = time.perf_counter()
+        await tasks.acreate(agent_id={agent_id!r}, prompt={prompt!r})
+        second = time.perf_counter()
+        await tasks.aclose()
+        return (first - began) * 1000, (second - first) * 1000
+    result["first_acreate_ms"], result["second_acreate_ms"] = asyncio.run(first_two())
+    result["aiohttp_after_first"] = "aiohttp" in sys.modules
+print(json.dumps(result))
+"""
+"""One fresh process: the import of `Tasks` (and which of LAZY_MODULES it loaded), then either the first
+`acreate` on a transport (the client made, aiohttp imported for "aiohttp", the connection opened, the call) and
+a second one for scale, or ("lazy") the import of the SDK's aiohttp layer alone (aiohttp, httpx-aiohttp)."""
+MANY_PROBES = ("aiohttp", "httpx", "lazy")
+
+
+def bench_many(
+    request: dict[str, Any], counts: dict[str, int], levels: Sequence[tuple[int, int, int]]
+) -> dict[str, Any]:
+    """Many calls in flight, each client in fresh processes: creates per second at each of `levels` (rounds of
+    the four MANY_CLIENTS in turn, medians of the rounds), `many_waits` create-and-waits following events at
+    once, memory over `many_memory_calls` creates at `many_memory_in_flight` at once (RSS and tracemalloc), and
+    the import and first call with aiohttp loaded lazily."""
+    started = time.perf_counter()
+    result: dict[str, Any] = {
+        "rates": bench_many_rates(request, counts["many_rounds"], levels),
+        "waits": bench_many_waits(request, counts),
+    }
+    for probe in ("rss", "traced"):
+        calls, in_flight = counts["many_memory_calls"], counts["many_memory_in_flight"]
+        log(f"many: memory over {calls:,} acreate, {in_flight} in flight ({probe})")
+        spec = {
+            **request,
+            "sdk": "ours",
+            "kind": "many_memory",
+            "clients": {"sdk": ["sdk", None]},
+            "target": "sdk",
+            "trace": probe == "traced",
+            "connections": MANY_CONNECTIONS,
+            "in_flight": counts["many_memory_in_flight"],
+            "warmup": counts["many_memory_warmup"],
+            "calls": counts["many_memory_calls"],
+            "sample_every": counts["many_memory_sample_every"],
+        }
+        result[f"memory_{probe}"] = measure(summarise_many_memory, sys.executable, spec, worker_env("ours"))
+    result["imports"] = bench_many_imports(request, counts["many_import_runs"])
+    result["seconds"] = time.perf_counter() - started
+    return result
+
+
+def bench_many_rates(request: dict[str, Any], rounds: int, levels: Sequence[tuple[int, int, int]]) -> dict[str, Any]:
+    env = worker_env("ours")
+    runs: dict[str, list[list[dict[str, Any]]]] = {role: [] for role in MANY_CLIENTS}
+    for round_number in range(rounds):
+        for role, client in MANY_CLIENTS.items():
+            log(f"many: round {round_number + 1} of {rounds}, {role}, {len(levels)} levels of calls in flight")
+            spec = {
+                **request,
+                "sdk": "ours",
+                "kind": "many_rate",
+                "clients": {role: client},
+                "connections": MANY_CONNECTIONS,
+                "levels": [list(level) for level in levels],
+                "stats_path": STATS_PATH.decode(),
+            }
+            try:
+                runs[role].append(run_worker(sys.executable, spec, env)["levels"])
+            except (WorkerError, subprocess.TimeoutExpired, ValueError, KeyError) as exc:
+                log(f"FAILED: {exc}")
+                return {"error": str(exc)}
+    return summarise_many_rates(runs, levels)
+
+
+def summarise_many_rates(
+    runs: dict[str, list[list[dict[str, Any]]]], levels: Sequence[tuple[int, int, int]]
+) -> dict[str, Any]:
+    """Per level: each client's calls per second and CPU per call in every round, their medians, the paired
+    ratios of MANY_RATIOS (the median of the rounds' ratios), and the server's largest share of a core."""
+    summary: list[dict[str, Any]] = []
+    for index, (in_flight, calls, warmup) in enumerate(levels):
+        entry: dict[str, Any] = {"in_flight": in_flight, "calls": calls, "warmup": warmup}
+        for role, rounds in runs.items():
+            measured = [levels_of_round[index] for levels_of_round in rounds]
+            per_s, cpu_us = [m["per_s"] for m in measured], [m["cpu_us"] for m in measured]
+            entry[role] = {
+                "per_s": per_s,
+                "cpu_us": cpu_us,
+                "median_per_s": median(per_s),
+                "median_cpu_us": median(cpu_us),
+                "client_cpu_share": median([m["client_cpu_share"] for m in measured]),
+                "server_cpu_share_max": max(m["server_cpu_share"] for m in measured),
+                "server_peak_connections": max(m["server_peak_connections"] for m in measured),
+            }
+        entry["ratios"] = {
+            name: paired_ratio(entry[a]["per_s"], entry[b]["per_s"]) for name, (a, b) in MANY_RATIOS.items()
+        }
+        entry["cpu_ratio"] = paired_ratio(entry["sdk"]["cpu_us"], entry["raw_aiohttp"]["cpu_us"])
+        entry["server_cpu_share_max"] = max(entry[role]["server_cpu_share_max"] for role in runs)
+        summary.append(entry)
+    return {"levels": summary, "connections": MANY_CONNECTIONS}
+
+
+def bench_many_waits(request: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
+    tasks, delay = counts["many_waits"], counts["many_wait_delay_ms"]
+    agent_id = wait_agent_id(delay)
+    body = json.loads(request["body"])
+    body["events_streaming"] = True
+    env = worker_env("ours")
+    runs: dict[str, list[dict[str, Any]]] = {role: [] for role in MANY_WAIT_CLIENTS}
+    rounds = counts["many_rounds"]
+    for round_number in range(rounds):
+        for role, client in MANY_WAIT_CLIENTS.items():
+            log(f"many: round {round_number + 1} of {rounds}, {tasks:,} create-and-waits at once, {role}")
+            spec = {
+                **request,
+                **client,
+                "sdk": "ours",
+                "organization_id": ORGANIZATION_ID,
+                "kind": "create_and_wait",
+                "tasks": tasks,
+                "agent_id": agent_id,
+                "create_url": f"http://127.0.0.1:{request['port']}/agent-execution/{agent_id}",
+                "create_body": json.dumps(body, separators=(",", ":")),
+                "wait_timeout": WAIT_TIMEOUT,
+                "stats_path": STATS_PATH.decode(),
+            }
+            try:
+                runs[role].append(summarise_many(run_worker(sys.executable, spec, env)))
+            except (WorkerError, subprocess.TimeoutExpired, ValueError, KeyError) as exc:
+                log(f"FAILED: {exc}")
+                return {"error": str(exc)}
+    return summarise_many_waits(runs, tasks, delay)
+
+
+def summarise_many_waits(runs: dict[str, list[dict[str, Any]]], tasks: int, delay_ms: int) -> dict[str, Any]:
+    summary: dict[str, Any] = {"tasks": tasks, "delay_ms": delay_ms}
+    for role, rounds in runs.items():
+        per_s = [run["tasks"] / run["wall_s"] for run in rounds]
+        summary[role] = {
+            "runs": rounds,
+            "per_s": per_s,
+            "median_per_s": median(per_s),
+            "succeeded": [run["succeeded"] for run in rounds],
+            "server_peak_connections": max(run["server"]["peak"] for run in rounds),
+            "server_cpu_share_max": max(run["server_cpu_s"] / run["wall_s"] for run in rounds),
+            "client_cpu_us_per_task": median([run["cpu_s"] / run["tasks"] * 1e6 for run in rounds]),
+            "requests": {kind: max(run["server"][kind] for run in rounds) for kind in ("post", "events", "status")},
+        }
+    summary["ratios"] = {
+        "sdk_vs_sdk_httpx": paired_ratio(summary["sdk"]["per_s"], summary["sdk_httpx"]["per_s"]),
+        "sdk_vs_raw_aiohttp": paired_ratio(summary["sdk"]["per_s"], summary["raw_aiohttp"]["per_s"]),
+    }
+    return summary
+
+
+def summarise_many_memory(samples: dict[str, Any]) -> dict[str, Any]:
+    """The growth from the first sample (after the warm-ups) to the last, and to the largest."""
+    summary = dict(samples)
+    for name in ("rss", "traced"):
+        values: list[int] | None = samples.get(f"{name}_bytes")
+        if values:
+            summary[f"{name}_growth_bytes"] = values[-1] - values[0]
+            summary[f"{name}_growth_max_bytes"] = max(values) - values[0]
+    return summary
+
+
+def run_probe(code: str, env: dict[str, str]) -> dict[str, Any]:
+    """Run `code` in a fresh process of this interpreter; the JSON object it printed last."""
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=False, timeout=120
+        )
+    except OSError as exc:
+        raise WorkerError(f"{sys.executable} could not be run: {exc}") from None
+    if completed.returncode != 0:
+        raise WorkerError(f"a probe failed (exit {completed.returncode}): {completed.stderr[-500:]}")
+    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return result
+
+
+def bench_many_imports(request: dict[str, Any], runs: int) -> dict[str, Any]:
+    """MANY_PROBES in fresh processes (bytecode cached, as in `bench_import`), interleaved, `runs` of each
+    after one untimed run of each."""
+    env = import_env()
+    base_url = f"http://127.0.0.1:{request['port']}"
+    codes = {
+        probe: MANY_PROBE.format(lazy=LAZY_MODULES, transport=probe, base_url=base_url, **request)
+        for probe in MANY_PROBES
+    }
+    log(f"many: import and first acreate, {runs} fresh processes of each of {', '.join(MANY_PROBES)}")
+    samples: dict[str, list[dict[str, Any]]] = {probe: [] for probe in MANY_PROBES}
+    try:
+        for code in codes.values():
+            run_probe(code, env)
+        for _ in range(runs):
+            for probe, code in codes.items():
+                samples[probe].append(run_probe(code, env))
+    except (WorkerError, subprocess.TimeoutExpired, ValueError, IndexError) as exc:
+        log(f"FAILED: {exc}")
+        return {"error": str(exc)}
+    result: dict[str, Any] = {}
+    for probe, values in samples.items():
+        entry: dict[str, Any] = {"runs": values}
+        for key in ("import_ms", "first_acreate_ms", "second_acreate_ms", "lazy_import_ms"):
+            if key in values[0]:
+                entry[f"median_{key}"] = median([value[key] for value in values])
+        entry["loaded_after_import"] = sorted({name for value in values for name in value["loaded_after_import"]})
+        if "aiohttp_after_first" in values[0]:
+            entry["aiohttp_after_first"] = any(value["aiohttp_after_first"] for value in values)
+        result[probe] = entry
+    return result
+
+
 # -- the table ------------------------------------------------------------------------------------------------
 class Table:
     """Rows of (benchmark, measure, SDK, baseline, ratio, target, met), printed with aligned columns."""
 
-    HEADER = ("benchmark", "measure", "SDK", "baseline (raw httpx)", "ratio", "target", "met")
+    HEADER = ("benchmark", "measure", "SDK", "baseline (raw httpx, on the transport named)", "ratio", "target", "met")
 
     def __init__(self) -> None:
         self.rows: list[tuple[str, ...]] = []
@@ -656,11 +1022,15 @@ def fill_table(table: Table, results: dict[str, Any]) -> None:
     if "events" in results:
         _events_rows(table, results["events"])
         _waiting_rows(table, results["events"])
+    if "many" in results:
+        _many_rows(table, results["many"])
+    if "footprint" in results:
+        _footprint_rows(table, results["footprint"])
 
 
 def _import_rows(table: Table, imports: dict[str, Any]) -> None:
     for name, entry in imports.items():
-        if name in ("import httpx", FIRST_POST_NAME):
+        if name in ("import httpx", FIRST_POST_NAME, LAZY_KEY):
             continue
         if "error" in entry:
             table.add_error("1. import", name, entry["error"], judged=False)
@@ -686,34 +1056,61 @@ def _import_rows(table: Table, imports: dict[str, Any]) -> None:
             None if bare else entry["rss_ratio"],
             target,
         )
+    if LAZY_KEY in imports:
+        _lazy_row(table, "1. import", imports[LAZY_KEY])
+
+
+def _lazy_row(table: Table, benchmark: str, lazy: dict[str, Any]) -> None:
+    """Whether `from xpander_sdk import Tasks` left aiohttp (and what it brings) out of sys.modules."""
+    measure_name = "aiohttp loaded by `from xpander_sdk import Tasks`"
+    if "error" in lazy:
+        table.add_error(benchmark, measure_name, lazy["error"], judged=True)
+        return
+    loaded: list[str] = lazy["loaded"]
+    table.add_check(benchmark, measure_name, ", ".join(loaded) if loaded else "no", "", "no", not loaded)
 
 
 PER_CALL_ROWS = (
-    ("create", "async", "acreate", PER_CALL_MAX),
-    ("create", "sync", "create", PER_CALL_MAX),
-    ("get", "async", "aget", PER_CALL_GET_MAX),
-    ("get", "sync", "get", PER_CALL_GET_MAX),
+    ("create", "async", "acreate", PER_CALL_ASYNC_MAX, PER_CALL_MAX),
+    ("create", "sync", "create", PER_CALL_MAX, None),
+    ("get", "async", "aget", PER_CALL_ASYNC_MAX, PER_CALL_GET_MAX),
+    ("get", "sync", "get", PER_CALL_GET_MAX, None),
 )
-"""The per-call rows: (call, mode, the method's name, the ratio's target)."""
+"""The per-call rows: (call, mode, the method's name, the ratio's target, and the target of the same call on
+httpx's async transport against raw httpx, when it is measured)."""
+AIOHTTP_LABEL, HTTPX_LABEL = " (httpx-aiohttp)", " (httpx)"
 
 
 def _client_rows(table: Table, client: dict[str, Any]) -> None:
-    for key_call, mode, call, bound in PER_CALL_ROWS:
+    for key_call, mode, call, bound, httpx_bound in PER_CALL_ROWS:
         entry = client.get(per_call_key(key_call, mode))
         if entry is None:
             continue
         if "error" in entry:
             table.add_error("2. per call, sequential", f"{call}, us/call", entry["error"], judged=True)
             continue
+        label = AIOHTTP_LABEL if "httpx" in entry else ""
         table.add(
             "2. per call, sequential",
             f"{call}, us/call",
             _us(entry["sdk_median_us"]),
-            _us(entry["raw_median_us"]),
+            _us(entry["raw_median_us"]) + label,
             entry["ratio"],
             ("<=", bound),
         )
         _cpu_row(table, "2. per call, sequential", call, entry)
+        on_httpx = entry.get("httpx")
+        if on_httpx is None or httpx_bound is None:
+            continue
+        table.add(
+            "2. per call, sequential",
+            f"{call}, httpx transport, us/call",
+            _us(on_httpx["sdk_median_us"]),
+            _us(on_httpx["raw_median_us"]) + HTTPX_LABEL,
+            on_httpx["ratio"],
+            ("<=", httpx_bound),
+        )
+        _cpu_row(table, "2. per call, sequential", f"{call}, httpx transport", on_httpx)
     entry = client["concurrency"]
     if "error" in entry:
         table.add_error("3. concurrency", "acreate, calls/s", entry["error"], judged=True)
@@ -722,7 +1119,7 @@ def _client_rows(table: Table, client: dict[str, Any]) -> None:
         "3. concurrency",
         "acreate, calls/s",
         f"{entry['sdk_median_per_s']:,.0f}/s",
-        f"{entry['raw_median_per_s']:,.0f}/s",
+        f"{entry['raw_median_per_s']:,.0f}/s" + AIOHTTP_LABEL,
         entry["ratio"],
         (">=", CONCURRENCY_MIN),
     )
@@ -742,32 +1139,34 @@ def _official_rows(table: Table, official: dict[str, Any], ours: dict[str, Any])
                 "2. per call, sequential", measure, entry.get("error", clean.get("error", "")), judged=False
             )
             continue
-        entry["ratio_vs_clean_raw"] = entry["sdk_median_us"] / clean["raw_median_us"]
+        clean_raw = clean.get("httpx", clean)["raw_median_us"]  # ours' raw httpx (async: beside httpx-aiohttp)
+        entry["ratio_vs_clean_raw"] = entry["sdk_median_us"] / clean_raw
         table.add(
             "2. per call, sequential",
             measure,
             _us(entry["sdk_median_us"]),
-            _us(clean["raw_median_us"]),
+            _us(clean_raw) + HTTPX_LABEL,
             entry["ratio_vs_clean_raw"],
         )
     entry, clean = official["concurrency"], ours["concurrency"]
     if "error" in entry or "error" in clean:
         table.add_error("3. concurrency", "official: acreate", entry.get("error", clean.get("error", "")), judged=False)
         return
-    entry["ratio_vs_clean_raw"] = entry["sdk_median_per_s"] / clean["raw_median_per_s"]
+    clean_raw = clean.get("raw_httpx_median_per_s", clean["raw_median_per_s"])
+    entry["ratio_vs_clean_raw"] = entry["sdk_median_per_s"] / clean_raw
     table.add(
         "3. concurrency",
         "official: acreate, calls/s",
         f"{entry['sdk_median_per_s']:,.0f}/s",
-        f"{clean['raw_median_per_s']:,.0f}/s",
+        f"{clean_raw:,.0f}/s" + HTTPX_LABEL,
         entry["ratio_vs_clean_raw"],
     )
     table.add(
         "3. concurrency",
         "  raw httpx in the official's process",
         f"{entry['raw_median_per_s']:,.0f}/s",
-        f"{clean['raw_median_per_s']:,.0f}/s",
-        entry["raw_median_per_s"] / clean["raw_median_per_s"],
+        f"{clean_raw:,.0f}/s" + HTTPX_LABEL,
+        entry["raw_median_per_s"] / clean_raw,
     )
 
 
@@ -838,7 +1237,7 @@ def _memory_rows(table: Table, ours: dict[str, Any]) -> None:
         table.add_error("5. memory", "RSS growth", sdk_memory["error"], judged=True)
     else:
         growth = sdk_memory["growth_bytes"]
-        baseline = "" if "error" in raw_memory else f"{raw_memory['growth_bytes'] / 1024:+,.0f} KiB"
+        baseline = "" if "error" in raw_memory else f"{raw_memory['growth_bytes'] / 1024:+,.0f} KiB" + AIOHTTP_LABEL
         table.add_check(
             "5. memory",
             f"RSS growth over {sdk_memory['calls']:,} acreate",
@@ -950,6 +1349,194 @@ def _many_values(entry: dict[str, Any]) -> tuple[str, ...]:
     )
 
 
+MANY_RATES, MANY_WAITS, MANY_MEMORY, MANY_IMPORT = (
+    "8. many in flight",
+    "8. many: create and wait",
+    "8. many: memory",
+    "8. many: import",
+)
+
+
+def _per_s(value: float) -> str:
+    return f"{value:,.0f}/s"
+
+
+def _many_rows(table: Table, many: dict[str, Any]) -> None:
+    _many_rate_rows(table, many["rates"])
+    _many_wait_rows(table, many["waits"])
+    _many_memory_rows(table, many)
+    _many_import_rows(table, many["imports"])
+
+
+def _many_rate_rows(table: Table, rates: dict[str, Any]) -> None:
+    if "error" in rates:
+        table.add_error(MANY_RATES, "acreate, calls/s", rates["error"], judged=True)
+        return
+    shares = []
+    for level in rates["levels"]:
+        sdk, raw_aiohttp, raw_httpx, sdk_httpx = (
+            level[role] for role in ("sdk", "raw_aiohttp", "raw_httpx", "sdk_httpx")
+        )
+        ratios = level["ratios"]
+        table.add(
+            MANY_RATES,
+            f"acreate, {level['in_flight']:,} in flight, calls/s",
+            _per_s(sdk["median_per_s"]),
+            _per_s(raw_aiohttp["median_per_s"]) + AIOHTTP_LABEL,
+            ratios["sdk_vs_raw_aiohttp"],
+            (">=", MANY_RATE_MIN),
+        )
+        table.add(
+            MANY_RATES,
+            "  the same against raw httpx",
+            "",
+            _per_s(raw_httpx["median_per_s"]) + HTTPX_LABEL,
+            ratios["sdk_vs_raw_httpx"],
+        )
+        table.add(
+            MANY_RATES,
+            "  SDK on httpx transport",
+            _per_s(sdk_httpx["median_per_s"]),
+            _per_s(raw_httpx["median_per_s"]) + HTTPX_LABEL,
+            ratios["sdk_httpx_vs_raw_httpx"],
+        )
+        table.add(
+            MANY_RATES,
+            "  client CPU us/call",
+            _us(sdk["median_cpu_us"]),
+            _us(raw_aiohttp["median_cpu_us"]) + AIOHTTP_LABEL,
+            level["cpu_ratio"],
+        )
+        shares.append(f"{level['server_cpu_share_max']:.0%}")
+    table.add(MANY_RATES, "  server CPU, most of a core (per level)", ", ".join(shares))
+
+
+def _many_wait_rows(table: Table, waits: dict[str, Any]) -> None:
+    if "error" in waits:
+        table.add_error(MANY_WAITS, "acreate_and_wait, tasks/s", waits["error"], judged=True)
+        return
+    tasks = waits["tasks"]
+    sdk, sdk_httpx, raw = waits["sdk"], waits["sdk_httpx"], waits["raw_aiohttp"]
+    table.add(
+        MANY_WAITS,
+        f"{tasks:,} at once, events followed, tasks/s",
+        _per_s(sdk["median_per_s"]),
+        _per_s(raw["median_per_s"]) + " (httpx-aiohttp + httpx-sse)",
+        waits["ratios"]["sdk_vs_raw_aiohttp"],
+    )
+    table.add(
+        MANY_WAITS,
+        "  against the SDK on httpx transport",
+        "",
+        _per_s(sdk_httpx["median_per_s"]) + ' (SDK, http_transport="httpx")',
+        waits["ratios"]["sdk_vs_sdk_httpx"],
+    )
+    complete = all(done == tasks for role in (sdk, sdk_httpx) for done in role["succeeded"])
+    table.add_check(
+        MANY_WAITS,
+        "  tasks completed (SDK, each round; httpx transport)",
+        f"{min(sdk['succeeded']):,} of {tasks:,}; {min(sdk_httpx['succeeded']):,}",
+        f"{min(raw['succeeded']):,} of {tasks:,}",
+        "all",
+        complete,
+    )
+    table.add(
+        MANY_WAITS,
+        "  server: peak connections, CPU",
+        f"{sdk['server_peak_connections']:,}, {sdk['server_cpu_share_max']:.0%}",
+        f"{raw['server_peak_connections']:,}, {raw['server_cpu_share_max']:.0%}",
+    )
+    requests, raw_requests = sdk["requests"], raw["requests"]
+    table.add(
+        MANY_WAITS,
+        "  requests: create, events, status",
+        f"{requests['post']:,}, {requests['events']:,}, {requests['status']:,}",
+        f"{raw_requests['post']:,}, {raw_requests['events']:,}, {raw_requests['status']:,}",
+    )
+
+
+def _many_memory_rows(table: Table, many: dict[str, Any]) -> None:
+    """RSS from a process without tracemalloc (whose own tables, untraced, would add to it), and the traced
+    memory from another one."""
+    for probe, label, key in (("rss", "RSS", "rss_growth_bytes"), ("traced", "tracemalloc", "traced_growth_bytes")):
+        memory = many[f"memory_{probe}"]
+        if "error" in memory:
+            table.add_error(MANY_MEMORY, f"{label} growth", memory["error"], judged=True)
+            continue
+        growth, largest = memory[key], memory[key.replace("growth", "growth_max")]
+        table.add_check(
+            MANY_MEMORY,
+            f"{label} growth over {memory['calls']:,} acreate, {memory['in_flight']} in flight",
+            f"{growth / 1024:+,.0f} KiB (max {largest / 1024:+,.0f})",
+            "",
+            f"<= {MANY_MEMORY_MAX_BYTES // 1024:,} KiB",
+            growth <= MANY_MEMORY_MAX_BYTES,
+        )
+
+
+def _many_import_rows(table: Table, imports: dict[str, Any]) -> None:
+    if "error" in imports:
+        table.add_error(MANY_IMPORT, "import and first acreate", imports["error"], judged=True)
+        return
+    on_aiohttp, on_httpx, lazy = imports["aiohttp"], imports["httpx"], imports["lazy"]
+    loaded = sorted(
+        {*on_aiohttp["loaded_after_import"], *on_httpx["loaded_after_import"], *lazy["loaded_after_import"]}
+    )
+    table.add_check(
+        MANY_IMPORT,
+        "aiohttp loaded by `from xpander_sdk import Tasks`",
+        ", ".join(loaded) if loaded else f"no ({_ms(on_aiohttp['median_import_ms'])} in-process)",
+        "",
+        "no",
+        not loaded,
+    )
+    table.add(
+        MANY_IMPORT,
+        "first acreate: client, aiohttp import, connection, call",
+        _ms(on_aiohttp["median_first_acreate_ms"]),
+        f"{_ms(on_httpx['median_first_acreate_ms'])} (SDK, httpx transport)",
+        on_aiohttp["median_first_acreate_ms"] / on_httpx["median_first_acreate_ms"],
+    )
+    table.add(
+        MANY_IMPORT,
+        "  of which the import of xpander_sdk._aiohttp",
+        _ms(lazy["median_lazy_import_ms"]),
+        "aiohttp loaded by the httpx transport: " + ("yes" if on_httpx["aiohttp_after_first"] else "no"),
+    )
+    table.add(
+        MANY_IMPORT,
+        "  the second acreate, for scale",
+        _ms(on_aiohttp["median_second_acreate_ms"]),
+        f"{_ms(on_httpx['median_second_acreate_ms'])} (SDK, httpx transport)",
+    )
+
+
+FOOTPRINT = "9. install footprint"
+
+
+def _footprint_rows(table: Table, measured: dict[str, Any]) -> None:
+    if "error" in measured:
+        table.add_error(FOOTPRINT, "pip install .", measured["error"], judged=False)
+        return
+    after, before = measured["after"], measured["before"]
+    baseline = f" (before: {', '.join(footprint.BEFORE_NAMES)})"
+    table.add(
+        FOOTPRINT,
+        "pip install . (with its dependencies): packages",
+        f"{after['packages']:,}",
+        f"{before['packages']:,}" + baseline,
+        after["packages"] / before["packages"],
+    )
+    table.add(
+        FOOTPRINT,
+        "  size installed",
+        f"{after['bytes'] / 1e6:,.1f} MB",
+        f"{before['bytes'] / 1e6:,.1f} MB",
+        after["bytes"] / before["bytes"],
+    )
+    table.add(FOOTPRINT, "  added", ", ".join(measured["added"]))
+
+
 # -- main -----------------------------------------------------------------------------------------------------
 def machine() -> dict[str, Any]:
     import xpander_sdk
@@ -981,6 +1568,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         choices=SECTIONS,
         metavar="SECTION",
         help=f"run only this section (repeatable; one of {', '.join(SECTIONS)}; default: all)",
+    )
+    parser.add_argument(
+        "--footprint",
+        action="store_true",
+        help="also install this package with its dependencies into fresh venvs (from PyPI: minutes) and report "
+        "their packages and size, against the dependencies before aiohttp",
     )
     parser.add_argument(
         "--output",
@@ -1022,7 +1615,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             results["import"] = bench_import(counts["import_runs"], other_python, request)
         if "calls" in sections:
             results["ours"] = bench_client(
-                sys.executable, "ours", request, counts, with_memory=True, calls=("create", "get")
+                sys.executable,
+                "ours",
+                request,
+                counts,
+                with_memory=True,
+                calls=("create", "get"),
+                raw_httpx_concurrency=other_python is not None,
             )
             if other_python is not None:
                 official_counts = {**counts, **OFFICIAL_COUNTS[mode]}
@@ -1033,6 +1632,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             results.update(bench_parse(request, counts))
         if "events" in sections:
             results["events"] = bench_events(request, counts)
+        if "many" in sections:
+            results["many"] = bench_many(request, counts, MANY_LEVELS[mode])
+    if args.footprint:
+        results["footprint"] = footprint.measure_footprint(log)
     table = Table()
     fill_table(table, results)
     elapsed = time.perf_counter() - started
@@ -1067,8 +1670,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _entries(results: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     entries = [
         (f"{group}.{key}", value)
-        for group in ("ours", "official", "events")
+        for group in ("ours", "official", "events", "many")
         for key, value in results.get(group, {}).items()
+        if isinstance(value, dict)
     ]
     return [*entries, *((name, results[name]) for name in ("parse", "overhead", "list_parse") if name in results)]
 

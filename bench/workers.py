@@ -12,8 +12,15 @@ The spec's `call` picks what is measured per call: "create" (the default: `acrea
 post) or "get" (`aget`/`get` of the task id against a raw GET of `.../status`). The baseline is always a raw
 pooled httpx client sending the same request (the same body bytes, if any, with the same headers, the API key
 among them, to the same URL), and parsing the JSON with `response.json()`. The SDK and the baseline run
-interleaved in one process, in alternating blocks, the order flipped every round, so that drift of the machine
+interleaved in one process, in alternating blocks, the order rotated every round, so that drift of the machine
 hits both alike.
+
+The async measurements take the clients they compare from the spec's `clients`: a role (the key of its
+numbers: "sdk", "raw", "sdk_httpx", ...) for each client, given as [kind, transport]: ["sdk", None] is the
+SDK on its default async transport (aiohttp for ours), ["sdk", "httpx"] ours with `http_transport="httpx"`,
+["raw", "httpx"] a raw `httpx.AsyncClient`, ["raw", "aiohttp"] a raw `httpx.AsyncClient` on
+`httpx_aiohttp.AiohttpTransport` (the same transport as the SDK's default, without the SDK). Without
+`clients`: the SDK against raw httpx (what the official SDK's runs use: its venv has no httpx-aiohttp).
 """
 
 from __future__ import annotations
@@ -28,10 +35,11 @@ import sys
 import time
 import timeit
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
+T = TypeVar("T")
 Spec = dict[str, Any]
 AsyncCall = Callable[[], Awaitable[object]]
 SyncCall = Callable[[], object]
@@ -44,8 +52,9 @@ def _limits(spec: Spec) -> httpx.Limits:
     return httpx.Limits(max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=30.0)
 
 
-def _make_tasks(spec: Spec) -> Any:
-    """The SDK's `Tasks` for this spec (typed Any: the official SDK's signature is not ours)."""
+def _make_tasks(spec: Spec, transport: str | None = None) -> Any:
+    """The SDK's `Tasks` for this spec (typed Any: the official SDK's signature is not ours); ours on the
+    async transport `transport` ("aiohttp", "httpx"; None: the default, aiohttp under asyncio)."""
     if spec["sdk"] == "official":
         from xpander_sdk import Tasks as OfficialTasks
 
@@ -53,8 +62,35 @@ def _make_tasks(spec: Spec) -> Any:
     from xpander_sdk import Configuration, Tasks
 
     return Tasks(
-        Configuration(api_key=spec["api_key"], base_url=f"http://127.0.0.1:{spec['port']}"), limits=_limits(spec)
+        Configuration(api_key=spec["api_key"], base_url=f"http://127.0.0.1:{spec['port']}"),
+        limits=_limits(spec),
+        http_transport=transport,
     )
+
+
+RAW_TRANSPORTS = ("httpx", "aiohttp")
+
+
+def raw_async_client(transport: str, limits: httpx.Limits) -> httpx.AsyncClient:
+    """A raw pooled `httpx.AsyncClient` on httpx's own transport ("httpx") or on httpx-aiohttp's ("aiohttp",
+    imported here: the official SDK's venv has none), capped at `limits.max_connections`. Without a cap
+    (`max_connections=None`) httpx-aiohttp would leave aiohttp's default of 100: its session is then made
+    here, uncapped, as a caller streaming many events at once would."""
+    if transport == "httpx":
+        return httpx.AsyncClient(limits=limits, timeout=TIMEOUT)
+    if transport != "aiohttp":
+        raise ValueError(f"unknown raw transport {transport!r}: expected one of {RAW_TRANSPORTS}")
+    import aiohttp
+    from httpx_aiohttp import AiohttpTransport
+
+    if limits.max_connections is not None:
+        return httpx.AsyncClient(transport=AiohttpTransport(limits=limits), timeout=TIMEOUT)
+    keepalive = limits.keepalive_expiry
+
+    def session() -> aiohttp.ClientSession:  # made on the first request, inside the running loop
+        return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=keepalive))
+
+    return httpx.AsyncClient(transport=AiohttpTransport(limits=limits, client=session), timeout=TIMEOUT)
 
 
 def _check_task(task: Any, expected_id: str) -> None:
@@ -73,15 +109,14 @@ CALLS = ("create", "get")
 
 
 class _Pair:
-    """What both pairs hold: the SDK's Tasks and the request raw httpx sends (the create's post, or the get's
-    GET of the task's status, as the spec's `call` says)."""
+    """What both pairs hold: the request raw httpx sends (the create's post, or the get's GET of the task's
+    status, as the spec's `call` says) and the SDK's arguments."""
 
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
         self.call: str = spec.get("call", "create")
         if self.call not in CALLS:
             raise ValueError(f"unknown call {self.call!r}: expected one of {CALLS}")
-        self.tasks = _make_tasks(spec)
         self.agent_id: str = spec["agent_id"]
         self.prompt: str = spec["prompt"]
         self.task_id: str = spec["task_id"]
@@ -94,42 +129,91 @@ class _Pair:
         self.body: bytes = spec["body"].encode()
 
 
+DEFAULT_CLIENTS: dict[str, list[str | None]] = {"sdk": ["sdk", None], "raw": ["raw", "httpx"]}
+"""The async clients of a spec without `clients`: the SDK on its default transport, and raw httpx."""
+AsyncClose = Callable[[], Awaitable[object]]
+
+
 class AsyncPair(_Pair):
-    """`sdk()` and `raw()`: one call each (create or get), on the running loop, with their own pooled clients.
-    Bound once here, so that the timed loops pay no dispatch on `call`."""
+    """One call each (create or get) of every client of the spec's `clients` (see the module's docstring),
+    by role, on the running loop, each with its own pool: `calls[role]()`. Bound once here, so that the timed
+    loops pay no dispatch on `call`. `sdk` and `raw` are the roles of those names, when there are."""
 
     def __init__(self, spec: Spec) -> None:
         super().__init__(spec)
-        self.client = httpx.AsyncClient(limits=_limits(spec), timeout=TIMEOUT)
-        self.sdk: AsyncCall = self._sdk_get if self.call == "get" else self._sdk_create
-        self.raw: AsyncCall = self._raw_get if self.call == "get" else self._raw_create
+        clients: dict[str, list[str | None]] = spec.get("clients") or DEFAULT_CLIENTS
+        self.calls: dict[str, AsyncCall] = {}
+        self.kinds: dict[str, str] = {}
+        self._closers: list[AsyncClose] = []
+        for role, (kind, transport) in clients.items():
+            if kind == "sdk":
+                tasks = _make_tasks(spec, transport)
+                self.calls[role] = self._sdk_get(tasks) if self.call == "get" else self._sdk_create(tasks)
+                aclose = getattr(tasks, "aclose", None)
+                if aclose is not None:
+                    self._closers.append(aclose)
+            elif kind == "raw":
+                client = raw_async_client(transport or "httpx", _limits(spec))
+                self.calls[role] = self._raw_get(client) if self.call == "get" else self._raw_create(client)
+                self._closers.append(client.aclose)
+            else:
+                raise ValueError(f"unknown client kind {kind!r} (role {role!r}): expected 'sdk' or 'raw'")
+            self.kinds[role] = kind
+        self.sdk: AsyncCall = self.calls.get("sdk", self._missing)
+        self.raw: AsyncCall = self.calls.get("raw", self._missing)
 
-    async def _sdk_create(self) -> object:
-        return await self.tasks.acreate(agent_id=self.agent_id, prompt=self.prompt)
+    @staticmethod
+    async def _missing() -> object:
+        raise RuntimeError("this spec has no client of that role")
 
-    async def _raw_create(self) -> object:
-        response = await self.client.post(self.url, content=self.body, headers=self.headers)
-        if response.status_code != 200:
-            raise RuntimeError(f"raw httpx got HTTP {response.status_code}")
-        return response.json()
+    def _sdk_create(self, tasks: Any) -> AsyncCall:
+        agent_id, prompt = self.agent_id, self.prompt
 
-    async def _sdk_get(self) -> object:
-        return await self.tasks.aget(self.task_id)
+        async def create() -> object:
+            return await tasks.acreate(agent_id=agent_id, prompt=prompt)
 
-    async def _raw_get(self) -> object:
-        response = await self.client.get(self.url, headers=self.headers)
-        if response.status_code != 200:
-            raise RuntimeError(f"raw httpx got HTTP {response.status_code}")
-        return response.json()
+        return create
+
+    def _raw_create(self, client: httpx.AsyncClient) -> AsyncCall:
+        url, body, headers = self.url, self.body, self.headers
+
+        async def create() -> object:
+            response = await client.post(url, content=body, headers=headers)
+            if response.status_code != 200:
+                raise RuntimeError(f"raw httpx got HTTP {response.status_code}")
+            return response.json()
+
+        return create
+
+    def _sdk_get(self, tasks: Any) -> AsyncCall:
+        task_id = self.task_id
+
+        async def get() -> object:
+            return await tasks.aget(task_id)
+
+        return get
+
+    def _raw_get(self, client: httpx.AsyncClient) -> AsyncCall:
+        url, headers = self.url, self.headers
+
+        async def get() -> object:
+            response = await client.get(url, headers=headers)
+            if response.status_code != 200:
+                raise RuntimeError(f"raw httpx got HTTP {response.status_code}")
+            return response.json()
+
+        return get
 
     async def check(self) -> None:
-        _check_task(await self.sdk(), self.spec["task_id"])
-        _check_raw(await self.raw(), self.spec["task_id"])
+        """One call of each client, its answer checked (and its pool's first connection opened)."""
+        for role, call in self.calls.items():
+            if self.kinds[role] == "sdk":
+                _check_task(await call(), self.spec["task_id"])
+            else:
+                _check_raw(await call(), self.spec["task_id"])
 
     async def aclose(self) -> None:
-        await self.client.aclose()
-        aclose = getattr(self.tasks, "aclose", None)
-        if aclose is not None:
+        for aclose in self._closers:
             await aclose()
 
 
@@ -138,6 +222,7 @@ class SyncPair(_Pair):
 
     def __init__(self, spec: Spec) -> None:
         super().__init__(spec)
+        self.tasks = _make_tasks(spec)
         self.client = httpx.Client(limits=_limits(spec), timeout=TIMEOUT)
         self.sdk: SyncCall = self._sdk_get if self.call == "get" else self._sdk_create
         self.raw: SyncCall = self._raw_get if self.call == "get" else self._raw_create
@@ -196,16 +281,21 @@ def _record(results: dict[str, list[float]], who: str, timing: Timing, unit: str
     results.setdefault(f"{who}_cpu_us", []).append(timing[1])
 
 
+def _rotated(items: list[tuple[str, T]], round_number: int) -> list[tuple[str, T]]:
+    """The blocks of a round: each round starts one further along (with two: the order flips every round)."""
+    shift = round_number % len(items)
+    return items[shift:] + items[:shift]
+
+
 async def _per_call_async(spec: Spec) -> dict[str, list[float]]:
     pair = AsyncPair(spec)
     try:
         await pair.check()
-        await _async_block(pair.sdk, spec["warmup"])
-        await _async_block(pair.raw, spec["warmup"])
+        for call in pair.calls.values():
+            await _async_block(call, spec["warmup"])
         results: dict[str, list[float]] = {}
         for round_number in range(spec["rounds"]):
-            order = [("sdk", pair.sdk), ("raw", pair.raw)]
-            for who, call in order if round_number % 2 == 0 else order[::-1]:
+            for who, call in _rotated(list(pair.calls.items()), round_number):
                 _record(results, who, await _async_block(call, spec["block"]), "us")
         return results
     finally:
@@ -254,12 +344,11 @@ async def _concurrency(spec: Spec) -> dict[str, list[float]]:
     try:
         await pair.check()
         in_flight = spec["in_flight"]
-        await _flood(pair.sdk, in_flight * 2, in_flight)  # opens the connections of both pools
-        await _flood(pair.raw, in_flight * 2, in_flight)
+        for call in pair.calls.values():  # opens the connections of every pool
+            await _flood(call, in_flight * 2, in_flight)
         results: dict[str, list[float]] = {}
         for round_number in range(spec["rounds"]):
-            order = [("sdk", pair.sdk), ("raw", pair.raw)]
-            for who, call in order if round_number % 2 == 0 else order[::-1]:
+            for who, call in _rotated(list(pair.calls.items()), round_number):
                 _record(results, who, await _flood(call, spec["calls"], in_flight), "per_s")
         return results
     finally:
@@ -284,7 +373,7 @@ def current_rss() -> int:
 
 async def _memory(spec: Spec) -> dict[str, Any]:
     pair = AsyncPair(spec)
-    call = pair.sdk if spec["target"] == "sdk" else pair.raw
+    call = pair.calls[spec["target"]]
     try:
         await pair.check()
         for _ in range(spec["warmup"]):
@@ -499,7 +588,7 @@ def _events_url(spec: Spec, task_id: str) -> str:
 
 def _events_tasks(spec: Spec) -> Any:
     """Our `Tasks`, with its default pools, and an organization id (the events URL needs one):
-    `/<org>/agent-execution/<id>/events`."""
+    `/<org>/agent-execution/<id>/events`; on the spec's `http_transport` (None: the default)."""
     from xpander_sdk import Configuration, Tasks
 
     configuration = Configuration(
@@ -507,7 +596,7 @@ def _events_tasks(spec: Spec) -> Any:
         base_url=f"http://127.0.0.1:{spec['port']}",
         organization_id=spec["organization_id"],
     )
-    return Tasks(configuration)
+    return Tasks(configuration, http_transport=spec.get("http_transport"))
 
 
 def _events_task(tasks: Any, spec: Spec, task_id: str) -> Any:
@@ -552,11 +641,12 @@ class _EventPairBase:
 
 
 class AsyncEventPair(_EventPairBase):
-    """The SDK's `aevents()`/`await_result()` and httpx-sse's `aconnect_sse` on a raw `httpx.AsyncClient`."""
+    """The SDK's `aevents()`/`await_result()` and httpx-sse's `aconnect_sse` on a raw `httpx.AsyncClient` (on
+    the spec's `raw_transport`: "httpx", the default, or "aiohttp")."""
 
     def __init__(self, spec: Spec) -> None:
         super().__init__(spec)
-        self.client = httpx.AsyncClient(limits=RAW_STREAM_LIMITS, timeout=TIMEOUT)
+        self.client = raw_async_client(spec.get("raw_transport", "httpx"), RAW_STREAM_LIMITS)
 
     async def sdk_tally(self, task_id: str) -> Tally:
         """Read a whole stream with the SDK; the tally of its events."""
@@ -834,7 +924,7 @@ async def _create_and_wait(spec: Spec) -> dict[str, Any]:
     count: int = spec["tasks"]
     fd_limit = _raise_fd_limit(count * 3 + 256)
     pair = AsyncEventPair(spec)
-    client = httpx.AsyncClient(limits=RAW_LIMITS, timeout=TIMEOUT)
+    client = raw_async_client(spec.get("raw_transport", "httpx"), RAW_LIMITS)
     peaks = {"fds": _open_fds(), "rss": current_rss()}
 
     async def sample() -> None:
@@ -846,7 +936,7 @@ async def _create_and_wait(spec: Spec) -> dict[str, Any]:
     try:
         gc.collect()
         before = {"fds": peaks["fds"], "rss": peaks["rss"]}
-        await _server_stats(spec, reset=True)
+        server_before = await _server_stats(spec, reset=True)
         sampler = asyncio.create_task(sample())
         wall, cpu = time.perf_counter(), time.process_time()
         if spec["target"] == "sdk":
@@ -887,14 +977,122 @@ async def _create_and_wait(spec: Spec) -> dict[str, Any]:
         "rss_peak_bytes": peaks["rss"],
         "rss_after_bytes": after["rss"],
         "server": server,
+        "server_cpu_s": server["cpu_s"] - server_before["cpu_s"],
     }
 
 
 def create_and_wait(spec: Spec) -> dict[str, Any]:
     """`tasks` creates at once, each waited for through its events (`acreate_many(..., concurrency=tasks,
-    wait=True)`, or raw httpx and httpx-sse, `target` "raw"): the wall time, the peak open file descriptors
-    and RSS sampled every 5 ms, and the server's peak of open connections."""
+    wait=True)`, on the spec's `http_transport`, or raw httpx and httpx-sse, `target` "raw", on its
+    `raw_transport`): the wall and CPU time, the peak open file descriptors and RSS sampled every 5 ms, the
+    server's peak of open connections and its CPU time."""
     return asyncio.run(_create_and_wait(spec))
+
+
+# -- 8. many in flight ---------------------------------------------------------------------------------------------
+# One client per process (the spec's `clients` has one role), measured at each level of in-flight calls in turn.
+# The calls at a level are made by `in_flight` coroutines taking the next call number from one bounded
+# iterator, so that exactly `in_flight` calls are outstanding until the last ones finish: with a pool of 100
+# connections, the calls beyond 100 wait in the client (the SDK's gate, httpcore's queue or aiohttp's
+# connector), as a caller's would.
+async def _in_flight(call: AsyncCall, calls: int, in_flight: int) -> None:
+    numbers = iter(range(calls))
+
+    async def caller() -> None:
+        for _ in numbers:
+            await call()
+
+    await asyncio.gather(*(caller() for _ in range(min(in_flight, calls))))
+
+
+async def _many_rate(spec: Spec) -> dict[str, Any]:
+    pair = AsyncPair(spec)
+    if len(pair.calls) != 1:
+        raise ValueError(f"many_rate measures one client per process, got {sorted(pair.calls)}")
+    call = next(iter(pair.calls.values()))
+    levels: list[dict[str, Any]] = []
+    try:
+        await pair.check()
+        for in_flight, calls, warmup in spec["levels"]:
+            await _in_flight(call, warmup, in_flight)  # opens the pool's connections, untimed
+            gc.collect()
+            server = await _server_stats(spec, reset=True)
+            wall, cpu = time.perf_counter(), time.process_time()
+            await _in_flight(call, calls, in_flight)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            after = await _server_stats(spec, reset=False)
+            levels.append(
+                {
+                    "in_flight": in_flight,
+                    "calls": calls,
+                    "per_s": calls / wall,
+                    "cpu_us": cpu / calls * 1e6,
+                    "client_cpu_share": cpu / wall,
+                    "server_cpu_share": (after["cpu_s"] - server["cpu_s"]) / wall,
+                    "server_peak_connections": after["peak"],
+                    "server_requests": after["post"] + after["status"],
+                }
+            )
+        return {"levels": levels}
+    finally:
+        await pair.aclose()
+
+
+def many_rate(spec: Spec) -> dict[str, Any]:
+    """Calls per second of one client (the spec's single role) at each of the spec's `levels`
+    ([in_flight, calls, warmup] each), the client's CPU per call, and the server's share of a core."""
+    return asyncio.run(_many_rate(spec))
+
+
+def _traced() -> int:
+    import tracemalloc
+
+    return tracemalloc.get_traced_memory()[0]
+
+
+async def _many_memory(spec: Spec) -> dict[str, Any]:
+    """Warm up twice; then sample RSS after every `sample_every` calls, `in_flight` at once. With the spec's
+    `trace`, tracemalloc starts after the first warm-up (so that its own tables settle, and the call path is
+    traced once before the first sample), and its traced memory is sampled too."""
+    import tracemalloc
+
+    pair = AsyncPair(spec)
+    call, in_flight, every = pair.calls[spec["target"]], spec["in_flight"], spec["sample_every"]
+    trace: bool = spec["trace"]
+    try:
+        await pair.check()
+        await _in_flight(call, spec["warmup"], in_flight)
+        if trace:
+            tracemalloc.start()
+        await _in_flight(call, spec["warmup"], in_flight)
+        gc.collect()
+        rss, traced = [current_rss()], [_traced() if trace else 0]
+        done = 0
+        wall = time.perf_counter()
+        while done < spec["calls"]:
+            step = min(every, spec["calls"] - done)
+            await _in_flight(call, step, in_flight)
+            done += step
+            gc.collect()
+            rss.append(current_rss())
+            traced.append(_traced() if trace else 0)
+        wall = time.perf_counter() - wall
+        result: dict[str, Any] = {"rss_bytes": rss, "calls": done, "in_flight": in_flight, "wall_s": wall}
+        if trace:
+            top = tracemalloc.take_snapshot().statistics("lineno")[:5]
+            result["traced_bytes"] = traced
+            result["traced_peak_bytes"] = tracemalloc.get_traced_memory()[1]
+            result["top_traced"] = [f"{stat.traceback[0]}: {stat.size:,} B" for stat in top]
+            tracemalloc.stop()
+        return result
+    finally:
+        await pair.aclose()
+
+
+def many_memory(spec: Spec) -> dict[str, Any]:
+    """RSS (and with `trace`, tracemalloc's traced memory) over `calls` calls of the spec's `target` role,
+    `in_flight` at a time, after `warmup` calls twice."""
+    return asyncio.run(_many_memory(spec))
 
 
 KINDS: dict[str, Callable[[Spec], Any]] = {
@@ -908,6 +1106,8 @@ KINDS: dict[str, Callable[[Spec], Any]] = {
     "events_latency": events_latency,
     "events_memory": events_memory,
     "create_and_wait": create_and_wait,
+    "many_rate": many_rate,
+    "many_memory": many_memory,
 }
 
 

@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx
 
+from bench import footprint
+from bench.run import LAZY_KEY, LAZY_MODULES, MANY_LEVELS
 from bench.server import TASK_JSON, running_server, stream_task_id, wait_agent_id
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,6 +63,8 @@ def test_quick_run_writes_sane_numbers(tmp_path: Path) -> None:
         assert _all_positive(entry["wall_ms"]), name
         assert _all_positive(entry["peak_rss_bytes"]), name
         assert _positive(entry["wall_ratio"]) and _positive(entry["rss_ratio"]), name
+    lazy = imports[LAZY_KEY]  # which of aiohttp & co. the import loaded: judged in the table, not here
+    assert isinstance(lazy["loaded"], list) and set(lazy["loaded"]) <= set(LAZY_MODULES), lazy
 
     for sdk in ("ours", "official"):
         client = results[sdk]
@@ -73,6 +77,8 @@ def test_quick_run_writes_sane_numbers(tmp_path: Path) -> None:
         assert "error" not in entry, entry
         assert _all_positive(entry["sdk_per_s"]) and _all_positive(entry["raw_per_s"]), sdk
         assert _positive(entry["ratio"]) and _positive(entry["cpu_ratio"]), sdk
+
+    _check_async_transports(results["ours"], report["counts"])
 
     for mode in ("async", "sync"):  # get: ours only (the official SDK's rows are create's)
         entry = results["ours"][f"per_call_get_{mode}"]
@@ -129,11 +135,19 @@ def test_quick_run_writes_sane_numbers(tmp_path: Path) -> None:
         assert (many["server"]["post"], many["server"]["events"]) == (many["tasks"], many["tasks"]), target
         assert _positive(many["wall_s"]) and many["fds_peak"] >= many["fds_before"], target
 
+    _check_many(results["many"], counts)
+
     judged = {target["measure"]: target for target in report["targets"]}
     for call in ("acreate", "create", "aget", "get"):
         assert f"{call}, us/call" in completed.stdout, call
         assert _positive(judged[f"{call}, us/call"]["ratio"]), call
     assert judged["aget, us/call"]["target"] == judged["get, us/call"]["target"] == "<= 1.1x"
+    assert judged["acreate, us/call"]["target"] == "<= 1.1x"  # against raw httpx-aiohttp
+    assert judged["acreate, httpx transport, us/call"]["target"] == "<= 1.15x"
+    assert judged["aget, httpx transport, us/call"]["target"] == "<= 1.1x"
+    for in_flight, _, _ in MANY_LEVELS["quick"]:
+        assert judged[f"acreate, {in_flight:,} in flight, calls/s"]["target"] == ">= 0.8x", in_flight
+    assert judged["aiohttp loaded by `from xpander_sdk import Tasks`"]["target"] == "no"
     assert "list of 1,000: parse_task_list, ms/list" in completed.stdout
     assert not any("list of" in measure for measure in judged)  # reported, not judged: the issue set no target
     for call in ("aevents", "events"):
@@ -144,6 +158,65 @@ def test_quick_run_writes_sane_numbers(tmp_path: Path) -> None:
     assert all(isinstance(target["met"], bool) for target in report["targets"])
     assert report["request"]["body"] == json.dumps(json.loads(report["request"]["body"]), separators=(",", ":"))
     assert report["request"]["headers"]["x-api-key"]
+
+
+def _check_async_transports(ours: dict[str, Any], counts: dict[str, int]) -> None:
+    """Ours' async calls ran on aiohttp (against raw httpx-aiohttp) and on httpx (against raw httpx)."""
+    for call in ("create", "get"):
+        entry = ours["per_call_async" if call == "create" else "per_call_get_async"]
+        for role in ("sdk", "raw", "sdk_httpx", "raw_httpx"):
+            assert len(entry[f"{role}_us"]) == counts["per_call_rounds"], (call, role)
+            assert _all_positive(entry[f"{role}_us"]) and _all_positive(entry[f"{role}_cpu_us"]), (call, role)
+        assert _positive(entry["httpx"]["ratio"]) and _positive(entry["httpx"]["cpu_ratio"]), call
+        assert _positive(entry["ratio_vs_raw_httpx"]), call
+    assert _positive(ours["concurrency"]["raw_httpx_median_per_s"])  # the official SDK's clean baseline
+
+
+def _check_many(many: dict[str, Any], counts: dict[str, int]) -> None:
+    """The `many` section's numbers are all there and sane (never how large they are)."""
+    assert _positive(many["seconds"])
+    rates = many["rates"]
+    assert "error" not in rates, rates
+    assert [level["in_flight"] for level in rates["levels"]] == [level[0] for level in MANY_LEVELS["quick"]]
+    for level in rates["levels"]:
+        for role in ("sdk", "sdk_httpx", "raw_httpx", "raw_aiohttp"):
+            entry = level[role]
+            assert len(entry["per_s"]) == counts["many_rounds"], (level["in_flight"], role)
+            assert _all_positive(entry["per_s"]) and _all_positive(entry["cpu_us"]), (level["in_flight"], role)
+            assert entry["server_peak_connections"] <= rates["connections"] + 2, (level["in_flight"], role)  # + stats
+        assert all(_positive(ratio) for ratio in level["ratios"].values()), level["ratios"]
+        assert math.isfinite(level["server_cpu_share_max"]) and level["server_cpu_share_max"] >= 0
+    waits = many["waits"]
+    assert "error" not in waits, waits
+    for role in ("sdk", "sdk_httpx", "raw_aiohttp"):
+        entry = waits[role]
+        assert entry["succeeded"] == [counts["many_waits"]] * counts["many_rounds"], entry["runs"][0]["failures"]
+        assert _all_positive(entry["per_s"]), role
+        assert (entry["requests"]["post"], entry["requests"]["events"]) == (counts["many_waits"],) * 2, role
+    assert all(_positive(ratio) for ratio in waits["ratios"].values()), waits["ratios"]
+    for probe in ("rss", "traced"):
+        memory = many[f"memory_{probe}"]
+        assert "error" not in memory, memory
+        assert memory["calls"] == counts["many_memory_calls"] and _all_positive(memory["rss_bytes"]), probe
+        assert math.isfinite(memory[f"{probe}_growth_bytes"]), probe
+    traced = many["memory_traced"]
+    assert len(traced["traced_bytes"]) == len(traced["rss_bytes"]) and _all_positive(traced["traced_bytes"])
+    imports = many["imports"]
+    assert "error" not in imports, imports
+    for probe in ("aiohttp", "httpx"):
+        entry = imports[probe]
+        assert _positive(entry["median_import_ms"]) and _positive(entry["median_first_acreate_ms"]), probe
+        assert isinstance(entry["aiohttp_after_first"], bool), probe
+    assert _positive(imports["lazy"]["median_lazy_import_ms"])
+
+
+def test_footprint_lists_the_distributions_of_an_environment() -> None:
+    """The footprint's inspection, on this venv (the installs themselves need PyPI: `--footprint` only)."""
+    found = footprint.inspect(sys.executable)
+    assert {"httpx", "attrs"} <= set(found) and not set(found) & footprint.BOOTSTRAP
+    assert all(_positive(entry["bytes"]) for name, entry in found.items() if name in ("httpx", "attrs"))
+    summary = footprint.summarise(found, 1.0)
+    assert summary["packages"] == len(found) and _positive(summary["bytes"])
 
 
 def test_server_answers_any_post_path_keeps_alive_and_reads_chunked_bodies() -> None:
@@ -194,5 +267,6 @@ def test_server_streams_events_and_answers_the_wait_routes() -> None:
         assert client.get(f"/agent-execution/{created['id']}/status").json() == final
         stats = client.get("/_bench/stats?reset").json()
         assert (stats["post"], stats["status"], stats["events"], stats["open"]) == (1, 2, 2, 1)
+        assert _positive(stats["cpu_s"])
         assert client.get("/org-1/agent-execution/unknown/events").status_code == 404
         assert client.get("/_bench/stats").json()["events"] == 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import socket
 import ssl
@@ -34,6 +35,7 @@ from tests.faultserver import (
     MINIMAL_TASK,
     Close,
     FaultServer,
+    Hang,
     Raw,
     Recorded,
     Repeat,
@@ -617,3 +619,48 @@ def test_a_large_body_goes_out_whole_without_a_warning(server: FaultServer, http
     body = json.loads(server.requests[-1].body)
     assert body["blob"] == blob
     assert server.requests[-1].header("content-length") == str(len(server.requests[-1].body))
+
+
+@pytest.mark.parametrize("library", ["asyncio", "trio"])
+def test_a_call_that_waits_past_the_pool_timeout_is_a_pool_timeout(
+    server: FaultServer, http_transport: str, library: str
+) -> None:
+    """One connection, held by a create the server never answers: a second create waits at the SDK's gate (on
+    asyncio its own semaphore and timeout, under trio anyio's) and ends at the pool timeout, nothing sent."""
+    server.script("/agent-execution/held", Hang())
+    tasks = tasks_for(
+        server.url, max_retries=0, limits=httpx.Limits(max_connections=1), timeout=httpx.Timeout(3.0, pool=0.3)
+    )
+
+    async def second() -> ModuleException:
+        try:
+            await tasks.acreate("ok", prompt="p")
+        except ModuleException as exc:
+            return exc
+        raise AssertionError("the second create went through")
+
+    async def on_asyncio() -> ModuleException:
+        async with tasks:
+            held = asyncio.create_task(tasks.acreate("held", prompt="p"))
+            await asyncio.sleep(0.1)
+            error = await second()
+            held.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ModuleException):
+                await held
+            return error
+
+    async def on_trio() -> ModuleException:
+        async with tasks, trio.open_nursery() as nursery:
+            nursery.start_soon(functools.partial(tasks.acreate, "held", prompt="p"))
+            await trio.sleep(0.1)
+            error = await second()
+            nursery.cancel_scope.cancel()
+            return error
+
+    started = time.monotonic()
+    error = asyncio.run(on_asyncio()) if library == "asyncio" else trio.run(on_trio)
+    assert type(error) is APITimeoutError
+    assert error.description.startswith("Timed out waiting for a free connection in the pool for")
+    assert not error.request_sent
+    assert time.monotonic() - started < 2.5
+    assert [request.path for request in server.requests] == ["/agent-execution/held"]

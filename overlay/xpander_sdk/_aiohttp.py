@@ -24,9 +24,10 @@ What this layer changes of httpx-aiohttp 0.2.0, each shown by a test in tests/te
 - Limits: `max_connections=None` is no cap, as in httpx (httpx-aiohttp leaves aiohttp's 100, which would hold
   the 101st open event stream). `max_keepalive_connections` has no aiohttp equivalent; `keepalive_expiry` does.
 - The request goes out as httpx built it: its URL as encoded (aiohttp would re-quote it), its headers with
-  their case and repeats, no header of aiohttp's own (`skip_auto_headers`, `Request`), and a body over 1 MiB
-  without aiohttp's warning. (The CONNECT aiohttp sends to a proxy for an https URL is aiohttp's own, with its
-  User-Agent.)
+  their case and repeats, no header of aiohttp's own (httpx's requests carry the Accept, Accept-Encoding,
+  User-Agent and Content-Type that aiohttp would add; `Request` for a DELETE's Content-Length), and a body
+  over 1 MiB without aiohttp's warning. (The CONNECT aiohttp sends to a proxy for an https URL is aiohttp's
+  own, with its User-Agent.)
 - No cookie jar (the SDK's own httpx clients send none: the API key is the only credential), and the largest
   response head httpcore reads (`MAX_HEAD_BYTES`; aiohttp's default is 8 KiB a line).
 - Proxies from the environment: httpx mounts a transport per proxy; here each is this transport.
@@ -52,9 +53,6 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from ._attempt import DEADLINE_REACHED, HEAD_TOO_LARGE, MAX_HEAD_BYTES, time_left
-
-AUTO_HEADERS = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
-"""Headers aiohttp adds on its own when a request has none: never added (httpx built the request's)."""
 
 
 class Phase:
@@ -253,7 +251,6 @@ class Transport(AiohttpTransport):
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),
             request_class=Request,
-            skip_auto_headers=AUTO_HEADERS,
             auto_decompress=False,
             max_line_size=MAX_HEAD_BYTES,
             max_field_size=MAX_HEAD_BYTES,

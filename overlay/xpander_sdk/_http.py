@@ -444,7 +444,7 @@ class AsyncPool:
     def __init__(
         self,
         client: httpx.AsyncClient,
-        gate: Semaphore | None = None,
+        gate: AsyncioGate | AnyioGate | None = None,
         closer: AsyncGenerator[None, None] | None = None,
     ) -> None:
         self.client = client
@@ -454,12 +454,11 @@ class AsyncPool:
     @classmethod
     async def open(cls, limits: httpx.Limits, transport: str | None = None) -> AsyncPool:
         """A new client of the SDK's own, for the running event loop, on `transport` (see `_own_async_client`)."""
-        from anyio import Semaphore  # noqa: PLC0415 - httpx's own dependency, imported when first needed
-
         client = _own_async_client(limits, transport)
         closer = _close_at_loop_end(client)
         await anext(closer)
-        return cls(client, Semaphore(limits.max_connections or 1_000_000), closer)
+        places = limits.max_connections or 1_000_000
+        return cls(client, AsyncioGate(places) if _on_asyncio() else AnyioGate(places), closer)
 
     @property
     def own(self) -> bool:
@@ -468,23 +467,71 @@ class AsyncPool:
 
     async def enter(self, timeout: httpx.Timeout) -> None:
         """Take a place at the gate for one attempt; waiting longer than the pool timeout is a PoolTimeout."""
-        gate = self.gate
-        if gate is None:
+        if self.gate is not None:
+            await self.gate.enter(timeout.pool)
+
+    def leave(self) -> None:
+        if self.gate is not None:
+            self.gate.leave()
+
+
+POOL_TIMEOUT = "no free connection within the pool timeout"
+
+
+class AsyncioGate:
+    """The gate on asyncio: its own semaphore and timeout. A call that waits pays for a timeout each time,
+    and asyncio's costs a fraction of anyio's cancel scope (with 1,000 calls in flight on 100 connections,
+    900 wait)."""
+
+    __slots__ = ("_semaphore",)
+
+    def __init__(self, places: int) -> None:
+        import asyncio  # noqa: PLC0415 - loaded already: the gate is made on a running asyncio loop
+
+        self._semaphore = asyncio.Semaphore(places)
+
+    async def enter(self, pool_timeout: float | None) -> None:
+        semaphore = self._semaphore
+        if not semaphore.locked():  # a free place: taken without waiting (the usual case, and the cheap one)
+            await semaphore.acquire()
             return
-        if gate.value > 0:  # a free place: no wait, so no cancel scope (the usual case, and the cheap one)
-            gate.acquire_nowait()
+        import asyncio  # noqa: PLC0415 - loaded already (see __init__)
+
+        try:
+            async with asyncio.timeout(pool_timeout):
+                await semaphore.acquire()
+        except TimeoutError:
+            raise httpx.PoolTimeout(POOL_TIMEOUT) from None
+
+    def leave(self) -> None:
+        self._semaphore.release()
+
+
+class AnyioGate:
+    """The gate elsewhere (trio): anyio's semaphore, and its cancel scope for the pool timeout."""
+
+    __slots__ = ("_semaphore",)
+
+    def __init__(self, places: int) -> None:
+        from anyio import Semaphore  # noqa: PLC0415 - httpx's own dependency, imported when first needed
+
+        self._semaphore: Semaphore = Semaphore(places)
+
+    async def enter(self, pool_timeout: float | None) -> None:
+        semaphore = self._semaphore
+        if semaphore.value > 0:  # a free place: no wait, so no cancel scope
+            semaphore.acquire_nowait()
             return
         from anyio import fail_after  # noqa: PLC0415
 
         try:
-            with fail_after(timeout.pool):
-                await gate.acquire()
+            with fail_after(pool_timeout):
+                await semaphore.acquire()
         except TimeoutError:
-            raise httpx.PoolTimeout("no free connection within the pool timeout") from None
+            raise httpx.PoolTimeout(POOL_TIMEOUT) from None
 
     def leave(self) -> None:
-        if self.gate is not None:
-            self.gate.release()
+        self._semaphore.release()
 
 
 async def _close_at_loop_end(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:

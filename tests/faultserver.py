@@ -33,6 +33,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -40,7 +41,7 @@ from typing import Any, Literal
 from attrs import define, evolve, frozen
 
 from devtools.child import child_server
-from xpander_sdk import Configuration, Tasks
+from xpander_sdk import Configuration, ModuleException, Task, Tasks
 
 HOST = "127.0.0.1"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -654,6 +655,32 @@ def tasks_for(url: str, *, api_key: str = API_KEY, fast_retries: bool = True, **
     if fast_retries:
         tasks.retry_policy = evolve(tasks.retry_policy, initial_delay=0.01, max_delay=0.02)
     return tasks
+
+
+def call(tasks: Tasks, mode: str, agent_id: str, **options: Any) -> tuple[Task | ModuleException, float]:
+    """Create a task with `create` (mode "sync") or `acreate` (any other mode, in a fresh event loop); the Task
+    or the ModuleException raised, and the seconds it took. The Tasks is closed afterwards."""
+    started = time.monotonic()
+    result: Task | ModuleException
+    if mode == "sync":
+        try:
+            result = tasks.create(agent_id, prompt="p", **options)
+        except ModuleException as exc:
+            result = exc
+        finally:
+            tasks.close()
+    else:
+
+        async def go() -> Task | ModuleException:
+            try:
+                return await tasks.acreate(agent_id, prompt="p", **options)
+            except ModuleException as exc:
+                return exc
+            finally:
+                await tasks.aclose()
+
+        result = asyncio.run(go())
+    return result, time.monotonic() - started
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ from tests.faultserver import (
     Reply,
     Stream,
     Trickle,
+    call,
     ok,
     running,
     tasks_for,
@@ -84,16 +85,7 @@ async def raw_post(url: str, timeout: float = 5.0) -> httpx.Response:
 
 def acreate(tasks: Tasks, agent_id: str, **options: Any) -> Task | ModuleException:
     """`acreate` in a fresh event loop: the Task, or the ModuleException it raised. The Tasks is closed."""
-
-    async def go() -> Task | ModuleException:
-        try:
-            return await tasks.acreate(agent_id, prompt="p", **options)
-        except ModuleException as exc:
-            return exc
-        finally:
-            await tasks.aclose()
-
-    return asyncio.run(go())
+    return call(tasks, "async", agent_id, **options)[0]
 
 
 async def pool_of(tasks: Tasks) -> AsyncPool:

@@ -34,6 +34,7 @@ from tests.faultserver import (
     Reply,
     Reset,
     Trickle,
+    call,
     closed_port,
     json_bytes,
     ok,
@@ -55,7 +56,6 @@ from xpander_sdk import (
     PermissionDeniedError,
     RateLimitError,
     Task,
-    Tasks,
     UnprocessableEntityError,
 )
 
@@ -77,33 +77,6 @@ def outcome(result: Result) -> str:
     if isinstance(result, ModuleException):
         return f"{type(result).__name__} [{result.status_code}]"
     return f"Task {result.id[:20]}"
-
-
-# -- calling -----------------------------------------------------------------------------------------------------
-def call(tasks: Tasks, mode: str, agent_id: str, **options: Any) -> tuple[Result, float]:
-    """Create a task with `create` or `acreate` (in a fresh event loop); the Task or the ModuleException
-    raised, and the seconds it took. The Tasks is closed afterwards."""
-    started = time.monotonic()
-    result: Result
-    if mode == "sync":
-        try:
-            result = tasks.create(agent_id, prompt="p", **options)
-        except ModuleException as exc:
-            result = exc
-        finally:
-            tasks.close()
-    else:
-
-        async def go() -> Result:
-            try:
-                return await tasks.acreate(agent_id, prompt="p", **options)
-            except ModuleException as exc:
-                return exc
-            finally:
-                await tasks.aclose()
-
-        result = asyncio.run(go())
-    return result, time.monotonic() - started
 
 
 @pytest.fixture

@@ -9,7 +9,11 @@ the request was sent is raised at once with `outcome_unknown` set, unless the ca
 `retry_unsafe=True` for that call.
 
 `timeout` bounds each attempt as a whole: its largest value is the attempt's deadline (see `attempt_budget`),
-while each socket operation keeps its own httpx timeout. After `os.fork()` the child drops (never closes) the
+while each socket operation keeps its own httpx timeout.
+
+The SDK's own async clients run on aiohttp under asyncio (`_aiohttp`, through httpx-aiohttp) and on httpx's
+transport under trio or when asked (`http_transport`, `XPANDER_HTTP_TRANSPORT`); both raise httpx's exceptions,
+read here alike. After `os.fork()` the child drops (never closes) the
 pooled clients the SDK made, so it never shares a connection with its parent (see `_abandon_after_fork`).
 """
 
@@ -431,9 +435,9 @@ def _own_async_client(limits: httpx.Limits, transport: str | None) -> httpx.Asyn
 
 
 class AsyncPool:
-    """An AsyncClient, with the gate that keeps its waiting requests out of httpcore's pool (whose queue costs
-    grow with its length), and for the SDK's own clients the async generator that closes it when its event
-    loop ends.
+    """An AsyncClient, with the gate that bounds the requests in flight to the pool's connections and the wait
+    for a place to the pool timeout (in front of the transport: httpcore's queue costs grow with its length),
+    and for the SDK's own clients the async generator that closes it when its event loop ends.
 
     The loop finalises async generators still alive when it shuts down (`asyncio.run` calls
     `shutdown_asyncgens()`, and trio does the same), so `_close_at_loop_end` closes the client inside its own loop
@@ -589,7 +593,7 @@ class HTTPSession:
         if self._owns_sync:
             self._sync_client = None
         for pool in self._async_pools.values():
-            if not isinstance(pool.client._transport, httpx.AsyncHTTPTransport):  # aiohttp's: _aiohttp is loaded
+            if _on_aiohttp(pool):
                 from . import _aiohttp  # noqa: PLC0415 - already imported with the client it made
 
                 _aiohttp.forget_connections(pool.client)
@@ -791,10 +795,15 @@ def _discard(pool: AsyncPool) -> None:
     """Let go of an async client whose event loop is closed (or gone at exit): its connections can no longer be
     closed from their loop. An httpx client goes quietly; an aiohttp one is told so first (see
     `_aiohttp.discard`), or it would log errors about an unclosed session when collected."""
-    if not isinstance(pool.client._transport, httpx.AsyncHTTPTransport):  # aiohttp's: _aiohttp is loaded
+    if _on_aiohttp(pool):
         from . import _aiohttp  # noqa: PLC0415 - already imported with the client it made
 
         _aiohttp.discard(pool.client)
+
+
+def _on_aiohttp(pool: AsyncPool) -> bool:
+    """Whether the SDK's own `pool` is on aiohttp (its client is then `_aiohttp`'s, and that module loaded)."""
+    return not isinstance(pool.client._transport, httpx.AsyncHTTPTransport)
 
 
 def _discard_at_exit() -> None:

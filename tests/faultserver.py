@@ -34,9 +34,9 @@ import struct
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from attrs import define, evolve, frozen
 
@@ -657,23 +657,28 @@ def tasks_for(url: str, *, api_key: str = API_KEY, fast_retries: bool = True, **
     return tasks
 
 
-def call(tasks: Tasks, mode: str, agent_id: str, **options: Any) -> tuple[Task | ModuleException, float]:
-    """Create a task with `create` (mode "sync") or `acreate` (any other mode, in a fresh event loop); the Task
-    or the ModuleException raised, and the seconds it took. The Tasks is closed afterwards."""
+R = TypeVar("R")
+
+
+def run_call(
+    tasks: Tasks, mode: str, sync: Callable[[Tasks], R], asynchronous: Callable[[Tasks], Awaitable[R]]
+) -> tuple[R | ModuleException, float]:
+    """`sync(tasks)` (mode "sync") or `asynchronous(tasks)` awaited in a fresh event loop (any other mode); what
+    it returned or the ModuleException it raised, and the seconds it took. The Tasks is closed afterwards."""
     started = time.monotonic()
-    result: Task | ModuleException
+    result: R | ModuleException
     if mode == "sync":
         try:
-            result = tasks.create(agent_id, prompt="p", **options)
+            result = sync(tasks)
         except ModuleException as exc:
             result = exc
         finally:
             tasks.close()
     else:
 
-        async def go() -> Task | ModuleException:
+        async def go() -> R | ModuleException:
             try:
-                return await tasks.acreate(agent_id, prompt="p", **options)
+                return await asynchronous(tasks)
             except ModuleException as exc:
                 return exc
             finally:
@@ -681,6 +686,16 @@ def call(tasks: Tasks, mode: str, agent_id: str, **options: Any) -> tuple[Task |
 
         result = asyncio.run(go())
     return result, time.monotonic() - started
+
+
+def call(tasks: Tasks, mode: str, agent_id: str, **options: Any) -> tuple[Task | ModuleException, float]:
+    """Create a task with `create` or `acreate` (see `run_call`)."""
+    return run_call(
+        tasks,
+        mode,
+        lambda tasks: tasks.create(agent_id, prompt="p", **options),
+        lambda tasks: tasks.acreate(agent_id, prompt="p", **options),
+    )
 
 
 if __name__ == "__main__":

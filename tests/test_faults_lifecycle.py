@@ -12,8 +12,6 @@ on the time (against hangs, not a performance claim). The table of outcomes is p
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -33,6 +31,7 @@ from tests.faultserver import (
     Reset,
     json_bytes,
     ok,
+    run_call,
     running,
     tasks_for,
 )
@@ -119,29 +118,10 @@ async def _async(tasks: Tasks, op: Op, ident: str, options: dict[str, Any]) -> T
 
 
 def call(tasks: Tasks, mode: str, op: Op, ident: str, **options: Any) -> tuple[Result, float]:
-    """Run `op` on `ident` sync or async (in a fresh event loop); the result or the ModuleException raised, and
-    the seconds it took. The Tasks is closed afterwards."""
-    started = time.monotonic()
-    result: Result
-    if mode == "sync":
-        try:
-            result = _sync(tasks, op, ident, options)
-        except ModuleException as exc:
-            result = exc
-        finally:
-            tasks.close()
-    else:
-
-        async def go() -> Result:
-            try:
-                return await _async(tasks, op, ident, options)
-            except ModuleException as exc:
-                return exc
-            finally:
-                await tasks.aclose()
-
-        result = asyncio.run(go())
-    return result, time.monotonic() - started
+    """Run `op` on `ident` sync or async (see `faultserver.run_call`)."""
+    return run_call(
+        tasks, mode, lambda tasks: _sync(tasks, op, ident, options), lambda tasks: _async(tasks, op, ident, options)
+    )
 
 
 @pytest.fixture

@@ -57,7 +57,6 @@ from xpander_sdk import (
     Tasks,
     _aiohttp,
 )
-from xpander_sdk._attempt import MAX_HEAD_BYTES
 from xpander_sdk._constants import DEFAULT_LIMITS, STREAM_LIMITS
 from xpander_sdk._http import AsyncPool
 
@@ -71,6 +70,10 @@ FIRST_EVENT = (
 def server() -> Iterator[FaultServer]:
     with running() as fault_server:
         yield fault_server
+
+
+async def _append(seen: list[str], request: httpx.Request) -> None:
+    seen.append(f"{request.method} {request.url.path}")
 
 
 def raw_aiohttp_client() -> httpx.AsyncClient:
@@ -144,13 +147,19 @@ def test_under_trio_the_transport_is_httpxs(server: FaultServer) -> None:
     assert isinstance(transport, httpx.AsyncHTTPTransport)
 
 
-def test_a_callers_async_client_is_used_as_given() -> None:
+def test_a_callers_async_client_is_used_as_given(server: FaultServer) -> None:
+    """Calls and event streams both go through it, on its own transport (httpx's here)."""
+    seen: list[str] = []
+
     async def go() -> None:
-        async with httpx.AsyncClient() as client:
-            tasks = local_tasks(async_http_client=client)
+        async with httpx.AsyncClient(event_hooks={"request": [lambda request: _append(seen, request)]}) as client:
+            tasks = tasks_for(server.url, async_http_client=client)
             assert (await pool_of(tasks)).client is client
+            assert (await tasks.acreate("ok", prompt="p")).id == "t1"
+            assert (await tasks._session.streams.async_pool()).client is client
 
     asyncio.run(go())
+    assert seen == ["POST /agent-execution/ok"]
 
 
 @pytest.mark.parametrize("value", ["curl", "", "aiohttp2", 3])
@@ -336,7 +345,6 @@ def test_gap_a_response_header_of_20_kib_is_read(server: FaultServer) -> None:
     server.script("/agent-execution/large", large)
     result = acreate(tasks_for(server.url), "large")
     assert isinstance(result, Task) and result.id == "t1"
-    assert MAX_HEAD_BYTES == 100 * 1024
 
 
 def test_gap_the_headers_keep_httpxs_case_and_the_url_its_encoding(server: FaultServer) -> None:
@@ -613,15 +621,19 @@ def test_a_large_body_goes_out_whole_without_a_warning(server: FaultServer, http
     assert server.requests[-1].header("content-length") == str(len(server.requests[-1].body))
 
 
-@pytest.mark.parametrize("library", ["asyncio", "trio"])
+@pytest.mark.parametrize(("library", "transport"), [("asyncio", "aiohttp"), ("asyncio", "httpx"), ("trio", "httpx")])
 def test_a_call_that_waits_past_the_pool_timeout_is_a_pool_timeout(
-    server: FaultServer, http_transport: str, library: str
+    server: FaultServer, library: str, transport: str
 ) -> None:
     """One connection, held by a create the server never answers: a second create waits at the SDK's gate (on
     asyncio its own semaphore and timeout, under trio anyio's) and ends at the pool timeout, nothing sent."""
     server.script("/agent-execution/held", Hang())
     tasks = tasks_for(
-        server.url, max_retries=0, limits=httpx.Limits(max_connections=1), timeout=httpx.Timeout(3.0, pool=0.3)
+        server.url,
+        max_retries=0,
+        limits=httpx.Limits(max_connections=1),
+        timeout=httpx.Timeout(3.0, pool=0.3),
+        http_transport=transport,
     )
 
     async def second() -> ModuleException:
@@ -656,3 +668,29 @@ def test_a_call_that_waits_past_the_pool_timeout_is_a_pool_timeout(
     assert not error.request_sent
     assert time.monotonic() - started < 2.5
     assert [request.path for request in server.requests] == ["/agent-execution/held"]
+
+
+def test_a_deadline_of_5_s_or_more_is_kept_to_the_tenth(server: FaultServer, http_transport: str) -> None:
+    """aiohttp rounds a timeout of 5 s or more up to the next whole second of its clock: a 5.2 s deadline would
+    end after up to 6.2 s. The SDK keeps it as given, on both transports."""
+    server.script("/agent-execution/hang", Hang())
+    started = time.monotonic()
+    result = acreate(tasks_for(server.url, max_retries=0), "hang", timeout=5.2)
+    took = time.monotonic() - started
+    assert isinstance(result, APITimeoutError) and "within 5.2 s" in result.description
+    assert 5.15 < took < 5.45, took
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_socks_proxy_in_the_environment_is_refused_naming_the_proxy(
+    server: FaultServer, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """httpx needs httpx[socks] for it (a bare ImportError otherwise); aiohttp would speak HTTP to the SOCKS
+    port. Both end in InvalidArgumentError before anything is sent."""
+    for name in ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ALL_PROXY", f"socks5://{server.url.removeprefix('http://')}")
+    result, _ = call(tasks_for("http://api.xpander.invalid"), mode, "agent-1")
+    assert isinstance(result, InvalidArgumentError), result
+    assert result.parameter == "proxy"
+    assert server.count == 0

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import os
 import select
 import ssl
@@ -53,6 +54,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from ._attempt import DEADLINE_REACHED, HEAD_TOO_LARGE, MAX_HEAD_BYTES, time_left
+from .exceptions import InvalidArgumentError
 
 
 class Phase:
@@ -224,11 +226,15 @@ class Connector(aiohttp.TCPConnector):
 
 
 def _readable(connection: aiohttp.connector.Connection) -> bool:
-    """Whether the socket under `connection` has something to read (an end of file, a reset) without waiting."""
+    """Whether the socket under `connection` has something to read (an end of file, a reset) without waiting
+    (poll where there is one, select elsewhere: Windows; as httpcore's `is_socket_readable`)."""
     transport = connection.transport
     sock = None if transport is None else transport.get_extra_info("socket")
     if sock is None or sock.fileno() < 0:
         return False
+    if not hasattr(select, "poll"):
+        readable, _, _ = select.select([sock.fileno()], [], [], 0)
+        return bool(readable)
     poller = select.poll()
     poller.register(sock.fileno(), select.POLLIN)
     return bool(poller.poll(0))
@@ -243,11 +249,17 @@ class Transport(AiohttpTransport):
         self.ssl_context = ssl_context  # the SDK's one context (httpx makes one per client otherwise: 40 ms)
 
     def get_client(self) -> aiohttp.ClientSession:
+        """aiohttp's session for this transport. aiohttp itself would send a GET or DELETE again, once and
+        silently, when a reused connection drops: the SDK's retries (`_http`, counted, logged, bounded by
+        `max_retries`) are the only ones, so that one is turned off (`_retry_connection`, pinned by a test)."""
         limits = self.limits
         connector = Connector(
-            limit=limits.max_connections or 0, keepalive_timeout=limits.keepalive_expiry, ssl=self.ssl_context
+            limit=limits.max_connections or 0,
+            keepalive_timeout=limits.keepalive_expiry,
+            ssl=self.ssl_context,
+            timeout_ceil_threshold=NO_ROUNDING,
         )
-        return aiohttp.ClientSession(
+        session = aiohttp.ClientSession(
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),
             request_class=Request,
@@ -255,6 +267,8 @@ class Transport(AiohttpTransport):
             max_line_size=MAX_HEAD_BYTES,
             max_field_size=MAX_HEAD_BYTES,
         )
+        session._retry_connection = False  # the SDK's retry rule is the only one (see `get_client`'s docstring)
+        return session
 
     def _session(self) -> aiohttp.ClientSession:
         if not isinstance(self.client, aiohttp.ClientSession):
@@ -272,6 +286,7 @@ class Transport(AiohttpTransport):
                 response = await self._send(session, request, headers, timeout)
         finally:
             PROGRESS.reset(token)
+        _check_head_size(response)
         return httpx.Response(
             status_code=response.status,
             headers=response.raw_headers,
@@ -319,6 +334,15 @@ def _body(content: bytes) -> bytes | io.BytesIO | None:
     return io.BytesIO(content) if len(content) > LARGE_BODY else content
 
 
+def _check_head_size(response: aiohttp.ClientResponse) -> None:
+    """Refuse a response head larger than `MAX_HEAD_BYTES` in all, as httpx (h11) does: aiohttp bounds each line
+    only. Its connection is closed (the body is not read)."""
+    size = sum(len(name) + len(value) + 4 for name, value in response.raw_headers)
+    if size > MAX_HEAD_BYTES:
+        response.close()
+        raise httpx.RemoteProtocolError(f"{HEAD_TOO_LARGE}: a response head of {size} bytes")
+
+
 def _extensions(response: aiohttp.ClientResponse) -> dict[str, Any]:
     """What httpx's own transport tells of a response: its HTTP version and reason phrase."""
     version = response.version
@@ -336,7 +360,14 @@ def _client_timeout(timeouts: Mapping[str, float | None]) -> aiohttp.ClientTimeo
     left = time_left()
     if left is not None and left <= 0:
         raise httpx.ConnectTimeout(f"{DEADLINE_REACHED} while {Phase.CONNECTING}")
-    return aiohttp.ClientTimeout(total=left, sock_connect=timeouts.get("connect"), sock_read=timeouts.get("read"))
+    return aiohttp.ClientTimeout(
+        total=left, sock_connect=timeouts.get("connect"), sock_read=timeouts.get("read"), ceil_threshold=NO_ROUNDING
+    )
+
+
+NO_ROUNDING = math.inf
+"""aiohttp rounds a timeout of 5 s or more up to the next whole second (`ceil_threshold`): a 5.2 s deadline
+would end after 6 s. The SDK's timeouts are kept as given, as httpx keeps them."""
 
 
 class AsyncClient(httpx.AsyncClient):
@@ -355,6 +386,12 @@ class AsyncClient(httpx.AsyncClient):
     def _init_proxy_transport(  # type: ignore[override]
         self, proxy: httpx.Proxy, verify: ssl.SSLContext, limits: httpx.Limits, **options: object
     ) -> httpx.AsyncBaseTransport:
+        if proxy.url.scheme not in ("http", "https"):  # aiohttp would speak HTTP to a SOCKS proxy
+            raise InvalidArgumentError(
+                "proxy",
+                f"a {proxy.url.scheme}:// proxy (from the environment) is not supported by the aiohttp transport: "
+                'use an http:// proxy, or Tasks(http_transport="httpx") with httpx[socks] installed',
+            )
         return Transport(ssl_context=verify, limits=limits, proxy=proxy)
 
 

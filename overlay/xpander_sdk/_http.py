@@ -401,7 +401,10 @@ def _own_client(client_class: type[_Client], limits: httpx.Limits) -> _Client:
     attempt deadline in its network backend."""
     from . import _deadline  # noqa: PLC0415 - imports httpcore, which httpx too loads with its first client
 
-    client = client_class(limits=limits, timeout=DEFAULT_TIMEOUT, verify=_ssl_context(), headers=SDK_HEADERS)
+    try:
+        client = client_class(limits=limits, timeout=DEFAULT_TIMEOUT, verify=_ssl_context(), headers=SDK_HEADERS)
+    except ImportError as exc:  # a socks:// proxy in the environment without httpx[socks]
+        raise InvalidArgumentError("proxy", f"the proxy from the environment cannot be used: {exc}") from None
     _deadline.install(client)
     return client
 
@@ -423,11 +426,11 @@ def configured_http_transport() -> str:
     return check_http_transport(configured, HTTP_TRANSPORT_ENV)
 
 
-def _own_async_client(limits: httpx.Limits, transport: str | None) -> httpx.AsyncClient:
+def _own_async_client(limits: httpx.Limits, transport: str | None, on_asyncio: bool) -> httpx.AsyncClient:
     """An async client of the SDK's own for the running loop: on aiohttp's transport under asyncio unless
     `transport` (else `XPANDER_HTTP_TRANSPORT`) says "httpx"; on httpx's under trio, which aiohttp does not run
     on."""
-    if (transport or configured_http_transport()) == "aiohttp" and _on_asyncio():
+    if on_asyncio and (transport or configured_http_transport()) == "aiohttp":
         from . import _aiohttp  # noqa: PLC0415 - imports aiohttp (tens of ms): paid when the first client is made
 
         return _aiohttp.AsyncClient(limits=limits, timeout=DEFAULT_TIMEOUT, verify=_ssl_context(), headers=SDK_HEADERS)
@@ -458,11 +461,12 @@ class AsyncPool:
     @classmethod
     async def open(cls, limits: httpx.Limits, transport: str | None = None) -> AsyncPool:
         """A new client of the SDK's own, for the running event loop, on `transport` (see `_own_async_client`)."""
-        client = _own_async_client(limits, transport)
+        on_asyncio = _on_asyncio()
+        client = _own_async_client(limits, transport, on_asyncio)
         closer = _close_at_loop_end(client)
         await anext(closer)
         places = limits.max_connections or 1_000_000
-        return cls(client, AsyncioGate(places) if _on_asyncio() else AnyioGate(places), closer)
+        return cls(client, AsyncioGate(places) if on_asyncio else AnyioGate(places), closer)
 
     @property
     def own(self) -> bool:
@@ -587,8 +591,7 @@ class HTTPSession:
     def _abandon_after_fork(self) -> None:
         """In a forked child: forget (never close) the clients this session made, and replace the lock. An
         aiohttp client is cut off its connections first (see `_aiohttp.forget_connections`: its event loop would
-        go on reading them), and all are kept in `_INHERITED`, never garbage-collected: an aiohttp session that
-        is collected closes its connections."""
+        go on reading them), then let go of quietly (`_discard`)."""
         self._lock = threading.Lock()
         if self._owns_sync:
             self._sync_client = None
@@ -597,7 +600,7 @@ class HTTPSession:
                 from . import _aiohttp  # noqa: PLC0415 - already imported with the client it made
 
                 _aiohttp.forget_connections(pool.client)
-        _INHERITED.extend(self._async_pools.values())
+            _discard(pool)
         self._async_pools = {}
 
     # -- clients -------------------------------------------------------------------------------------------
@@ -786,9 +789,6 @@ ROUTED: Routed | None = None
 
 _SESSIONS: weakref.WeakSet[HTTPSession] = weakref.WeakSet()
 """Every HTTPSession alive, for `_abandon_after_fork`."""
-_INHERITED: list[AsyncPool] = []
-"""In a forked child, the parent's async clients: never used, never closed, never collected (see
-`HTTPSession._abandon_after_fork`)."""
 
 
 def _discard(pool: AsyncPool) -> None:

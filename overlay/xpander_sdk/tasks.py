@@ -172,7 +172,9 @@ class Tasks:
         self.timeout = _default_timeout() if timeout is None else check_timeout(timeout)
         retries = _default_max_retries() if max_retries is None else _check_max_retries(max_retries)
         self.retry_policy = RetryPolicy(max_retries=retries)
-        transport = configured_http_transport() if http_transport is None else check_http_transport(http_transport)
+        checked_transport = check_http_transport(http_transport) if http_transport is not None else None
+        if checked_transport is None:
+            configured_http_transport()  # a bad XPANDER_HTTP_TRANSPORT is refused here, before anything is sent
         self._owns_session = not (bare and http_client is None and async_http_client is None and limits is None)
         self._checked_api_key: str | None = None
         self._default_options: CallOptions | None = None
@@ -181,7 +183,7 @@ class Tasks:
                 limits=limits or DEFAULT_LIMITS,
                 http_client=http_client,
                 async_http_client=async_http_client,
-                http_transport=None if http_transport is None else transport,
+                http_transport=checked_transport,
             )
         else:
             self._session = shared_session()

@@ -210,7 +210,8 @@ class Connector(aiohttp.TCPConnector):
     reset by the server (or holds bytes nobody asked for), and is dropped instead of written to. aiohttp
     notices a closed connection only once its event loop has read the end of file: a server that answers and
     closes at once would otherwise fail every other create with an unknown outcome (`Connection.close()` drops
-    it; aiohttp 3.14's `_get` returns only pooled connections, pinned by a test)."""
+    it). aiohttp 3.14's `_get` (private) returns only pooled connections: test_faults'
+    `test_keep_alive_connection_closed_by_the_server_while_idle[blocked-async]` fails if that changes."""
 
     async def connect(self, req: aiohttp.ClientRequest, *args: Any, **kwargs: Any) -> aiohttp.connector.Connection:
         connection = await super().connect(req, *args, **kwargs)
@@ -251,7 +252,8 @@ class Transport(AiohttpTransport):
     def get_client(self) -> aiohttp.ClientSession:
         """aiohttp's session for this transport. aiohttp itself would send a GET or DELETE again, once and
         silently, when a reused connection drops: the SDK's retries (`_http`, counted, logged, bounded by
-        `max_retries`) are the only ones, so that one is turned off (`_retry_connection`, pinned by a test)."""
+        `max_retries`) are the only ones, so that one is turned off (`_retry_connection`, private: test_faults'
+        `test_a_get_the_server_drops_on_a_kept_alive_connection_is_sent_once[async]` fails if it stops working)."""
         limits = self.limits
         connector = Connector(
             limit=limits.max_connections or 0,

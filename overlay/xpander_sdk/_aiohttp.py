@@ -3,9 +3,11 @@ through `httpx_aiohttp.AiohttpTransport` (checked against httpx-aiohttp 0.2.0 an
 that transport leaves out filled in here.
 
 Why aiohttp: on httpx's own async transport, more requests in flight make each one slower; through the same
-httpx API on aiohttp, the SDK keeps its one-at-a-time speed at 100 and 1,000 in flight (`make bench`).
+httpx API on aiohttp, the SDK does more per second at 100 and 1,000 in flight than one at a time (`make bench`).
 
-What this layer changes of httpx-aiohttp 0.2.0, each shown by a test in tests/test_aiohttp.py:
+What this layer changes of httpx-aiohttp 0.2.0 and of aiohttp's defaults, each shown by a test (the gaps of
+httpx-aiohttp on it first, in tests/test_aiohttp.py; aiohttp's own in test_faults and test_aiohttp, on both
+transports):
 - Failures: every aiohttp failure becomes the httpx exception of the same event, so `_http.transport_error`
   reads both transports alike. httpx-aiohttp calls a dropped or reset connection (`ServerDisconnectedError`,
   `ClientOSError`) a `ConnectTimeout`, which says that nothing was sent: a create would be retried and could
@@ -17,7 +19,9 @@ What this layer changes of httpx-aiohttp 0.2.0, each shown by a test in tests/te
   the deadline bounds writes. aiohttp ends a request past its total with a plain TimeoutError whatever it was
   doing: the `Connector` records when the request got its connection (`Progress`), so a deadline that ran out
   while connecting is a ConnectTimeout (nothing sent), as on httpx.
-- A kept-alive connection is checked before it is reused, as httpcore does (see `Connector`).
+- A kept-alive connection is checked before it is reused, as httpcore does (see `Connector`); aiohttp's own
+  silent resend of a GET or DELETE on a dropped connection is off (the SDK's retry rule is the only one); and
+  timeouts are not rounded up to whole seconds (`NO_ROUNDING`).
 - `connect` is the time to open a connection (`sock_connect`), as in httpx; httpx-aiohttp gives aiohttp's
   `connect` (the wait for a pooled connection and the opening together) the pool timeout. Waiting for a place
   in the pool is bounded by the SDK's own gate (`_http.AsyncPool`), before aiohttp.
@@ -29,8 +33,9 @@ What this layer changes of httpx-aiohttp 0.2.0, each shown by a test in tests/te
   over 1 MiB without aiohttp's warning. (The CONNECT aiohttp sends to a proxy for an https URL is aiohttp's
   own, with its User-Agent.)
 - No cookie jar (the SDK's own httpx clients send none: the API key is the only credential), and the largest
-  response head httpcore reads (`MAX_HEAD_BYTES`; aiohttp's default is 8 KiB a line).
-- Proxies from the environment: httpx mounts a transport per proxy; here each is this transport.
+  response head h11 reads (`MAX_HEAD_BYTES`, for the whole head; aiohttp bounds each line, at 8 KiB).
+- Proxies from the environment: httpx mounts a transport per proxy; here each is this transport (http and
+  https proxies; a socks one is refused, where aiohttp would speak HTTP to it).
 
 aiohttp is imported with this module, which `_http` imports when it makes the first async client on asyncio.
 """

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from devtools.prism import PrismNotAvailable, run_prism
+from xpander_sdk._constants import HTTP_TRANSPORTS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ENV_VARS = (
@@ -25,8 +26,6 @@ ENV_VARS = (
     "XPANDER_MAX_RETRIES",
     "XPANDER_HTTP_TRANSPORT",
 )
-HTTP_TRANSPORTS = ("aiohttp", "httpx")
-"""The transports of the SDK's own async clients: aiohttp (the default under asyncio) and httpx's own."""
 MODES = ("sync", "async", "async-httpx")
 """How a test that depends on the transport calls the SDK: `create` (httpx's sync transport), `acreate` on the
 default async transport (aiohttp), and `acreate` on httpx's async transport. Branch on `mode == "sync"`; the

@@ -564,7 +564,7 @@ def test_the_pool_shape_fork_safety_relies_on(server: FaultServer) -> None:
         tasks = tasks_for(server.url)
         await tasks.acreate("ok", prompt="p")
         client = (await pool_of(tasks)).client
-        found = _aiohttp._descriptors(client._transport)
+        found = [fd for session in _aiohttp._sessions(client) for fd in _aiohttp._descriptors(session)]
         await tasks.aclose()
         return found
 

@@ -253,6 +253,7 @@ class Transport(AiohttpTransport):
     def __init__(self, *, ssl_context: ssl.SSLContext, limits: httpx.Limits, proxy: httpx.Proxy | None = None) -> None:
         super().__init__(verify=ssl_context, limits=limits, proxy=proxy, trust_env=False)
         self.ssl_context = ssl_context  # the SDK's one context (httpx makes one per client otherwise: 40 ms)
+        self._proxy_arguments = _proxy_arguments(proxy)
 
     def get_client(self) -> aiohttp.ClientSession:
         """aiohttp's session for this transport. aiohttp itself would send a GET or DELETE again, once and
@@ -318,15 +319,16 @@ class Transport(AiohttpTransport):
             compress=False,
             timeout=timeout,
             server_hostname=request.extensions.get("sni_hostname"),
-            **self._proxy_arguments(),
+            **self._proxy_arguments,
         )
 
-    def _proxy_arguments(self) -> dict[str, Any]:
-        proxy = self.proxy
-        if proxy is None:
-            return {}
-        auth = None if proxy.auth is None else aiohttp.BasicAuth(*proxy.auth)
-        return {"proxy": str(proxy.url), "proxy_auth": auth, "proxy_headers": dict(proxy.headers)}
+
+def _proxy_arguments(proxy: httpx.Proxy | None) -> dict[str, Any]:
+    """What aiohttp's `request` takes to go through `proxy` (made once per transport)."""
+    if proxy is None:
+        return {}
+    auth = None if proxy.auth is None else aiohttp.BasicAuth(*proxy.auth)
+    return {"proxy": str(proxy.url), "proxy_auth": auth, "proxy_headers": dict(proxy.headers)}
 
 
 LARGE_BODY = 1024 * 1024
@@ -407,7 +409,7 @@ def forget_connections(client: httpx.AsyncClient) -> None:
     closing them. Each one's file descriptor is pointed at /dev/null: the socket stays open in the parent, and
     nothing that the child's copy of the event loop or of aiohttp's pool does with it (read an idle connection,
     close one past its keep-alive, with a TLS close_notify) reaches the parent's connection."""
-    descriptors = [fd for transport in (client._transport, *client._mounts.values()) for fd in _descriptors(transport)]
+    descriptors = [fd for session in _sessions(client) for fd in _descriptors(session)]
     if not descriptors:
         return
     devnull = os.open(os.devnull, os.O_RDWR)
@@ -418,10 +420,15 @@ def forget_connections(client: httpx.AsyncClient) -> None:
         os.close(devnull)
 
 
-def _descriptors(transport: object) -> list[int]:
-    """The file descriptors of the connections in the pool of an httpx-aiohttp transport, idle or in use."""
-    session = getattr(transport, "client", None)
-    connector = session.connector if isinstance(session, aiohttp.ClientSession) else None
+def _sessions(client: httpx.AsyncClient) -> list[aiohttp.ClientSession]:
+    """The aiohttp sessions of `client`'s transports (its own, and one per proxy), those made so far."""
+    sessions = [getattr(transport, "client", None) for transport in (client._transport, *client._mounts.values())]
+    return [session for session in sessions if isinstance(session, aiohttp.ClientSession)]
+
+
+def _descriptors(session: aiohttp.ClientSession) -> list[int]:
+    """The file descriptors of the connections in `session`'s pool, idle or in use."""
+    connector = session.connector
     if connector is None:
         return []
     protocols = [protocol for idle in connector._conns.values() for protocol, _ in idle]
@@ -435,8 +442,7 @@ def discard(client: httpx.AsyncClient) -> None:
     unclosed, log an ERROR each ("Unclosed client session", "Unclosed connector") where an httpx client goes
     quietly. They are marked closed without any I/O (their loop cannot run it); the sockets close when
     collected, as an httpx client's do."""
-    for transport in (client._transport, *client._mounts.values()):
-        session = getattr(transport, "client", None)
-        if isinstance(session, aiohttp.ClientSession) and session.connector is not None:
+    for session in _sessions(client):
+        if session.connector is not None:
             session.connector._closed = True
             session._connector = None

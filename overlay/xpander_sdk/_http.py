@@ -942,28 +942,30 @@ async def _aread_body(
 
 def _on_asyncio() -> bool:
     """Whether the running event loop is asyncio's (not trio's)."""
-    asyncio = sys.modules.get("asyncio")
-    if asyncio is None:
-        return False
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
+    return _asyncio_loop() is not None
 
 
-def _running_loop() -> object:
-    """The identity of the running event loop: the asyncio loop, or the trio run's token.
+def _asyncio_loop() -> object | None:
+    """The running asyncio loop, or None.
 
     asyncio is looked up in sys.modules, not imported: sync-only users never pay for it, and when it was never
     imported, no asyncio loop can be running.
     """
     asyncio = sys.modules.get("asyncio")
-    if asyncio is not None:
-        try:
-            return asyncio.get_running_loop()
-        except RuntimeError:
-            pass
+    if asyncio is None:
+        return None
+    try:
+        loop: object = asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+    return loop
+
+
+def _running_loop() -> object:
+    """The identity of the running event loop: the asyncio loop, or the trio run's token."""
+    loop = _asyncio_loop()
+    if loop is not None:
+        return loop
     import trio  # noqa: PLC0415 - not asyncio: httpx runs on trio too
 
     return trio.lowlevel.current_trio_token()

@@ -32,6 +32,7 @@ ERROR_PREFIX = "xpander-tasks: error: "
 TASK_LINE = re.compile(r"^([0-9a-f-]{36}) (\w+)$")
 EVENT_LINE = re.compile(r"^\d\d:\d\d:\d\d (\w+)(?: (.*))?$")
 EVENT_TYPES = ["connected", "task_created", "task_updated", "chunk", "task_finished"]
+CREATED_LINE = re.compile(r"xpander-tasks: created task ([0-9a-f-]{36})\n")
 
 Result = subprocess.CompletedProcess[str]
 PYCACHE: dict[str, str] = {}
@@ -65,10 +66,22 @@ def run_many(*runs: tuple[list[str], dict[str, str]]) -> list[Result]:
         return list(pool.map(lambda run: run_cli(*run[0], env=run[1]), runs))
 
 
-def assert_one_error_line(result: Result, code: int, *fragments: str, api_key: str = API_KEY) -> None:
-    """Exit `code`, and stderr exactly one error line holding `fragments`: no traceback, no key, no ANSI."""
+def after_created_line(stderr: str, created: bool) -> str:
+    """stderr after the `created task <id>` line that `create --wait`/`--follow` print first (checked there)."""
+    if not created:
+        return stderr
+    match = CREATED_LINE.match(stderr)
+    assert match, stderr
+    return stderr[match.end() :]
+
+
+def assert_one_error_line(
+    result: Result, code: int, *fragments: str, api_key: str = API_KEY, created: bool = False
+) -> None:
+    """Exit `code`, and stderr exactly one error line holding `fragments` (after the `created task` line when
+    `created`): no traceback, no key, no ANSI."""
     assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
-    lines = result.stderr.splitlines()
+    lines = after_created_line(result.stderr, created).splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(ERROR_PREFIX), lines[0]
     for fragment in fragments:
@@ -78,9 +91,11 @@ def assert_one_error_line(result: Result, code: int, *fragments: str, api_key: s
     assert api_key not in result.stderr + result.stdout
 
 
-def assert_ok(result: Result) -> None:
+def assert_ok(result: Result, *, created: bool = False) -> None:
+    """Exit 0, and nothing on stderr but the `created task <id>` line when `created` (not a terminal: no status
+    line, no escape code)."""
     assert result.returncode == 0, (result.returncode, result.stdout, result.stderr)
-    assert result.stderr == ""  # not a terminal: no status line, no escape code
+    assert after_created_line(result.stderr, created) == ""
 
 
 class LocalBackend(FakeBackend):
@@ -170,11 +185,24 @@ def test_create_wait_prints_the_result_or_the_finished_task(backend: LocalBacken
     plain, as_json = run_many(
         (["create", "agent-1", "hello", "--wait"], env), (["create", "a", "p", "--wait", "--json"], env)
     )
-    assert_ok(plain)
+    assert_ok(plain, created=True)
     assert plain.stdout == "Hello!\n"
-    assert_ok(as_json)
+    assert_ok(as_json, created=True)
     task = json.loads(as_json.stdout)
     assert (task["status"], task["result"]) == ("completed", "Hello!")
+    assert CREATED_LINE.match(as_json.stderr)[1] == task["id"]  # type: ignore[index]
+
+
+def test_create_wait_follows_the_tasks_events_without_polling(backend: LocalBackend) -> None:
+    """`--wait` creates the task with events streaming and follows them: the end is seen at once (it polled
+    before, up to 5 s late), with only the API key and base URL set (the task's own organization id)."""
+    env = cli_env(backend.url)
+    del env["XPANDER_ORGANIZATION_ID"]
+    result = run_cli("create", "agent-1", "hello", "--wait", env=env)
+    assert_ok(result, created=True)
+    assert result.stdout == "Hello!\n"
+    assert [request.operation for request in backend.requests] == ["create_task", "get_task_events"]
+    assert backend.requests[0].json["events_streaming"] is True
 
 
 def test_follow_prints_each_event_in_order_and_ends(backend: LocalBackend) -> None:
@@ -182,12 +210,12 @@ def test_follow_prints_each_event_in_order_and_ends(backend: LocalBackend) -> No
     plain, ndjson = run_many(
         (["create", "agent-1", "hello", "--follow"], env), (["create", "a", "p", "--follow", "--wait", "--json"], env)
     )
-    assert_ok(plain)
+    assert_ok(plain, created=True)
     matches = [EVENT_LINE.match(line) for line in plain.stdout.splitlines()]
     assert all(matches), plain.stdout
     assert [match.group(1) for match in matches if match] == EVENT_TYPES
     assert [match.group(2) for match in matches if match] == [None, "pending", "executing", "Hello!", "completed"]
-    assert_ok(ndjson)  # with --wait --json: one JSON object per line, the events then the finished task
+    assert_ok(ndjson, created=True)  # with --wait --json: one JSON object per line, the events then the finished task
     *events, task = [json.loads(line) for line in ndjson.stdout.splitlines()]
     assert [(event["type"], event["event_id"]) for event in events] == [
         (t, str(n)) for n, t in enumerate(EVENT_TYPES, 1)
@@ -271,7 +299,28 @@ def test_a_task_that_finishes_failed_exits_9_after_printing_its_result(idle_back
     result = run_cli("create", "agent-1", "hello", "--wait", "--timeout", "20", env=cli_env(idle_backend.url))
     (task_id,) = idle_backend.tasks
     assert result.stdout == "it broke\n"
-    assert_one_error_line(result, 9, f"task {task_id} finished failed")
+    assert_one_error_line(result, 9, f"task {task_id} finished failed", created=True)
+
+
+def test_a_followed_task_that_fails_prints_its_error_text_then_exits_9(idle_backend: LocalBackend) -> None:
+    """`--follow` alone: the events, then the task's error text in the error line (before, only `--wait` said
+    why the task failed)."""
+    idle_backend.fail_next("the agent could not read the report", after=0.2)
+    result = run_cli("create", "agent-1", "hello", "--follow", "--timeout", "20", env=cli_env(idle_backend.url))
+    (task_id,) = idle_backend.tasks
+    assert result.stdout.splitlines()[-1].endswith(" task_finished failed"), result.stdout
+    assert_one_error_line(
+        result, 9, f"task {task_id} finished failed: the agent could not read the report", created=True
+    )
+
+
+def test_events_of_a_task_without_streaming_explains_the_command_line_way(idle_backend: LocalBackend) -> None:
+    with Tasks(Configuration(api_key=API_KEY, base_url=idle_backend.url)) as tasks:
+        task_id = tasks.create("agent-1", prompt="hi").id
+    result = run_cli("events", task_id, env=cli_env(idle_backend.url))
+    assert_one_error_line(result, 2, "without events streaming", "create AGENT_ID PROMPT --follow", "--wait")
+    assert "events_streaming=True" not in result.stderr and "await_result" not in result.stderr
+    assert result.stdout == ""
 
 
 def test_waiting_or_following_past_the_timeout_exits_8(idle_backend: LocalBackend) -> None:
@@ -283,7 +332,7 @@ def test_waiting_or_following_past_the_timeout_exits_8(idle_backend: LocalBacken
     )
     assert time.monotonic() - started < 10
     for result in (waited, followed):
-        assert_one_error_line(result, 8, "did not finish within 0.5 s", "keeps running on the server")
+        assert_one_error_line(result, 8, "did not finish within 0.5 s", "keeps running on the server", created=True)
     assert waited.stdout == ""
     assert [line.split()[1] for line in followed.stdout.splitlines()] == ["connected", "task_created"]
 

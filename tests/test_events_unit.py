@@ -242,13 +242,32 @@ def test_no_organization_id_is_refused_naming_it(base_url: str, organization_id:
 
 
 @pytest.mark.parametrize("method", ["events", "aevents"])
-def test_no_organization_id_raises_at_the_call_with_no_request(method: str) -> None:
+def test_no_organization_id_anywhere_raises_at_the_call_with_no_request(method: str) -> None:
+    """Neither the configuration nor the task (an empty `organization_id`) gives one."""
     api, tasks = fake(sse(frame(FINISHED)), base_url="http://127.0.0.1:18471", organization_id=None)
-    task = streaming_task(tasks)
+    task = streaming_task(tasks, organization_id="")
     with pytest.raises(InvalidArgumentError) as caught:
         getattr(task, method)()  # the call itself, before any iteration
     assert caught.value.parameter == "organization_id"
     assert api.requests == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_without_a_configured_organization_id_the_tasks_own_is_used(mode: str) -> None:
+    """The quick start sets only the API key: events follow the task's own organization id (every task has one),
+    on the cloud's events host as on any other."""
+    api, tasks = fake(sse(frame(FINISHED, "1")), organization_id=None)
+    events, _ = collect(mode, streaming_task(tasks, organization_id="org-of-the-task"))
+    assert [event.type.value for event in events] == ["task_finished"]
+    (request,) = api.requests
+    assert request.url.raw_path == f"/org-of-the-task/agent-execution/{TASK_ID}/events".encode()
+
+
+def test_a_configured_organization_id_comes_before_the_tasks() -> None:
+    configuration = Configuration(api_key=API_KEY, base_url="https://inbound.xpander.ai", organization_id=ORG)
+    assert configuration.events_root_url_for("other") == f"https://agent-controller.xpander.ai/{ORG}"
+    unset = Configuration(api_key=API_KEY, base_url="https://inbound.xpander.ai", organization_id=None)
+    assert unset.events_root_url_for("other") == "https://agent-controller.xpander.ai/other"
 
 
 # -- the request --------------------------------------------------------------------------------------------------

@@ -662,6 +662,7 @@ CASES = [
         types=(),
         requests=0,
         organization_id=None,
+        task={"organization_id": ""},  # nor the task: the configuration's absence alone falls back to the task's
         at_call=True,
         check=_refused_at_call("organization_id"),
     ),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -456,14 +457,17 @@ def test_task_events_refresh_the_task_on_the_way(mode: str) -> None:
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_a_stream_that_keeps_dropping_falls_back_to_polling(mode: str) -> None:
+def test_a_stream_that_keeps_dropping_falls_back_to_polling(mode: str, caplog: pytest.LogCaptureFixture) -> None:
     """A stream that closes before task_finished, again and again: EventStreamError inside, then polling."""
     backend = Backend()
     backend.script("GET", EVENTS_PATH, frame(envelope("connected", None), "1"), "")
     backend.script("GET", STATUS_PATH, task_json("completed", result="polled"))
     _, task = bound(backend, events_streaming=True)
-    assert wait(mode, task).result == "polled"
+    with caplog.at_level(logging.INFO, logger="xpander_sdk"):
+        assert wait(mode, task).result == "polled"
     assert backend.paths == [("GET", EVENTS_PATH)] * (MAX_RECONNECTS + 1) + [("GET", STATUS_PATH)]
+    (warning,) = [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert f"task {TASK_ID} by polling its status instead of its events" in warning.getMessage()
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -814,13 +818,36 @@ def test_create_many_checks_wait_timeout_when_waiting(mode: str, value: Any) -> 
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_a_streaming_task_without_an_organization_id_is_polled(mode: str, fast_polls: None) -> None:
-    """No organization id, so no events URL: the wait polls the status route instead of failing."""
+def test_a_streaming_task_is_followed_by_its_own_organization_id(mode: str, caplog: pytest.LogCaptureFixture) -> None:
+    """The quick start sets only the API key: the wait follows the task's events under the task's own
+    organization id (no poll, so the end is seen at once), and says nothing."""
+    caplog.set_level(logging.INFO, logger="xpander_sdk")
     backend = Backend()
-    backend.script("GET", STATUS_PATH, task_json("executing"), task_json("completed", result="done"))
+    backend.script("GET", EVENTS_PATH, SAMPLE_BYTES.decode())
     tasks, task = bound(backend, events_streaming=True)
+    tasks.configuration.organization_id = None
+    assert wait(mode, task).result == "Hello!"
+    assert backend.paths == [("GET", EVENTS_PATH)]
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_streaming_task_without_any_organization_id_is_polled_with_one_warning(
+    mode: str, fast_polls: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Neither the configuration nor the task gives an organization id, so no events URL: the wait polls the
+    status route instead of failing, and says so once, at WARNING, with the reason."""
+    caplog.set_level(logging.INFO, logger="xpander_sdk")
+    path = f"/agent-execution/{TASK_ID}/status"
+    backend = Backend()
+    answers = (task_json("executing", organization_id=""), task_json("completed", result="done", organization_id=""))
+    backend.script("GET", path, *answers)
+    tasks, task = bound(backend, events_streaming=True, organization_id="")
     tasks.configuration.organization_id = None
     finished = wait(mode, task)
     assert finished is task
     assert (task.status.value, task.result) == ("completed", "done")
-    assert backend.paths == [("GET", STATUS_PATH)] * 2
+    assert backend.paths == [("GET", path)] * 2
+    (warning,) = [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert "polling its status instead of its events" in warning.getMessage()
+    assert "organization_id is needed" in warning.getMessage()

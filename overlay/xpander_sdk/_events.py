@@ -102,9 +102,11 @@ class Follower:
         read_timeout: float = STREAM_READ_TIMEOUT,
         max_reconnects: int = MAX_RECONNECTS,
         deadline: float | None = None,
+        organization_id: str | None = None,
     ) -> None:
         self.tasks, self.task_id = tasks, task_id
-        self.root_url = tasks.configuration.events_root_url  # refused here, at the call, without an organization
+        # refused here, at the call, when neither the configuration nor the task gives an organization id
+        self.root_url = tasks.configuration.events_root_url_for(organization_id)
         self.api_key = tasks._api_key()
         self.read_timeout, self.max_reconnects, self.deadline = read_timeout, max_reconnects, deadline
         self.received = 0

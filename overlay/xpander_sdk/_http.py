@@ -34,6 +34,7 @@ import weakref
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 from attrs import field, frozen
@@ -692,6 +693,7 @@ class HTTPSession:
         """Send `call` on the sync client with retries and return what its endpoint reads from the response;
         raise the ModuleException of the last failure, carrying the request."""
         client = self.sync_client()
+        root_url = _reached_root(client, root_url)
         request = build_request(client, call, root_url, api_key, options, self._header_cache_for(client))
         secrets = Secrets(api_key, call.secrets)
         return _result(call, request, self.send(request, call, options, secrets), secrets)
@@ -699,6 +701,7 @@ class HTTPSession:
     async def acall(self, call: Call[T], root_url: str, api_key: str, options: CallOptions) -> T:
         """The async twin of `call`, on the running loop's client."""
         pool = await self.async_pool()
+        root_url = _reached_root(pool.client, root_url)
         request = build_request(pool.client, call, root_url, api_key, options, self._header_cache_for(pool.client))
         secrets = Secrets(api_key, call.secrets)
         return _result(call, request, await self.asend(pool, request, call, options, secrets), secrets)
@@ -708,6 +711,7 @@ class HTTPSession:
         with its body unread (the caller reads and closes it), or the attempt's ModuleException, carrying the
         request."""
         client = self.sync_client()
+        root_url = _reached_root(client, root_url)
         request = build_request(client, call, root_url, api_key, options, self._header_cache_for(client))
         started = time.perf_counter()
         return _one_attempt(request, call, _open(client, request), started, options, Secrets(api_key, call.secrets))
@@ -716,6 +720,7 @@ class HTTPSession:
         """The async twin of `open_stream`, on the running loop's client, outside the gate of the calls (a stream
         holds its connection for as long as it lasts)."""
         client = (await self.async_pool()).client
+        root_url = _reached_root(client, root_url)
         request = build_request(client, call, root_url, api_key, options, self._header_cache_for(client))
         started = time.perf_counter()
         outcome = await _aopen(client, request)
@@ -776,16 +781,33 @@ class HTTPSession:
 
 class Routed(NamedTuple):
     """Where `xpander_sdk.testing.FakeBackend.install()` sends the SDK: the clients that every session uses in
-    place of its own (a session on a caller's clients keeps them), and the fake's API key, for a `Tasks` made
-    before without one."""
+    place of its own (a session on a caller's clients keeps them), the fake's API key, for a `Tasks` made
+    before without one, and its base URL, which replaces the configured one in the requests sent there."""
 
     sync_client: httpx.Client
     async_pool: AsyncPool
     api_key: str
+    base_url: str
 
 
 ROUTED: Routed | None = None
 """Set while a fake backend is installed; None otherwise (one global read per call)."""
+
+
+def _reached_root(client: httpx.Client | httpx.AsyncClient, root_url: str) -> str:
+    """The root URL a request on `client` goes to: the configured one, or on the clients of an installed fake
+    backend, the fake's base URL with the configured root's path (an organization id segment) kept, so that a
+    `Tasks` made before the install (at import time, on the cloud's URL) logs and reports what it reached."""
+    routed = ROUTED
+    if routed is None or (client is not routed.sync_client and client is not routed.async_pool.client):
+        return root_url
+    return _rooted_at(routed.base_url, root_url)
+
+
+@lru_cache(maxsize=64)
+def _rooted_at(base_url: str, root_url: str) -> str:
+    return base_url.rstrip("/") + urlsplit(root_url).path.rstrip("/")
+
 
 _SESSIONS: weakref.WeakSet[HTTPSession] = weakref.WeakSet()
 """Every HTTPSession alive, for `_abandon_after_fork`."""

@@ -72,9 +72,9 @@ class Waiter:
         if self.task.events_streaming is not True:
             return None
         try:
-            return Follower(self.tasks, self.task.id, deadline=self.deadline)
-        except InvalidArgumentError as error:  # no organization id: no events URL, but the status route works
-            logger.info("Following task %s by its status: %s", self.task.id, error)
+            return Follower(self.tasks, self.task.id, deadline=self.deadline, organization_id=self.task.organization_id)
+        except InvalidArgumentError as error:  # no organization id anywhere: no events URL, the status route works
+            self._polling_instead(error)
             return None
 
     def seen(self, event: TaskUpdateEvent) -> None:
@@ -89,7 +89,17 @@ class Waiter:
         fallback = isinstance(error, EventStreamError | APIConnectionError | InvalidResponseError)
         if not fallback and not _may_retry(error, self.tasks._options({}), True):
             raise error
-        logger.info("Following task %s by its status instead of its events: %s", self.task.id, error)
+        self._polling_instead(error)
+
+    def _polling_instead(self, reason: ModuleException) -> None:
+        """Say, once per wait (a wait falls back at most once), that a task that streams events is followed by
+        polling its status, which notices the end later (up to the poll interval, 5 s at most)."""
+        logger.warning(
+            "Following task %s by polling its status instead of its events (the end is noticed up to %g s later): %s",
+            self.task.id,
+            POLL_MAX_INTERVAL,
+            reason,
+        )
 
     def poll_options(self) -> RequestOptions:
         """One attempt per poll (the wait decides on retries), within the time left."""

@@ -194,6 +194,11 @@ class Output:
         self.status_line.erase()
         print(redact(text, self.secrets), flush=True)
 
+    def note(self, text: str) -> None:
+        """One line of progress on stderr (`xpander-tasks: ...`), kept apart from the output on stdout."""
+        self.status_line.erase()
+        print(f"{PROG}: {redact(text, self.secrets)}", file=sys.stderr, flush=True)
+
     def json(self, value: Any, *, compact: bool = False) -> None:
         self.line(json.dumps(redact(value, self.secrets), indent=None if compact else 2, ensure_ascii=False))
 
@@ -235,12 +240,6 @@ def summarize(event: dict[str, Any]) -> str:
 
 
 # -- the commands ---------------------------------------------------------------------------------------------------
-def use_task_organization(tasks: Tasks, task: Task) -> None:
-    """Events need an organization id: the task's own when none was configured."""
-    if tasks.configuration.organization_id is None:
-        tasks.configuration.organization_id = task.organization_id
-
-
 async def follow(task: Task, out: Output, deadline: float, seconds: float) -> Task:
     """Print the task's events until its stream ends; the latest state of the task they carried."""
     latest = task
@@ -262,13 +261,13 @@ async def create(tasks: Tasks, args: argparse.Namespace, out: Output) -> None:
         file_urls=args.file or (),
         title=args.title,
         output_format=args.output_format,
-        events_streaming=args.follow,
+        events_streaming=args.follow or args.wait,  # a wait that follows events sees the end at once, not polling
     )
     out.task_id = out.seen(task).id
     if not (args.wait or args.follow):
         out.task(task)
         return
-    use_task_organization(tasks, task)
+    out.note(f"created task {task.id}")  # at once, on stderr: a CI log has the id even if the wait is cut short
     seconds = WAIT_TIMEOUT if args.timeout is None else args.timeout
     deadline = asyncio.get_running_loop().time() + seconds
     if args.follow:
@@ -280,7 +279,8 @@ async def create(tasks: Tasks, args: argparse.Namespace, out: Output) -> None:
                 task = out.seen(await task.await_result(timeout=left))
         out.result(task, after_events=args.follow)
     if task.status in FAILED_STATUSES:
-        raise TaskFailedError(f"task {task.id} finished {task.status.value}", task)
+        said = f": {task.result}" if task.result and not args.wait else ""  # --wait has printed the result
+        raise TaskFailedError(f"task {task.id} finished {task.status.value}{said}", task)
 
 
 async def get(tasks: Tasks, args: argparse.Namespace, out: Output) -> None:
@@ -310,7 +310,13 @@ async def list_tasks(tasks: Tasks, args: argparse.Namespace, out: Output) -> Non
 async def events(tasks: Tasks, args: argparse.Namespace, out: Output) -> None:
     task = out.seen(await tasks.aget(args.task_id))
     out.task_id = task.id
-    use_task_organization(tasks, task)
+    if task.events_streaming is not True:
+        raise InvalidArgumentError(
+            "task_id",
+            f"task {task.id} was created without events streaming, so it has no events to print. Create tasks with "
+            f"`{PROG} create AGENT_ID PROMPT --follow` to print their events, or `--wait` to print the result; "
+            f"`{PROG} get {task.id}` prints this one",
+        )
     seconds = WAIT_TIMEOUT if args.timeout is None else args.timeout
     await follow(task, out, asyncio.get_running_loop().time() + seconds, seconds)
 
@@ -359,9 +365,10 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
         "create a task on an agent",
         "Create a task on an agent and print `<id> <status>`.\n"
         "--follow prints its events as they arrive (`HH:MM:SS <type> <summary>`); --wait waits for it to finish\n"
-        "and prints its result, with a live status line on stderr when stderr is a terminal.",
+        "and prints its result, with a live status line on stderr when stderr is a terminal. With either, the task\n"
+        "is created with events streaming (its end is seen at once) and `created task <id>` goes to stderr first.",
         f'example: {PROG} create AGENT_ID "Summarize the report" --wait --timeout 300\n\n'
-        "With --wait or --follow, a task that finishes failed, error or stopped is printed, then exits 9.\n"
+        "With --wait or --follow, a task that finishes failed, error or stopped exits 9 after its error text.\n"
         "With --follow --json every line is one JSON object: the events, then (with --wait) the task.",
     ),
     "get": (
@@ -382,7 +389,7 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "events": (
         "print a task's events",
         "Print a task's events, from the first, until its stream ends (after the task finishes).\n"
-        "The task must have been created with events streaming (create --follow).",
+        "The task must have been created with events streaming (create --follow or --wait).",
         f"example: {PROG} events TASK_ID --json   (one JSON object per line)",
     ),
 }

@@ -448,7 +448,9 @@ class Task(_Bound):
                 f"with events_streaming=True, or wait for it with await_result()/wait(), which poll its status",
             )
         read, reconnects = check_stream_options(read_timeout, max_reconnects)
-        return Follower(self._tasks(), self.id, read_timeout=read, max_reconnects=reconnects)
+        return Follower(
+            self._tasks(), self.id, read_timeout=read, max_reconnects=reconnects, organization_id=self.organization_id
+        )
 
     async def await_result(self, timeout: float | None = None, *, raise_on_failure: bool = False) -> Task:
         """Wait until the task has finished and return it (this object, refreshed). It follows the task's

@@ -251,7 +251,7 @@ class FakeBackend:
         os.environ.pop(STAGING_ENV, None)
         sync_client = httpx.Client(transport=self.transport, headers=SDK_HEADERS, timeout=DEFAULT_TIMEOUT)
         async_client = httpx.AsyncClient(transport=self.transport, headers=SDK_HEADERS, timeout=DEFAULT_TIMEOUT)
-        _http.ROUTED = _http.Routed(sync_client, _http.AsyncPool(async_client), self.api_key)
+        _http.ROUTED = _http.Routed(sync_client, _http.AsyncPool(async_client), self.api_key, self.base_url)
         self._installed = True
         try:
             yield self

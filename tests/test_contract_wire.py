@@ -2,20 +2,20 @@
 (request validation on: a request that breaks the spec is answered 422 with an `sl-violations` header).
 
 Each request is recorded by a transport wrapped around httpx's own, so the tests see exactly what Prism got.
-Also: the documented README examples run verbatim against Prism.
+Also: every ```python block of the README compiles and runs as a script, as written (no top-level `await`): against
+Prism, or against the fake backend for the blocks that follow events; the files of the testing example run elsewhere.
 """
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import contextlib
 import copy
-import inspect
 import io
 import json
 import logging
 import re
+import types
 from collections.abc import Callable, Iterator
 from types import MappingProxyType
 from typing import Any
@@ -402,32 +402,45 @@ def test_percent_encoded_agent_id_reaches_prism_as_one_segment(prism_url: str) -
 _FENCE = re.compile(r"^```python[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 _NAMED_FILE = re.compile(r"# \w+\.py\b")
 """The first line of a block that is a file of the "Testing your code" example (`# myapp.py: ...`): run as files
-under pytest by tests/test_testing_readme.py, not as a snippet."""
+under pytest by tests/test_testing_readme.py, not as a script here."""
+_SENDS = re.compile(
+    r"\.(?:a?(?:create|create_and_wait|create_many|get|list|list_user_tasks|update|stop|reload|load|save|set_status"
+    r"|events)|await_result|wait)\("
+)
+"""A call of the SDK that sends a request: a block with one must send, and get only 2xx answers; a block without
+one (a `Configuration`, the logging set-up) must send nothing."""
 
 
-def readme_examples(text: str) -> list[tuple[int, str]]:
-    """Every ```python block of the README that calls `Tasks()`, with its line number (not the files of the
-    testing example)."""
+def readme_blocks(text: str) -> list[tuple[int, str]]:
+    """Every ```python block of the README with the line number of its fence, but the files of the testing
+    example."""
     return [
         (text.count("\n", 0, match.start()) + 1, match.group(1))
         for match in _FENCE.finditer(text)
-        if "Tasks()" in match.group(1) and not _NAMED_FILE.match(match.group(1))
+        if not _NAMED_FILE.match(match.group(1))
     ]
 
 
-def run_snippet(source: str, filename: str) -> None:
-    """Run a snippet as a module would; top-level `await` runs in a fresh event loop."""
-    code = compile(source, filename, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
-    namespace: dict[str, Any] = {"__name__": "__readme__"}
-    if code.co_flags & inspect.CO_COROUTINE:
-        asyncio.run(eval(code, namespace))  # noqa: S307 - the project's own README
-    else:
-        exec(code, namespace)  # noqa: S102 - the project's own README
+def compile_block(fence_line: int, source: str) -> types.CodeType:
+    """A block compiled as a script: without top-level `await` (a user who pastes it into a file gets a
+    SyntaxError), with the README's own line numbers, so a failure names the line to fix."""
+    try:
+        return compile("\n" * fence_line + source, README.name, "exec", dont_inherit=True)
+    except SyntaxError as error:
+        awaits = re.search(r"\b(await|async)\b", str(error.msg))
+        hint = " (wrap it in `async def main()` and `asyncio.run(main())`)" if awaits else ""
+        pytest.fail(f"{README.name}:{error.lineno}: the block does not run as a script: {error.msg}{hint}")
+
+
+def run_snippet(fence_line: int, source: str) -> None:
+    """Run a block as `python block.py` would: as `__main__`, so an `if __name__ == "__main__":` guard runs."""
+    exec(compile_block(fence_line, source), {"__name__": "__main__"})  # noqa: S102 - the project's own README
 
 
 @contextlib.contextmanager
 def _responses_logged(caplog: pytest.LogCaptureFixture) -> Iterator[Callable[[], list[int]]]:
-    """The statuses of the responses the SDK logged while the block ran (one DEBUG line per response)."""
+    """The statuses of the responses the SDK logged while the block ran (one DEBUG line per response). The
+    level of the `xpander_sdk` logger is restored afterwards, whatever the block set."""
     caplog.clear()
     with caplog.at_level(logging.DEBUG, logger="xpander_sdk"):
 
@@ -439,40 +452,54 @@ def _responses_logged(caplog: pytest.LogCaptureFixture) -> Iterator[Callable[[],
 
 
 def run_example(line: int, source: str, caplog: pytest.LogCaptureFixture) -> str:
-    """Run one README example; it must not raise, and every response it got must be a 2xx. Returns what it
-    printed."""
+    """Run one README block; it must not raise. A block that calls the SDK must send, and get only 2xx answers;
+    one that does not must send nothing. Returns what it printed."""
     output = io.StringIO()
     with _responses_logged(caplog) as statuses, contextlib.redirect_stdout(output):
         try:
-            run_snippet(source, f"{README.name}:{line}")
+            run_snippet(line, source)
         except Exception as exc:
-            pytest.fail(f"the README example at line {line} raised {exc!r}:\n{source}")
-    assert statuses(), f"the README example at line {line} sent no request:\n{source}"
+            pytest.fail(f"the README block at line {line} raised {exc!r}:\n{source}")
+    if _SENDS.search(source):
+        assert statuses(), f"the README block at line {line} sent no request:\n{source}"
+    else:
+        assert not statuses(), f"the README block at line {line} shows no request but sent one:\n{source}"
     assert all(200 <= status < 300 for status in statuses()), (line, statuses(), output.getvalue())
     return output.getvalue()
 
 
 def follows_events(source: str) -> bool:
-    """An example that follows a task's events: Prism serves no live stream, the fake backend does."""
+    """A block that follows a task's events: Prism serves no live stream, the fake backend does."""
     return "events_streaming" in source
 
 
-def test_readme_examples_run_against_prism(prism_env: str, caplog: pytest.LogCaptureFixture) -> None:
+def test_every_readme_block_compiles_as_a_script() -> None:
+    """All of them, the testing example's files included: none has a top-level `await`."""
     text = README.read_text()
-    examples = [(line, source) for line, source in readme_examples(text) if not follows_events(source)]
-    assert examples, "README.md has no ```python example calling Tasks(): document the quick start"
+    blocks = [(text.count("\n", 0, match.start()) + 1, match.group(1)) for match in _FENCE.finditer(text)]
+    assert len(blocks) > len(readme_blocks(text)) >= 10, "the README shows its examples in ```python blocks"
+    for line, source in blocks:
+        compile_block(line, source)
+
+
+def test_readme_examples_run_against_prism(prism_env: str, caplog: pytest.LogCaptureFixture) -> None:
+    """Every block that does not follow events runs as a script against Prism (which checks each request against
+    the spec): those that send, and those that only build a configuration or set up logging, which must send
+    nothing (they need no network)."""
+    examples = [(line, source) for line, source in readme_blocks(README.read_text()) if not follows_events(source)]
+    assert sum(bool(_SENDS.search(source)) for _, source in examples) >= 6, "the README shows the calls"
     for line, source in examples:
         output = run_example(line, source, caplog)
-        if "task.id" in source:
+        if "print(task.id" in source:
             assert EXAMPLE_TASK_ID in output, (line, output)
 
 
 def test_readme_event_examples_run_against_the_fake_backend(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The examples that follow events, against `xpander_sdk.testing.FakeBackend` on a loopback server: it serves
+    """The blocks that follow events, against `xpander_sdk.testing.FakeBackend` on a loopback server: it serves
     each task's event stream and finishes every task 50 ms after its create."""
-    examples = [(line, source) for line, source in readme_examples(README.read_text()) if follows_events(source)]
+    examples = [(line, source) for line, source in readme_blocks(README.read_text()) if follows_events(source)]
     assert len(examples) >= 4, "the README shows events and waiting, async and sync, and many at once"
     with FakeBackend() as backend, backend.serve() as url:
         backend.complete_next("Hello!", after=0.05, times=None)
@@ -482,11 +509,21 @@ def test_readme_event_examples_run_against_the_fake_backend(
         for line, source in examples:
             assert "Traceback" not in run_example(line, source, caplog)
         events = [request for request in backend.requests if request.operation == "get_task_events"]
-        assert events, "an example followed a task's events"
+        assert events, "a block followed a task's events"
 
 
-def test_readme_example_finder_sees_await_and_sync_blocks() -> None:
-    """The extraction itself: python blocks calling Tasks() are found with their line numbers, others not."""
-    text = "intro\n```python\nawait Tasks().acreate(agent_id='a', prompt='p')\n```\n```sh\nTasks()\n```\n"
-    text += "```python\nimport os\n```\n```python\n# myapp.py: the code under test\nTasks().create('a')\n```\n"
-    assert readme_examples(text) == [(2, "await Tasks().acreate(agent_id='a', prompt='p')\n")]
+def test_readme_example_finder_sees_every_python_block_but_the_named_files() -> None:
+    """The extraction itself: every python block is found with the line of its fence, a `# myapp.py` file not."""
+    text = "intro\n```python\nimport os\n```\n```sh\nTasks()\n```\n"
+    text += "```python\n# myapp.py: the code under test\nTasks().create('a')\n```\n```python\nTask.load('t')\n```\n"
+    assert readme_blocks(text) == [(2, "import os\n"), (12, "Task.load('t')\n")]
+
+
+def test_a_block_with_top_level_await_fails_naming_its_readme_line() -> None:
+    """A block a user cannot run as a script fails the README tests at the line to fix; a guarded one runs."""
+    text = "intro\n\n```python\nfrom xpander_sdk import Tasks\n\ntask = await Tasks().aget('t')\n```\n"
+    [(line, source)] = readme_blocks(text)
+    with pytest.raises(pytest.fail.Exception, match=r"README\.md:6: .*'await' outside function.*asyncio\.run"):
+        compile_block(line, source)
+    with pytest.raises(SystemExit, match="the guarded part ran"):
+        run_snippet(1, "if __name__ == '__main__':\n    raise SystemExit('the guarded part ran')\n")

@@ -2,8 +2,8 @@
 of the reference table (xpander-lifecycle.md §5.1), run by `make compat` after the calls.
 
 The official SDK is asked in its own interpreter; the two faults this SDK fixes are the listed differences: a
-base URL with a trailing slash (the official root ends in `//org-1`) and no organization id (`/None`, refused
-here)."""
+base URL with a trailing slash (the official root ends in `//org-1`) and no organization id (`/None`; here the
+task's own organization id, `Configuration.events_root_url_for`, and refused when there is none)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,9 @@ BASES = (
 ROWS: tuple[tuple[str, str | None], ...] = (*((base, ORG) for base in BASES), ("https://api.example.com", None))
 LISTED = {
     ("http://127.0.0.1:18471/", ORG): "a trailing slash: the official root has `//org-1`",
-    ("https://api.example.com", None): "no organization id: the official root has `/None`; refused here",
+    ("https://api.example.com", None): (
+        "no organization id: the official root has `/None`; here the task's own id is used, or the call refused"
+    ),
 }
 _OFFICIAL = """
 import json, sys

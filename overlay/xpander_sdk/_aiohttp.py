@@ -36,6 +36,9 @@ transports):
   response head h11 reads (`MAX_HEAD_BYTES`, for the whole head; aiohttp bounds each line, at 8 KiB).
 - Proxies from the environment: httpx mounts a transport per proxy; here each is this transport (http and
   https proxies; a socks one is refused, where aiohttp would speak HTTP to it).
+- Tracing: the wrappers that opentelemetry-instrumentation-httpx's `HTTPXClientInstrumentor().instrument()` puts
+  on httpx's own async transport wrap this transport's requests too (`traced`; tests/test_tracing.py): a span
+  per request, as on httpx.
 
 aiohttp is imported with this module, which `_http` imports when it makes the first async client on asyncio.
 """
@@ -43,12 +46,13 @@ aiohttp is imported with this module, which `_http` imports when it makes the fi
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import math
 import os
 import select
 import ssl
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -284,6 +288,11 @@ class Transport(AiohttpTransport):
         return self.client
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send `request` through aiohttp, inside the wrappers that tracing put on httpx's own async transport
+        (see `traced`): this transport is not an `httpx.AsyncHTTPTransport`, which they patch."""
+        return await traced(self._send_request, self)(request)
+
+    async def _send_request(self, request: httpx.Request) -> httpx.Response:
         session = self._session()
         timeout = _client_timeout(request.extensions.get("timeout", {}))
         headers = CIMultiDict((name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw)
@@ -321,6 +330,37 @@ class Transport(AiohttpTransport):
             server_hostname=request.extensions.get("sni_hostname"),
             **self._proxy_arguments,
         )
+
+
+Send = Callable[[httpx.Request], Awaitable[httpx.Response]]
+
+
+def traced(send: Send, transport: httpx.AsyncBaseTransport) -> Send:
+    """`send` inside the wrappers that are on `httpx.AsyncHTTPTransport.handle_async_request` at this moment,
+    nested as they are there (the last one put on outside); `send` itself when there are none.
+
+    Why: tracing patches httpx's transport classes, and this transport is not one of them. opentelemetry-
+    instrumentation-httpx's `HTTPXClientInstrumentor().instrument()` replaces that method with a wrapt
+    `FunctionWrapper` whose wrapper opens a CLIENT span, adds the trace context to the request's headers and
+    records the status or the error: the SDK's requests on httpx's transports get their spans that way, and on
+    this one they would go unseen. Each wrapper is called as wrapt calls it, `wrapper(wrapped, instance, args,
+    kwargs)`; each is a FunctionWrapper's `_self_wrapper` (wrapt's, private; `__wrapped__` leads to the next):
+    tests/test_tracing.py fails on aiohttp if that changes. Looked up at each request, as httpx's own method is:
+    an `uninstrument()` stops it. Nothing here imports opentelemetry or wrapt."""
+    method = httpx.AsyncHTTPTransport.__dict__.get("handle_async_request")
+    wrappers: list[Callable[..., Awaitable[httpx.Response]]] = []
+    while callable(wrapper := getattr(method, "_self_wrapper", None)):
+        wrappers.append(wrapper)
+        method = getattr(method, "__wrapped__", None)
+    for wrapper in reversed(wrappers):
+        send = functools.partial(_call_wrapper, wrapper, send, transport)
+    return send
+
+
+def _call_wrapper(
+    wrapper: Callable[..., Awaitable[httpx.Response]], wrapped: Send, instance: object, request: httpx.Request
+) -> Awaitable[httpx.Response]:
+    return wrapper(wrapped, instance, (request,), {})
 
 
 def _proxy_arguments(proxy: httpx.Proxy | None) -> dict[str, Any]:

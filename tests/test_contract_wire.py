@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
 from tests import spec_tools
 from tests.conftest import load_fixture
@@ -460,12 +461,22 @@ def run_example(line: int, source: str, caplog: pytest.LogCaptureFixture) -> str
             run_snippet(line, source)
         except Exception as exc:
             pytest.fail(f"the README block at line {line} raised {exc!r}:\n{source}")
+        finally:
+            _undo_tracing()
     if _SENDS.search(source):
         assert statuses(), f"the README block at line {line} sent no request:\n{source}"
     else:
         assert not statuses(), f"the README block at line {line} shows no request but sent one:\n{source}"
     assert all(200 <= status < 300 for status in statuses()), (line, statuses(), output.getvalue())
     return output.getvalue()
+
+
+def _undo_tracing() -> None:
+    """Undo what the Tracing block turns on (httpx's transports patched for the whole process), so that the
+    tests after it, tests/test_tracing.py among them, see httpx as it was."""
+    instrumentor = HTTPXClientInstrumentor()  # a singleton: the one the block used
+    if instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.uninstrument()
 
 
 def follows_events(source: str) -> bool:

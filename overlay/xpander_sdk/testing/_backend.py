@@ -2,9 +2,11 @@
 
 It implements the routes of openapi.yaml: create, get, list (by agent and by user), update (the `aupdate` body,
 or the whole task `asave` sends), stop, and each task's event stream (Server-Sent Events with ids, `: ping`
-heartbeats and `Last-Event-ID` resume). Request bodies are checked against the spec's request schemas (a
-refusal is the 422 FastAPI sends), and every answer and event against its response schema, so a test fails
-where the real server would refuse, and the SDK reads what the real server sends.
+heartbeats and `Last-Event-ID` resume). It reads request bodies as the real server does (FastAPI on pydantic
+models, `_validation`): unknown keys ignored and not stored, values coerced in pydantic's lax mode (`"3"` for an
+int), and what it cannot use answered with FastAPI's 400 or 422 (pydantic's error types, locations and messages).
+Every answer and event is checked against its response schema (`_schemas`), so a test fails where the real
+server would refuse, and the SDK reads what the real server sends.
 
 A task stays `pending` until the test says what happens to it: `complete`, `fail`, `emit` for one task, or
 `complete_next`/`fail_next` for the tasks the code under test will create. `respond_next` and
@@ -38,6 +40,7 @@ from ..models.events import TaskUpdateEventType
 from ..task import Task
 from ..tasks import Tasks
 from ._schemas import schemas, violations
+from ._validation import BodyRefused, check_body, json_mode, read_body
 from ._wire import EventFeed, FakeTransport, serve_on_loopback
 
 API_KEY = "fake-api-key"
@@ -292,22 +295,17 @@ class FakeBackend:
         method, path = request.method, request.url.raw_path.decode("ascii").partition("?")[0]
         query = dict(parse_qsl(request.url.query.decode(), keep_blank_values=True))
         route = _route(method, path)
-        try:
-            payload = json.loads(body) if body else None
-        except ValueError:
-            payload = body.decode(errors="replace")
+        payload = _recorded_json(body)
         self.requests.append(RecordedRequest(method, path, query, payload, route.operation, request.headers))
         scripted = self._take_scripted(route.operation)
         if scripted is not None:
             return _scripted_response(scripted, request)
         try:
-            return self._serve(request, route, payload, query)
+            return self._serve(request, route, query)
         except _Refused as refused:
             return _json_response(refused.status, {"detail": refused.detail})
 
-    def _serve(
-        self, request: httpx.Request, route: _Route, payload: Any, query: dict[str, str]
-    ) -> httpx.Response | EventFeed:
+    def _serve(self, request: httpx.Request, route: _Route, query: dict[str, str]) -> httpx.Response | EventFeed:
         operation, target = route.operation, route.target
         if operation is None:
             raise _Refused(405, "Method Not Allowed") if route.known_path else _Refused(404, "Not Found")
@@ -317,10 +315,10 @@ class FakeBackend:
         if key != self.api_key and not self._installed:
             raise _Refused(403, "Invalid API key")
         if operation == "get_task_events":
-            return self._event_feed(target, route.prefix, request.headers.get("last-event-id"), payload)
-        _check_request(operation, payload)
+            return self._event_feed(target, route.prefix, request.headers.get("last-event-id"))
+        body = _check_request(operation, request)
         with self._published:
-            status, answer = getattr(self, f"_{operation}")(target, payload, query, request.headers)
+            status, answer = getattr(self, f"_{operation}")(target, body, query, request.headers)
         _check_answer(operation, answer)
         return _json_response(status, answer)
 
@@ -335,7 +333,7 @@ class FakeBackend:
             id=task_id,
             agent_id=agent_id,
             organization_id=self.organization_id,
-            input={key: value for key, value in body["input"].items() if value is not None},
+            input={key: value for key, value in (body.get("input") or {}).items() if value is not None},
             status="pending",
             created_at=now(),
             events_streaming=bool(body.get("events_streaming")),
@@ -462,9 +460,7 @@ class FakeBackend:
             raise InvalidArgumentError("task_id", f"task {task_id} was created without events_streaming=True")
         return self._logs[task_id]
 
-    def _event_feed(self, task_id: str, prefix: str, last_event_id: str | None, body: Any) -> EventFeed:
-        if body is not None:
-            raise _Refused(400, "events takes no body")
+    def _event_feed(self, task_id: str, prefix: str, last_event_id: str | None) -> EventFeed:
         with self._lock:
             if prefix.rsplit("/", 1)[-1] != self.organization_id or task_id not in self._tasks:
                 raise _Refused(404, "Task not found")
@@ -547,20 +543,31 @@ def _route(method: str, path: str) -> _Route:
     return _Route(None, "", prefix, known_path)
 
 
-def _check_request(operation: str, body: Any) -> None:
-    """Refuse, as the server's FastAPI does (422), a body outside the spec's request schema."""
-    schema = {"create_task": "CreateTaskRequest", "update_task": "UpdateTaskRequest"}.get(operation)
-    if schema is None:
-        if body is not None:
-            raise _Refused(400, f"{operation} takes no body")
-        return
-    if operation == "update_task" and isinstance(body, dict) and "created_at" in body:
-        schema = "Task"  # `asave` sends the whole task
-    problems = violations(schema, body)
-    if problems:
-        raise _Refused(
-            422, [{"loc": ["body", *problem.loc], "msg": problem.msg, "type": problem.type} for problem in problems]
-        )
+def _check_request(operation: str, request: httpx.Request) -> Any:
+    """The body of a create or an update as the server reads it (`_validation`: unknown keys dropped, values
+    coerced), or _Refused with FastAPI's 400 or 422. The other routes take no body: one sent is ignored, as
+    FastAPI does (`requests` still shows it)."""
+    if operation not in ("create_task", "update_task"):
+        return None
+    try:
+        body = read_body(request.content, request.headers.get("content-type"))
+        schema = "CreateTaskRequest" if operation == "create_task" else _update_schema(body)
+        return check_body(schema, body)
+    except BodyRefused as refused:
+        raise _Refused(refused.status, refused.detail) from None
+
+
+def _update_schema(body: Any) -> str:
+    """`asave` sends the whole task (it has `created_at`); `aupdate` an UpdateTaskRequest."""
+    return "Task" if isinstance(body, dict) and "created_at" in body else "UpdateTaskRequest"
+
+
+def _recorded_json(body: bytes) -> Any:
+    """The body of a request as `RecordedRequest.json` shows it: its JSON, its text when it is not JSON."""
+    try:
+        return json.loads(body) if body else None
+    except (ValueError, RecursionError):
+        return body.decode(errors="replace")
 
 
 def _check_answer(operation: str, answer: Any) -> None:
@@ -591,7 +598,10 @@ def _user_id(task: dict[str, Any]) -> str | None:
 
 
 def _json_response(status: int, body: Any) -> httpx.Response:
-    return httpx.Response(status, json=body)
+    """JSON with non-ASCII escaped: a lone surrogate a body sent (`"\\ud800"` is valid JSON) is written back
+    escaped, where UTF-8 cannot hold it."""
+    content = json.dumps(json_mode(body), allow_nan=False).encode()
+    return httpx.Response(status, headers={"content-type": "application/json"}, content=content)
 
 
 def _scripted_response(scripted: _Scripted, request: httpx.Request) -> httpx.Response:

@@ -1,4 +1,7 @@
-"""The fake backend's check of requests and responses against openapi.yaml, without a JSON Schema library.
+"""The strict check of values against openapi.yaml's schemas, without a JSON Schema library: the fake backend
+holds its own answers and events to the response schemas with it. Requests are read as the real server reads
+them instead (`_validation`: unknown keys ignored, values coerced), not with `violations`, which keeps the
+spec's strict request form (`additionalProperties: false`, the SDK's contract).
 
 `_schemas.json` holds the spec's component schemas (written by `make generate`, checked by `make
 check-generated`). The spec uses a small part of JSON Schema, and `violations` implements exactly that part:

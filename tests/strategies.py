@@ -37,9 +37,12 @@ Mode = Literal["request", "response"]
 Strategy = st.SearchStrategy[Any]
 
 IGNORED_KEYWORDS = frozenset({"description", "default", "example", "x-enum-varnames", "x-required"})
+SERVER_REQUIRED = "x-server-required"
+"""Keys the server requires that the spec's `required` cannot list (openapi.yaml's CreateTaskRequest): a request
+the strategies build holds them, as the official SDK's always do."""
 SUPPORTED_KEYWORDS = frozenset(
     {"type", "enum", "anyOf", "$ref", "properties", "required", "additionalProperties", "items"}
-    | {"minimum", "minLength", "pattern", "format"}
+    | {"minimum", "minLength", "pattern", "format", SERVER_REQUIRED}
 )
 
 json_scalars: Strategy = (
@@ -155,7 +158,7 @@ class SchemaStrategies:
         if self.mode == "request":  # every key, in the spec's order (the official SDK's order)
             order = list(properties)
             return st.fixed_dictionaries(fields).map(lambda drawn: {key: drawn[key] for key in order})
-        required = set(node.get("required", ()))
+        required = {*node.get("required", ()), *node.get(SERVER_REQUIRED, ())}
         known = st.fixed_dictionaries(
             {key: value for key, value in fields.items() if key in required},
             optional={key: value for key, value in fields.items() if key not in required},

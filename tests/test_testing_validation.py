@@ -44,7 +44,7 @@ from tests import strategies
 from xpander_sdk import Tasks, User
 from xpander_sdk.testing import FakeBackend
 from xpander_sdk.testing._schemas import schemas
-from xpander_sdk.testing._validation import MAX_DEPTH, json_mode, validate_request
+from xpander_sdk.testing._validation import MAX_DEPTH, SERVER_REQUIRED, json_mode, validate_request
 
 AGENT = "agent-1"
 REQUEST_SCHEMAS = ("CreateTaskRequest", "UpdateTaskRequest", "Task")
@@ -61,7 +61,7 @@ def examples(count: int) -> settings:
 # -- the oracle: pydantic models of the spec's schemas ------------------------------------------------------------
 _KEYWORDS = frozenset(
     {"type", "enum", "anyOf", "$ref", "properties", "required", "additionalProperties", "items", "minLength"}
-    | {"pattern", "format", "default", "description", "example", "examples", "x-enum-varnames", "x-required"}
+    | {"pattern", "format", "default", "description", "example", "examples", "x-enum-varnames", SERVER_REQUIRED}
 )
 
 
@@ -71,7 +71,7 @@ def pydantic_model(name: str) -> Any:
     schema = schemas()[name]
     if "enum" in schema:
         return enum.Enum(name, {value: value for value in schema["enum"]}, type=str)
-    required = set(schema.get("required", ()))
+    required = {*schema.get("required", ()), *schema.get(SERVER_REQUIRED, ())}
     fields: dict[str, Any] = {
         key: (_annotation(node), ... if key in required else node.get("default"))
         for key, node in schema["properties"].items()
@@ -392,12 +392,15 @@ def test_a_body_the_server_cannot_use_gets_fastapis_answer(
     assert backend.tasks == {}
 
 
-def test_a_create_without_input_is_answered(backend: FakeBackend) -> None:
-    """`_create_task` read `body["input"]` (a KeyError out of the transport). The spec requires no key of a
-    create (the server defaults each), so the task is created with an empty input."""
+MISSING_INPUT = [{"type": "missing", "loc": ["body", "input"], "msg": "Field required", "input": {"title": "t"}}]
+
+
+def test_a_create_without_input_gets_fastapis_422(backend: FakeBackend) -> None:
+    """`_create_task` read `body["input"]` (a KeyError out of the transport). The server requires `input` (the
+    spec's `x-server-required`): a 422 `missing` at ["body", "input"], and no task."""
     response = post(backend, b'{"title": "t"}')
-    assert response.status_code == 200, response.text
-    assert (response.json()["input"], response.json()["title"]) == ({}, "t")
+    assert (response.status_code, response.json()) == (422, {"detail": MISSING_INPUT})
+    assert backend.tasks == {}
 
 
 def test_a_create_without_input_is_answered_over_serve() -> None:
@@ -406,7 +409,7 @@ def test_a_create_without_input_is_answered_over_serve() -> None:
         headers = {"x-api-key": backend.api_key}
         response = httpx.post(f"{url}/agent-execution/{AGENT}", json={"title": "t"}, headers=headers)
         refused = httpx.post(f"{url}/agent-execution/{AGENT}", json={"input": {"attachments": [{}]}}, headers=headers)
-    assert response.status_code == 200
+    assert (response.status_code, response.json()) == (422, {"detail": MISSING_INPUT})
     assert (refused.status_code, refused.json()) == (422, {"detail": MISSING_URL})
 
 

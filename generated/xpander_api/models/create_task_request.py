@@ -25,8 +25,11 @@ T = TypeVar("T", bound="CreateTaskRequest")
 
 @_attrs_define
 class CreateTaskRequest:
-    """The body of a create-task request. The official SDK sends every key, null where unset; the server gives every key a
-    default, so an unset key may also be left out. Keys are listed in the order the official SDK sends them.
+    """The body of a create-task request. The official SDK sends every key, null where unset; the server requires `input`
+    (its published schema, see xpander-wire.md) and gives every other key a default, so an unset key may also be left
+    out. Keys are listed in the order the official SDK sends them. `input` is not in `required` because the generator
+    writes required keys first, which would change the bytes the official SDK sends (`id` comes first); `x-server-
+    required` says it instead, and the testing kit's fake server refuses a body without it, as the server does.
 
         Attributes:
             id (None | str | Unset): Continue this existing task (same task and memory thread) instead of starting a new

@@ -8,10 +8,10 @@ int) and answers what it cannot use with FastAPI's 422, whose items are pydantic
 module does the same without pydantic (no runtime dependency): `read_body` is FastAPI's reading of the bytes,
 `validate_request` pydantic's validation of the value against a component schema, the schema read as a model:
 
-- an object with `properties` is a model: keys it does not list are ignored (dropped), `required` ones missing
-  are `missing`, a value that is not an object is `model_attributes_type` (FastAPI validates with
-  `from_attributes=True`); an object without `properties` is a `dict` (`dict_type`), its values checked
-  against `additionalProperties` when that is a schema;
+- an object with `properties` is a model: keys it does not list are ignored (dropped), `required` (and
+  `x-server-required`) ones missing are `missing`, a value that is not an object is `model_attributes_type`
+  (FastAPI validates with `from_attributes=True`); an object without `properties` is a `dict` (`dict_type`),
+  its values checked against `additionalProperties` when that is a schema;
 - `type: [X, "null"]` and an `anyOf` with a `null` member are `X | None` (no union tag in the errors); an
   `anyOf` of several other members is a smart-mode union: refused, it lists each member's errors with the
   member's tag in the `loc` (`str-enum[PermissionMode]`, `str`, `constrained-str`);
@@ -46,6 +46,9 @@ _FALSE = frozenset({"0", "f", "n", "no", "off", "false"})
 MAX_DEPTH = 100
 """How deeply the fake lets a body nest (the server's parser stops near 1,000 levels): deeper is a 400."""
 _PARSE_ERROR = "There was an error parsing the body"
+SERVER_REQUIRED = "x-server-required"
+"""The spec's keyword for the keys the server requires that `required` cannot list (see openapi.yaml's
+CreateTaskRequest: the generator would write them first, and the SDK's bytes would differ from the official)."""
 _FAILED = object()
 
 
@@ -222,7 +225,7 @@ def _validate_object(schema: dict[str, Any], value: Any, loc: Loc, errors: list[
         msg = "Input should be a valid dictionary or object to extract fields from"
         errors.append(_error("model_attributes_type", loc, msg, value))
         return _FAILED
-    required = schema.get("required", ())
+    required = (*schema.get("required", ()), *schema.get(SERVER_REQUIRED, ()))
     coerced: dict[str, Any] = {}
     for key, field in schema["properties"].items():
         if key in value:

@@ -126,8 +126,12 @@ def sync_detailed(
         agent_id (str):
         x_agent_version (str | Unset):
         body (CreateTaskRequest): The body of a create-task request. The official SDK sends every
-            key, null where unset; the server gives every key a default, so an unset key may also be
-            left out. Keys are listed in the order the official SDK sends them.
+            key, null where unset; the server requires `input` (its published schema, see xpander-
+            wire.md) and gives every other key a default, so an unset key may also be left out. Keys
+            are listed in the order the official SDK sends them. `input` is not in `required` because
+            the generator writes required keys first, which would change the bytes the official SDK
+            sends (`id` comes first); `x-server-required` says it instead, and the testing kit's fake
+            server refuses a body without it, as the server does.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -168,8 +172,12 @@ def sync(
         agent_id (str):
         x_agent_version (str | Unset):
         body (CreateTaskRequest): The body of a create-task request. The official SDK sends every
-            key, null where unset; the server gives every key a default, so an unset key may also be
-            left out. Keys are listed in the order the official SDK sends them.
+            key, null where unset; the server requires `input` (its published schema, see xpander-
+            wire.md) and gives every other key a default, so an unset key may also be left out. Keys
+            are listed in the order the official SDK sends them. `input` is not in `required` because
+            the generator writes required keys first, which would change the bytes the official SDK
+            sends (`id` comes first); `x-server-required` says it instead, and the testing kit's fake
+            server refuses a body without it, as the server does.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -205,8 +213,12 @@ async def asyncio_detailed(
         agent_id (str):
         x_agent_version (str | Unset):
         body (CreateTaskRequest): The body of a create-task request. The official SDK sends every
-            key, null where unset; the server gives every key a default, so an unset key may also be
-            left out. Keys are listed in the order the official SDK sends them.
+            key, null where unset; the server requires `input` (its published schema, see xpander-
+            wire.md) and gives every other key a default, so an unset key may also be left out. Keys
+            are listed in the order the official SDK sends them. `input` is not in `required` because
+            the generator writes required keys first, which would change the bytes the official SDK
+            sends (`id` comes first); `x-server-required` says it instead, and the testing kit's fake
+            server refuses a body without it, as the server does.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -245,8 +257,12 @@ async def asyncio(
         agent_id (str):
         x_agent_version (str | Unset):
         body (CreateTaskRequest): The body of a create-task request. The official SDK sends every
-            key, null where unset; the server gives every key a default, so an unset key may also be
-            left out. Keys are listed in the order the official SDK sends them.
+            key, null where unset; the server requires `input` (its published schema, see xpander-
+            wire.md) and gives every other key a default, so an unset key may also be left out. Keys
+            are listed in the order the official SDK sends them. `input` is not in `required` because
+            the generator writes required keys first, which would change the bytes the official SDK
+            sends (`id` comes first); `x-server-required` says it instead, and the testing kit's fake
+            server refuses a body without it, as the server does.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -112,6 +112,10 @@ class FakeBackend:
     transport, sync and async, for clients of your own).
 
     `requests` lists what was received; `tasks[task_id]` is the stored task as a `Task`.
+
+    `unscripted_wait` (seconds, None for never): a wait on a task that nothing will finish (no `complete_next`/
+    `fail_next` outcome, no `play_agent`) and that nothing has changed for that long is refused with a 409
+    whose detail says what to script, so that the test fails at once instead of at the wait's timeout.
     """
 
     def __init__(
@@ -514,7 +518,10 @@ class FakeBackend:
         with self._published:
             log = self._logs[feed.task_id]
             if len(log) <= feed.sent and wait > 0 and not self._closed.is_set():
-                self._arrivals.setdefault(feed.task_id, threading.Condition(self._lock)).wait(wait)
+                arrival = self._arrivals.get(feed.task_id)
+                if arrival is None:
+                    arrival = self._arrivals[feed.task_id] = threading.Condition(self._lock)
+                arrival.wait(wait)
             if self._closed.is_set():
                 return None
             events = log[feed.sent :]

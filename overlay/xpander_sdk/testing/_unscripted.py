@@ -69,6 +69,7 @@ class Unscripted:
             return None
         return (
             f"Task {task_id} is {status} and nothing will finish it: no complete_next()/fail_next() outcome was "
-            f"scheduled for it, play_agent() is off, and nothing has changed it for {self.after:g} s, so this "
-            f"wait would only end at its timeout (the fake backend's unscripted_wait). {_HINT}"
+            f"scheduled for it, play_agent() was off when it was created, and nothing has changed it for "
+            f"{self.after:g} s, so this wait would only end at its timeout (the fake backend's unscripted_wait). "
+            f"{_HINT}"
         )

@@ -145,7 +145,8 @@ def _handler_class(backend: FakeBackend, log: TextIO | None) -> type[BaseHTTPReq
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             if log is not None:
                 status = int(code) if isinstance(code, int) else code  # an HTTPStatus: its number
-                print(f"{time.strftime('%H:%M:%S')} {self.command} {self.path} {status}", file=log, flush=True)
+                log.write(f"{time.strftime('%H:%M:%S')} {self.command} {self.path} {status}\n")  # one write: whole
+                log.flush()  # lines, from any number of threads
 
         def _serve(self) -> None:
             length = int(self.headers.get("content-length") or 0)

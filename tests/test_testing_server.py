@@ -147,14 +147,22 @@ def _settle(delay: float) -> None:
     time.sleep(3 * delay)
 
 
+def _until_started(backend: FakeBackend, task_id: str) -> None:
+    for _ in range(500):  # 5 s at most
+        if backend.tasks[task_id].status == AgentExecutionStatus.Executing:
+            return
+        time.sleep(0.01)
+    pytest.fail(f"the demo agent did not start task {task_id}")
+
+
 def test_the_demo_agent_leaves_a_stopped_task_stopped() -> None:
-    delay = 0.1
+    delay = 0.5
     with FakeBackend() as backend, backend.client() as tasks:
         backend.play_agent(delay=delay)
         waiting = tasks.create(AGENT, prompt="stop me", events_streaming=True)
         tasks.stop(waiting.id)
         running = tasks.create(AGENT, prompt="stop me later", events_streaming=True)
-        time.sleep(delay * 1.1)  # started, not finished
+        _until_started(backend, running.id)  # it completes `delay` seconds later
         tasks.stop(running.id)
         _settle(delay)
         assert backend.tasks[waiting.id].status == AgentExecutionStatus.Stopped
@@ -427,11 +435,12 @@ def test_a_first_read_of_a_quiet_task_is_served() -> None:
 
 
 def test_a_task_the_test_drives_or_a_scripted_one_is_never_refused() -> None:
-    with FakeBackend(unscripted_wait=0.1) as backend, backend.client() as tasks:
-        backend.complete_next("late outcome", after=0.6)
+    """Polls and streams of quiet tasks, each quieter than `unscripted_wait` between two changes or driven."""
+    with FakeBackend(unscripted_wait=QUICK) as backend, backend.client() as tasks:
+        backend.complete_next("late outcome", after=1.0)  # polls at 0, 0.5, 1.5 s: quiet for more than QUICK
         assert tasks.create_and_wait(AGENT, prompt="scripted", wait_timeout=30).result == "late outcome"
         task = tasks.create(AGENT, prompt="driven", events_streaming=True)
-        steps = [(backend.start, ()), (backend.emit, ("chunk", "a")), (backend.emit, ("chunk", "b"))]
+        steps = [(backend.start, ())] + [(backend.emit, ("chunk", letter)) for letter in "abcd"]  # 0.6 s in all
         threading.Thread(target=_drive, args=(backend, task.id, steps), daemon=True).start()
         assert task.wait(timeout=30).result == "ab"
         backend.play_agent(delay=0.3)
@@ -439,11 +448,11 @@ def test_a_task_the_test_drives_or_a_scripted_one_is_never_refused() -> None:
 
 
 def _drive(backend: FakeBackend, task_id: str, steps: list[tuple[Any, tuple[Any, ...]]]) -> None:
-    """Each step 0.06 s after the last (less than the quiet that is refused), then the completion."""
+    """Each step 0.1 s after the last (less than the quiet that is refused), then the completion."""
     for action, arguments in steps:
-        time.sleep(0.06)
+        time.sleep(0.1)
         action(task_id, *arguments)
-    time.sleep(0.06)
+    time.sleep(0.1)
     backend.complete(task_id, "ab")
 
 

@@ -18,6 +18,11 @@ type, data)`, `complete_next(...)`/`fail_next(...)` for the tasks about to be cr
 retry_after=1)` and `disconnect_next()` for the next requests. Reading: `requests` (each a
 `RecordedRequest`), `tasks[task_id]` (a `Task`), `events(task_id)` (the event log). Plugging in:
 `client()`, `transport` (httpx, sync and async), `install()`, `serve()` (a loopback server).
+
+`play_agent(delay=0.5)` runs every task created with a demo agent (a tool call, the answer in chunks, the result
+`Done: <prompt>`); `python -m xpander_sdk.testing` serves a fake with it on port 8765, to try the SDK and its
+command line without an account. A wait on a task nothing will finish fails after `unscripted_wait` seconds
+(default 5) with a 409 that says what to script, instead of waiting for its timeout.
 """
 
 from ._backend import API_KEY, BASE_URL, ORGANIZATION_ID, FakeBackend, RecordedRequest

@@ -8,9 +8,10 @@ int), and what it cannot use answered with FastAPI's 400 or 422 (pydantic's erro
 Every answer and event is checked against its response schema (`_schemas`), so a test fails where the real
 server would refuse, and the SDK reads what the real server sends.
 
-A task stays `pending` until the test says what happens to it: `complete`, `fail`, `emit` for one task, or
-`complete_next`/`fail_next` for the tasks the code under test will create. `respond_next` and
-`disconnect_next` script failures of the next requests.
+A task stays `pending` until the test says what happens to it: `complete`, `fail`, `emit` for one task,
+`complete_next`/`fail_next` for the tasks the code under test will create, or `play_agent` (a demo agent runs
+every task). `respond_next` and `disconnect_next` script failures of the next requests. A wait on a task that
+nothing will finish fails in seconds with a 409 that says so (`unscripted_wait`, see `_unscripted`).
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ from ..exceptions import InvalidArgumentError
 from ..models.events import TaskUpdateEventType
 from ..task import Task
 from ..tasks import Tasks
+from ._agent import DemoAgent
 from ._schemas import schemas, violations
+from ._unscripted import Unscripted
 from ._validation import BodyRefused, check_body, json_mode, read_body
 from ._wire import EventFeed, FakeTransport, serve_on_loopback
 
@@ -112,6 +115,10 @@ class FakeBackend:
     transport, sync and async, for clients of your own).
 
     `requests` lists what was received; `tasks[task_id]` is the stored task as a `Task`.
+
+    `unscripted_wait` (seconds, None for never): a wait on a task that nothing will finish (no `complete_next`/
+    `fail_next` outcome, no `play_agent`) and that nothing has changed for that long is refused with a 409
+    whose detail says what to script, so that the test fails at once instead of at the wait's timeout.
     """
 
     def __init__(
@@ -121,10 +128,14 @@ class FakeBackend:
         organization_id: str = ORGANIZATION_ID,
         base_url: str = BASE_URL,
         heartbeat: float = 0.5,
+        unscripted_wait: float | None = 5.0,
     ) -> None:
         self.api_key, self.organization_id, self.base_url = api_key, organization_id, base_url
         self.heartbeat = heartbeat
         """Seconds between the `: ping` comments of an event stream that has nothing new."""
+        self._unscripted = Unscripted(None if unscripted_wait is None else _seconds(unscripted_wait, "unscripted_wait"))
+        """After `unscripted_wait` seconds of quiet, a wait on a task that nothing will finish is refused (409)."""
+        self._agent: DemoAgent | None = None
         self.requests: list[RecordedRequest] = []
         self._tasks: dict[str, dict[str, Any]] = {}
         self._logs: dict[str, list[tuple[int, dict[str, Any]]]] = {}
@@ -135,6 +146,9 @@ class FakeBackend:
         self._lock = threading.Lock()
         self._published = threading.Condition(self._lock)
         self._closed = threading.Event()
+        self._arrivals: dict[str, threading.Condition] = {}
+        """Per task, what its streams waiting for an event wait on (on the one lock): a publish wakes only the
+        streams of its task, not every open stream."""
         self._installed = False
         self.transport = FakeTransport(self)
         """The httpx transport (sync and async) that serves requests from this backend."""
@@ -186,6 +200,7 @@ class FakeBackend:
             if task_id not in self._logs:
                 raise InvalidArgumentError("task_id", f"task {task_id} was created without events_streaming=True")
             self._publish(task_id, kind, data, None if identity is None else {"name": identity, "icon": None})
+            self._unscripted.changed(task_id)
 
     def complete_next(self, result: str = "", *, after: float = 0.0, times: int | None = 1) -> None:
         """The next `times` tasks created (every one from now on with `times=None`) will complete with
@@ -196,6 +211,17 @@ class FakeBackend:
         """The next `times` tasks created (every one from now on with `times=None`) will fail with `error`,
         `after` seconds after their create."""
         self._queue(_Outcome("failed", _text(error, "error"), _seconds(after)), times)
+
+    def play_agent(self, delay: float = 0.5) -> None:
+        """From now on, a demo agent runs every task created (but those a `complete_next`/`fail_next` outcome is
+        for): `delay` seconds after the create it starts the task; over about `delay` seconds more, a task with
+        events gets a `tool_call_request`, its `tool_call_result` and its answer in `chunk` events; then the task
+        completes with the result `Done: <prompt>`. A task stopped or finished meanwhile is left as it is."""
+        delay = _seconds(delay, "delay")
+        with self._lock:
+            if self._agent is None:
+                self._agent = DemoAgent(self, delay)
+            self._agent.delay = delay
 
     def respond_next(
         self,
@@ -279,8 +305,11 @@ class FakeBackend:
         self._closed.set()
         for timer in self._timers:
             timer.cancel()
+        if self._agent is not None:
+            self._agent.close()
         with self._published:
-            self._published.notify_all()
+            for arrival in self._arrivals.values():
+                arrival.notify_all()
 
     def __enter__(self) -> Self:
         return self
@@ -346,13 +375,13 @@ class FakeBackend:
             self._publish(task_id, "connected", None)
             self._publish(task_id, "task_created", task)
         answer = copy.deepcopy(task)
-        outcome = self._outcomes.popleft() if self._outcomes else self._standing_outcome
-        if outcome is not None:
-            self._schedule(task_id, outcome)
+        self._script(task)
         return 200, answer
 
     def _get_task(self, task_id: str, body: Any, query: Any, headers: Any) -> tuple[int, Any]:
-        return 200, copy.deepcopy(self._stored(task_id))
+        task = self._stored(task_id)
+        self._refuse_abandoned(task)
+        return 200, copy.deepcopy(task)
 
     def _stop_task(self, task_id: str, body: Any, query: Any, headers: Any) -> tuple[int, Any]:
         task = self._stored(task_id)
@@ -421,7 +450,8 @@ class FakeBackend:
         self._changed(task["id"])
 
     def _changed(self, task_id: str) -> None:
-        """After a change to a task with events: `task_updated`, or `task_finished` once it has finished."""
+        """After a change to a task: `task_updated` (or `task_finished` once it has finished) when it streams."""
+        self._unscripted.changed(task_id)
         if task_id in self._logs and not self._ended(task_id):
             task = self._tasks[task_id]
             self._publish(task_id, "task_finished" if task["status"] in TERMINAL else "task_updated", task)
@@ -444,7 +474,9 @@ class FakeBackend:
             raise InvalidArgumentError("data", f"the event is not one the server could send: {described}")
         log = self._logs[task_id]
         log.append((len(log) + 1, json.loads(text)))
-        self._published.notify_all()
+        arrival = self._arrivals.get(task_id)
+        if arrival is not None:
+            arrival.notify_all()
 
     def _streamed(self, task_id: str) -> bool:
         """Whether the test emitted chunks of the answer itself (then `complete` adds none)."""
@@ -466,6 +498,7 @@ class FakeBackend:
                 raise _Refused(404, "Task not found")
             if task_id not in self._logs:
                 raise _Refused(404, "The task was created without events_streaming")
+            self._refuse_abandoned(self._tasks[task_id])
             sent = int(last_event_id) if last_event_id and last_event_id.isdigit() else self._run_start(task_id)
         return EventFeed(task_id, sent)
 
@@ -477,16 +510,39 @@ class FakeBackend:
 
     def pending_events(self, feed: EventFeed, wait: float) -> list[tuple[int, dict[str, Any]]] | None:
         """The events of `feed` after its last one sent, waiting up to `wait` seconds for one; None once the
-        backend is closed (the stream ends)."""
+        backend is closed, or nothing will ever come (an abandoned task: see `_unscripted`): the stream ends."""
         with self._published:
             log = self._logs[feed.task_id]
             if len(log) <= feed.sent and wait > 0 and not self._closed.is_set():
-                self._published.wait(wait)
+                arrival = self._arrivals.get(feed.task_id)
+                if arrival is None:
+                    arrival = self._arrivals[feed.task_id] = threading.Condition(self._lock)
+                arrival.wait(wait)
             if self._closed.is_set():
                 return None
-            return log[feed.sent :]
+            events = log[feed.sent :]
+            return None if not events and self._abandoned(feed.task_id) else events
 
     # -- scripting helpers ---------------------------------------------------------------------------------------
+    def _script(self, task: dict[str, Any]) -> None:
+        """What happens to a task just created (the lock held): its `complete_next`/`fail_next` outcome, else the
+        demo agent's run when it plays, else nothing until the test says."""
+        outcome = self._outcomes.popleft() if self._outcomes else self._standing_outcome
+        self._unscripted.created(task["id"], driven=outcome is not None or self._agent is not None)
+        if outcome is not None:
+            self._schedule(task["id"], outcome)
+        elif self._agent is not None:
+            self._agent.run(task)
+
+    def _abandoned(self, task_id: str) -> bool:
+        return self._unscripted.abandoned(task_id, finished=self._tasks[task_id]["status"] in TERMINAL)
+
+    def _refuse_abandoned(self, task: dict[str, Any]) -> None:
+        """A 409 that says what to script, for a wait's read of a task that nothing will finish (the lock held)."""
+        detail = self._unscripted.refusal(task["id"], task["status"], finished=task["status"] in TERMINAL)
+        if detail is not None:
+            raise _Refused(409, detail)
+
     def _queue(self, outcome: _Outcome, times: int | None) -> None:
         with self._lock:
             if times is None:

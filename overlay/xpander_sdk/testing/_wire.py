@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import httpx
 from attrs import define, field
@@ -110,10 +110,10 @@ def _stream_response(body: httpx.SyncByteStream | httpx.AsyncByteStream) -> http
 
 
 @contextlib.contextmanager
-def serve_on_loopback(backend: FakeBackend, port: int = 0) -> Iterator[str]:
-    """Run `backend` behind a threaded HTTP/1.1 server on 127.0.0.1 until the block ends; yields its URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", port), _handler_class(backend))
-    server.daemon_threads = True
+def serve_on_loopback(backend: FakeBackend, port: int = 0, log: TextIO | None = None) -> Iterator[str]:
+    """Run `backend` behind a threaded HTTP/1.1 server on 127.0.0.1 until the block ends; yields its URL. With
+    `log`, one line per answer is written there (`HH:MM:SS METHOD /path status`)."""
+    server = _Server(("127.0.0.1", port), _handler_class(backend, log))
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True, name="fake-xpander-backend")
     thread.start()
     try:
@@ -125,12 +125,28 @@ def serve_on_loopback(backend: FakeBackend, port: int = 0) -> Iterator[str]:
         thread.join(timeout=5)
 
 
-def _handler_class(backend: FakeBackend) -> type[BaseHTTPRequestHandler]:
+class _Server(ThreadingHTTPServer):
+    """A thread per connection, and a listen backlog for a burst: with the default of 5, a client opening a
+    hundred connections at once (`acreate_many(concurrency=50)`) had some of them reset before they were
+    accepted. The kernel caps it at `net.core.somaxconn` (4096 on Linux since 5.4)."""
+
+    request_queue_size = 4096
+    daemon_threads = True
+
+
+def _handler_class(backend: FakeBackend, log: TextIO | None) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # an event stream is written chunk by chunk, each as it comes
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet: the test reads backend.requests
             pass
+
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            if log is not None:
+                status = int(code) if isinstance(code, int) else code  # an HTTPStatus: its number
+                log.write(f"{time.strftime('%H:%M:%S')} {self.command} {self.path} {status}\n")  # one write: whole
+                log.flush()  # lines, from any number of threads
 
         def _serve(self) -> None:
             length = int(self.headers.get("content-length") or 0)

@@ -466,7 +466,9 @@ def test_a_stream_that_keeps_dropping_falls_back_to_polling(mode: str, caplog: p
     with caplog.at_level(logging.INFO, logger="xpander_sdk"):
         assert wait(mode, task).result == "polled"
     assert backend.paths == [("GET", EVENTS_PATH)] * (MAX_RECONNECTS + 1) + [("GET", STATUS_PATH)]
-    (warning,) = [record for record in caplog.records if record.levelno >= logging.WARNING]
+    (warning,) = [
+        record for record in caplog.records if record.name == "xpander_sdk" and record.levelno >= logging.WARNING
+    ]
     assert f"task {TASK_ID} by polling its status instead of its events" in warning.getMessage()
 
 
@@ -828,7 +830,9 @@ def test_a_streaming_task_is_followed_by_its_own_organization_id(mode: str, capl
     tasks.configuration.organization_id = None
     assert wait(mode, task).result == "Hello!"
     assert backend.paths == [("GET", EVENTS_PATH)]
-    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert not [
+        record for record in caplog.records if record.name == "xpander_sdk" and record.levelno >= logging.WARNING
+    ]
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -848,6 +852,8 @@ def test_a_streaming_task_without_any_organization_id_is_polled_with_one_warning
     assert finished is task
     assert (task.status.value, task.result) == ("completed", "done")
     assert backend.paths == [("GET", path)] * 2
-    (warning,) = [record for record in caplog.records if record.levelno >= logging.WARNING]
+    (warning,) = [
+        record for record in caplog.records if record.name == "xpander_sdk" and record.levelno >= logging.WARNING
+    ]
     assert "polling its status instead of its events" in warning.getMessage()
     assert "organization_id is needed" in warning.getMessage()

@@ -263,9 +263,13 @@ def test_without_a_configured_organization_id_the_tasks_own_is_used(mode: str) -
     assert request.url.raw_path == f"/org-of-the-task/agent-execution/{TASK_ID}/events".encode()
 
 
-def test_a_configured_organization_id_comes_before_the_tasks() -> None:
+def test_the_tasks_own_organization_id_comes_before_the_configured_one() -> None:
+    """The task's is the server's record of where it lives: a stale configured id would reach another
+    organization's 404. The configured one serves a task that gives none."""
     configuration = Configuration(api_key=API_KEY, base_url="https://inbound.xpander.ai", organization_id=ORG)
-    assert configuration.events_root_url_for("other") == f"https://agent-controller.xpander.ai/{ORG}"
+    assert configuration.events_root_url_for("other") == "https://agent-controller.xpander.ai/other"
+    assert configuration.events_root_url_for("") == f"https://agent-controller.xpander.ai/{ORG}"
+    assert configuration.events_root_url_for(None) == configuration.events_root_url
     unset = Configuration(api_key=API_KEY, base_url="https://inbound.xpander.ai", organization_id=None)
     assert unset.events_root_url_for("other") == "https://agent-controller.xpander.ai/other"
 

@@ -99,3 +99,22 @@ def test_a_tasks_made_before_the_install_logs_what_it_reached(mode: str, caplog:
     lines = [record.getMessage() for record in caplog.records if " -> " in record.getMessage()]
     assert lines, "the SDK logged each response at DEBUG"
     assert all(backend.base_url in line and "xpander.ai" not in line for line in lines), lines
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_stale_configured_organization_id_does_not_break_events(
+    served: FakeBackend, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On the cloud `XPANDER_ORGANIZATION_ID` serves only the events: a stale one (another organization) would
+    send them to a 404. The task's own organization id is used."""
+    monkeypatch.setenv("XPANDER_ORGANIZATION_ID", "stale-org")
+    task, _ = run_call(
+        Tasks(),
+        mode,
+        lambda tasks: tasks.create_and_wait(agent_id="agent-1", prompt="hi", events_streaming=True, wait_timeout=OUTER),
+        lambda tasks: tasks.acreate_and_wait(
+            agent_id="agent-1", prompt="hi", events_streaming=True, wait_timeout=OUTER
+        ),
+    )
+    assert isinstance(task, Task) and task.result == "Hello!", task
+    assert operations(served) == ["create_task", "get_task_events"]

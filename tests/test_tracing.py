@@ -36,7 +36,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from tests.conftest import FIXTURES, MODES
 from tests.faultserver import API_KEY, FaultServer, Recorded, Reply, Reset, Stream, ok, running, tasks_for
-from xpander_sdk import Task, Tasks
+from xpander_sdk import Task, Tasks, _aiohttp
 
 TASK_ID = "t1"
 ORG = "org-1"
@@ -230,15 +230,17 @@ def test_recorded_request_headers_redact_the_api_key(
 
 
 @pytest.mark.parametrize("mode", ["async", "async-httpx"])
-def test_a_wrapper_over_the_instrumentation_runs_outside_it_on_each_async_transport(
+def test_another_tools_wrapper_is_left_to_httpxs_own_transport(
     spans: InMemorySpanExporter, server: FaultServer, mode: str
 ) -> None:
-    """Another wrapper on httpx's async transport, put over the instrumentation's (as a second instrumentation
-    would): both run for each request, the later one outside (no span open yet when it runs), on aiohttp as wrapt
-    nests them on httpx's own transport."""
+    """Another tool's wrapper on httpx's async transport, put over the instrumentation's: on httpx's transport
+    both run, the later one outside (no span open yet when it runs); on aiohttp only OpenTelemetry's runs, since
+    another tool's wrapper was written for httpx's transport (this one reads its connection pool, which the
+    aiohttp transport does not have), and the span is recorded all the same."""
     spans_open: list[bool] = []
 
     async def outer(wrapped: Any, instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        assert instance._pool is not None  # type: ignore[attr-defined]  # httpx's own transport only
         spans_open.append(trace.get_current_span().get_span_context().is_valid)
         return await wrapped(*args, **kwargs)
 
@@ -249,7 +251,7 @@ def test_a_wrapper_over_the_instrumentation_runs_outside_it_on_each_async_transp
         unwrap(httpx.AsyncHTTPTransport, "handle_async_request")  # this wrapper only: the fixture's is under it
 
     check_spans(spans, server, [201])
-    assert spans_open == [False]
+    assert spans_open == ([False] if mode == "async-httpx" else [])
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -270,3 +272,39 @@ def test_no_span_once_uninstrumented(spans: InMemorySpanExporter, server: FaultS
 
     assert len(spans.get_finished_spans()) == 1
     assert [request.header("traceparent") is None for request in server.requests] == [False, True]
+
+
+class _Looped:
+    """A wrapt-like wrapper of OpenTelemetry's module whose `__wrapped__` leads back to itself."""
+
+    __module__ = "opentelemetry.fake"
+
+    def __init__(self, enabled: bool) -> None:
+        self._self_wrapper = self
+        self._self_enabled = enabled
+        self.__wrapped__ = self
+
+    def __call__(self, wrapped: Any, instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        return wrapped(*args, **kwargs)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_traced_ends_on_a_cycle_of_wrappers_and_skips_disabled_ones(
+    monkeypatch: pytest.MonkeyPatch, enabled: bool
+) -> None:
+    """The walk over `__wrapped__` is bounded (`MAX_WRAPPERS`), and a disabled wrapper is not applied."""
+    monkeypatch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", _Looped(enabled))
+    calls: list[httpx.Request] = []
+
+    async def send(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(204)
+
+    wrapped = _aiohttp.traced(send, httpx.AsyncHTTPTransport())
+    assert (wrapped is send) is not enabled
+
+    async def go() -> httpx.Response:
+        return await wrapped(httpx.Request("GET", "http://127.0.0.1/"))
+
+    response = asyncio.run(go())
+    assert response.status_code == 204 and len(calls) == 1

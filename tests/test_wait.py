@@ -491,6 +491,25 @@ def test_an_events_route_that_keeps_failing_falls_back_to_polling(mode: str, ans
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_an_events_route_that_does_not_know_the_task_falls_back_to_polling(
+    mode: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 404 from the events root (another host, under an organization id) does not say the task is gone: the
+    status route decides, and the wait polls it, with one WARNING."""
+    backend = Backend()
+    backend.script("GET", EVENTS_PATH, status(404, {"detail": "Task not found"}))
+    backend.script("GET", STATUS_PATH, task_json("completed", result="polled"))
+    _, task = bound(backend, events_streaming=True)
+    with caplog.at_level(logging.INFO, logger="xpander_sdk"):
+        assert wait(mode, task).result == "polled"
+    assert backend.paths == [("GET", EVENTS_PATH), ("GET", STATUS_PATH)]
+    (warning,) = [
+        record for record in caplog.records if record.name == "xpander_sdk" and record.levelno >= logging.WARNING
+    ]
+    assert "[404]" in warning.getMessage()
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_an_events_route_that_refuses_access_raises(mode: str) -> None:
     backend = Backend()
     backend.script("GET", EVENTS_PATH, status(403, {"detail": "Forbidden"}))

@@ -336,8 +336,8 @@ Send = Callable[[httpx.Request], Awaitable[httpx.Response]]
 
 
 def traced(send: Send, transport: httpx.AsyncBaseTransport) -> Send:
-    """`send` inside the wrappers that are on `httpx.AsyncHTTPTransport.handle_async_request` at this moment,
-    nested as they are there (the last one put on outside); `send` itself when there are none.
+    """`send` inside OpenTelemetry's wrappers that are on `httpx.AsyncHTTPTransport.handle_async_request` at this
+    moment, nested as they are there (the last one put on outside); `send` itself when there are none.
 
     Why: tracing patches httpx's transport classes, and this transport is not one of them. opentelemetry-
     instrumentation-httpx's `HTTPXClientInstrumentor().instrument()` replaces that method with a wrapt
@@ -345,16 +345,33 @@ def traced(send: Send, transport: httpx.AsyncBaseTransport) -> Send:
     records the status or the error: the SDK's requests on httpx's transports get their spans that way, and on
     this one they would go unseen. Each wrapper is called as wrapt calls it, `wrapper(wrapped, instance, args,
     kwargs)`; each is a FunctionWrapper's `_self_wrapper` (wrapt's, private; `__wrapped__` leads to the next):
-    tests/test_tracing.py fails on aiohttp if that changes. Looked up at each request, as httpx's own method is:
-    an `uninstrument()` stops it. Nothing here imports opentelemetry or wrapt."""
+    tests/test_tracing.py fails on aiohttp if that changes. Only OpenTelemetry's wrappers (their function's
+    module is `opentelemetry...`) and only enabled ones are applied: another tool's wrapper was written for
+    httpx's own transport (it may read its connection pool), and is left to it. At most `MAX_WRAPPERS` are
+    looked at. Looked up at each request, as httpx's own method is: an `uninstrument()` stops it. Nothing here
+    imports opentelemetry or wrapt."""
     method = httpx.AsyncHTTPTransport.__dict__.get("handle_async_request")
     wrappers: list[Callable[..., Awaitable[httpx.Response]]] = []
-    while callable(wrapper := getattr(method, "_self_wrapper", None)):
-        wrappers.append(wrapper)
+    for _ in range(MAX_WRAPPERS):
+        wrapper = getattr(method, "_self_wrapper", None)
+        if not callable(wrapper):
+            break
+        if _is_opentelemetry(wrapper) and getattr(method, "_self_enabled", None) in (None, True):
+            wrappers.append(wrapper)
         method = getattr(method, "__wrapped__", None)
     for wrapper in reversed(wrappers):
         send = functools.partial(_call_wrapper, wrapper, send, transport)
     return send
+
+
+MAX_WRAPPERS = 16
+"""How many wrappers `traced` looks through (a cycle of `__wrapped__` would otherwise never end)."""
+
+
+def _is_opentelemetry(wrapper: Callable[..., object]) -> bool:
+    """Whether a wrapper's function is OpenTelemetry's (the httpx instrumentation's is a `functools.partial`)."""
+    function = getattr(wrapper, "func", wrapper)
+    return str(getattr(function, "__module__", "")).startswith("opentelemetry.")
 
 
 def _call_wrapper(

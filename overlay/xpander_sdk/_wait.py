@@ -28,6 +28,7 @@ from .exceptions import (
     InvalidArgumentError,
     InvalidResponseError,
     ModuleException,
+    NotFoundError,
     TaskFailedError,
     WaitTimeoutError,
 )
@@ -83,10 +84,11 @@ class Waiter:
             self.task._refresh(event.data, keep_local_plan=True)
 
     def events_failed(self, error: ModuleException) -> None:
-        """Go on by polling when the events could not be followed (the stream kept dropping, its route failed or
-        answered something else): the status route may well work. Raise `error` when polling cannot help
-        either (401, 403, 404: the task or the key)."""
-        fallback = isinstance(error, EventStreamError | APIConnectionError | InvalidResponseError)
+        """Go on by polling when the events could not be followed (the stream kept dropping, its route failed,
+        answered something else, or did not know the task: the events root is another host, and the status
+        route decides whether the task exists): the status route may well work. Raise `error` when polling
+        cannot help either (401, 403: the key)."""
+        fallback = isinstance(error, EventStreamError | APIConnectionError | InvalidResponseError | NotFoundError)
         if not fallback and not _may_retry(error, self.tasks._options({}), True):
             raise error
         self._polling_instead(error)

@@ -10,8 +10,8 @@ official `get_events_root`, with its two faults fixed): the cloud's `inbound` ho
 `agent-controller` hosts; a loopback base on port 8085 (a local development stack) maps to
 `http://localhost:9016`; any other base keeps its URL; and the organization id is always the next path segment.
 The official SDK turns a trailing slash into `//org` and a missing organization id into `/None/`: here the
-slash is dropped, a missing id is the task's own (`events_root_url_for`), and an id that neither the
-configuration nor the task gives is refused, naming `organization_id`.
+slash is dropped, a task's events go under the task's own organization id (`events_root_url_for`; the configured
+one when the task has none), and an id that neither gives is refused, naming `organization_id`.
 """
 
 from __future__ import annotations
@@ -105,10 +105,12 @@ class Configuration:
         return self.events_root_url_for(None)
 
     def events_root_url_for(self, task_organization_id: str | None) -> str:
-        """The events root of a task of `task_organization_id`: under this configuration's organization id, or
-        under the task's own when none is configured. Every task carries its organization id, so events and
-        waits work with only an API key (the one place the SDK and the command line decide this)."""
-        organization_id = self.organization_id or task_organization_id
+        """The events root of a task of `task_organization_id`: under the task's own organization id, the
+        server's record of where the task lives, or this configuration's when the task gives none. So events and
+        waits work with only an API key, and a stale `XPANDER_ORGANIZATION_ID` (on the cloud it serves only
+        events) does not send them to another organization's 404. The one place the SDK and the command line
+        decide this."""
+        organization_id = task_organization_id or self.organization_id
         return _events_root_url(self.base_url or CLOUD_URL, organization_id)
 
 

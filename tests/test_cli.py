@@ -314,6 +314,20 @@ def test_a_followed_task_that_fails_prints_its_error_text_then_exits_9(idle_back
     )
 
 
+def test_a_wait_that_has_to_poll_says_so_in_one_prefixed_line(idle_backend: LocalBackend) -> None:
+    """The SDK's WARNING (the events route did not know the task, so the wait polls) is an `xpander-tasks:`
+    line on stderr, not Python's bare last-resort output."""
+    idle_backend.complete_next("Hello!", after=0.3)
+    idle_backend.respond_next(404, operation="get_task_events")
+    result = run_cli("create", "agent-1", "hello", "--wait", "--timeout", "20", env=cli_env(idle_backend.url))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Hello!\n"
+    created, warning = after_created_line(result.stderr, False).splitlines()
+    assert CREATED_LINE.match(created + "\n"), created
+    assert warning.startswith("xpander-tasks: Following task "), warning
+    assert "by polling its status instead of its events" in warning and "[404]" in warning
+
+
 def test_events_of_a_task_without_streaming_explains_the_command_line_way(idle_backend: LocalBackend) -> None:
     with Tasks(Configuration(api_key=API_KEY, base_url=idle_backend.url)) as tasks:
         task_id = tasks.create("agent-1", prompt="hi").id

@@ -18,11 +18,12 @@ import contextlib
 import datetime
 import itertools
 import json
+import logging
 import math
 import os
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from enum import IntEnum
 from typing import Any, TextIO
 
@@ -279,7 +280,7 @@ async def create(tasks: Tasks, args: argparse.Namespace, out: Output) -> None:
                 task = out.seen(await task.await_result(timeout=left))
         out.result(task, after_events=args.follow)
     if task.status in FAILED_STATUSES:
-        said = f": {task.result}" if task.result and not args.wait else ""  # --wait has printed the result
+        said = f": {redact(task.result, out.secrets)}" if task.result and not args.wait else ""  # --wait printed it
         raise TaskFailedError(f"task {task.id} finished {task.status.value}{said}", task)
 
 
@@ -327,8 +328,32 @@ COMMANDS: dict[str, Command] = {"create": create, "get": get, "stop": stop, "lis
 
 async def run(args: argparse.Namespace, out: Output) -> None:
     configuration = Configuration(base_url=args.base_url, organization_id=args.organization_id)
-    async with Tasks(configuration, timeout=args.request_timeout, max_retries=args.max_retries) as tasks:
-        await COMMANDS[args.command](tasks, args, out)
+    with notes_of_the_sdk(out):
+        async with Tasks(configuration, timeout=args.request_timeout, max_retries=args.max_retries) as tasks:
+            await COMMANDS[args.command](tasks, args, out)
+
+
+class NoteHandler(logging.Handler):
+    """The SDK's WARNINGs (a wait that polls instead of following events, a stream message skipped) as
+    `xpander-tasks: ...` lines on stderr, where Python would print them bare (its last-resort handler)."""
+
+    def __init__(self, out: Output) -> None:
+        super().__init__(logging.WARNING)
+        self.out = out
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.out.note(record.getMessage())
+
+
+@contextlib.contextmanager
+def notes_of_the_sdk(out: Output) -> Iterator[None]:
+    logger = logging.getLogger("xpander_sdk")
+    handler = NoteHandler(out)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
 
 
 # -- the arguments ----------------------------------------------------------------------------------------------------

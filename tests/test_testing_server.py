@@ -8,6 +8,8 @@
    command line runs a task to its result against it; Ctrl-C and SIGTERM end it with 0; a busy port is exit 2.
 4. `unscripted_wait`: a wait on a task nothing will finish ends in seconds with a 409 that says what to script
    (every wait entry point, with and without events, sync and async, on both transports), not at its timeout.
+5. `serve()` on malformed framing (raw sockets): an answer that says what is wrong, never a hang, a dropped
+   connection or a traceback; a client gone away is not an error; a half-sent request does not hold a thread.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import queue
 import re
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -43,7 +46,7 @@ from xpander_sdk import (
     Tasks,
     WaitTimeoutError,
 )
-from xpander_sdk.testing import API_KEY, ORGANIZATION_ID, FakeBackend
+from xpander_sdk.testing import API_KEY, ORGANIZATION_ID, FakeBackend, _wire
 
 pytest_plugins = ["pytester"]
 
@@ -104,12 +107,8 @@ def test_the_demo_agent_runs_a_task_with_events() -> None:
     with FakeBackend() as backend, backend.client() as tasks:
         backend.play_agent(delay=delay)
         task = tasks.create(AGENT, prompt="Summarize the report", events_streaming=True)
-        arrivals: dict[str, float] = {}
         with task.events() as stream:
-            events = []
-            for event in stream:
-                events.append(event)
-                arrivals.setdefault(event.type.value, time.monotonic())
+            events = list(stream)
         kinds = [event.type.value for event in events]
         assert kinds == [
             "connected", "task_created", "task_updated", "tool_call_request", "tool_call_result", "chunk", "chunk",
@@ -122,7 +121,9 @@ def test_the_demo_agent_runs_a_task_with_events() -> None:
         assert result["tool_call_id"] == request["tool_call_id"]
         assert (result["result"], result["is_error"]) == ({"text": "Summarize the report"}, False)
         assert all(event.identity is not None and event.identity.name == "Fake agent" for event in events[3:7])
-        assert arrivals["task_finished"] - arrivals["task_updated"] >= delay / 2, "the steps came all at once"
+        started, finished_at = (event.time for event in events if event.type.value in ("task_updated", "task_finished"))
+        assert started is not None and finished_at is not None
+        assert (finished_at - started).total_seconds() >= delay / 2, "the steps were published all at once"
         for raw in backend.events(task.id):
             assert spec_tools.violations(spec_tools.validator("TaskUpdateEvent"), raw) == []
         finished = task.wait(timeout=5)
@@ -142,9 +143,10 @@ async def test_the_demo_agent_over_serve(http_transport: str) -> None:
         assert "tool_call_result" in [event["type"] for event in backend.events(streamed.id)]
 
 
-def _settle(delay: float) -> None:
-    """Wait until the demo agent's steps (due within 2 * delay) have run."""
-    time.sleep(3 * delay)
+def _settle(backend: FakeBackend) -> None:
+    """Wait until the demo agent has run (or, once shut down, dropped) every step it planned."""
+    assert backend._agent is not None
+    assert backend._agent.drained(timeout=10), "the demo agent's steps did not run"
 
 
 def _until_started(backend: FakeBackend, task_id: str) -> None:
@@ -164,7 +166,7 @@ def test_the_demo_agent_leaves_a_stopped_task_stopped() -> None:
         running = tasks.create(AGENT, prompt="stop me later", events_streaming=True)
         _until_started(backend, running.id)  # it completes `delay` seconds later
         tasks.stop(running.id)
-        _settle(delay)
+        _settle(backend)
         assert backend.tasks[waiting.id].status == AgentExecutionStatus.Stopped
         assert backend.tasks[waiting.id].started_at is None
         assert [event["type"] for event in backend.events(waiting.id)] == ["connected", "task_created", "task_finished"]
@@ -181,7 +183,7 @@ def test_the_demo_agent_leaves_a_task_the_test_finished_and_a_scripted_outcome()
         backend.complete(finished_by_test.id, "finished by the test")
         backend.fail_next("scripted failure")
         scripted = tasks.create(AGENT, prompt="scripted")
-        _settle(delay)
+        _settle(backend)
         assert backend.tasks[finished_by_test.id].result == "finished by the test"
         kinds = [event["type"] for event in backend.events(finished_by_test.id)]
         assert "tool_call_request" not in kinds
@@ -197,7 +199,7 @@ def test_shutdown_stops_the_demo_agent() -> None:
         backend.play_agent(delay=delay)
         task = tasks.create(AGENT, prompt="never run", events_streaming=True)
         backend.shutdown()
-        _settle(delay)
+        _settle(backend)
         assert backend.tasks[task.id].status == AgentExecutionStatus.Pending
         assert [event["type"] for event in backend.events(task.id)] == ["connected", "task_created"]
 
@@ -434,13 +436,19 @@ def test_a_first_read_of_a_quiet_task_is_served() -> None:
         assert task.wait(timeout=5).result == "done"
 
 
+DRIVEN_QUIET = 1.0
+"""The `unscripted_wait` of the driven-task test: ten times the 0.1 s between two steps of `_drive` (a stall of
+0.9 s on a loaded machine before a false 409), and less than the 1.6 s the steps last in all (a change that did not
+reset the clock would be refused: the stream, its heartbeat shorter than a step, looks between two steps)."""
+
+
 def test_a_task_the_test_drives_or_a_scripted_one_is_never_refused() -> None:
     """Polls and streams of quiet tasks, each quieter than `unscripted_wait` between two changes or driven."""
-    with FakeBackend(unscripted_wait=QUICK) as backend, backend.client() as tasks:
-        backend.complete_next("late outcome", after=1.0)  # polls at 0, 0.5, 1.5 s: quiet for more than QUICK
+    with FakeBackend(unscripted_wait=DRIVEN_QUIET, heartbeat=0.05) as backend, backend.client() as tasks:
+        backend.complete_next("late outcome", after=1.5)  # polls at 0, 0.5, 1.5 s: quiet for more than DRIVEN_QUIET
         assert tasks.create_and_wait(AGENT, prompt="scripted", wait_timeout=30).result == "late outcome"
         task = tasks.create(AGENT, prompt="driven", events_streaming=True)
-        steps = [(backend.start, ())] + [(backend.emit, ("chunk", letter)) for letter in "abcd"]  # 0.6 s in all
+        steps = [(backend.start, ())] + [(backend.emit, ("chunk", str(number))) for number in range(14)]
         threading.Thread(target=_drive, args=(backend, task.id, steps), daemon=True).start()
         assert task.wait(timeout=30).result == "ab"
         backend.play_agent(delay=0.3)
@@ -448,7 +456,7 @@ def test_a_task_the_test_drives_or_a_scripted_one_is_never_refused() -> None:
 
 
 def _drive(backend: FakeBackend, task_id: str, steps: list[tuple[Any, tuple[Any, ...]]]) -> None:
-    """Each step 0.1 s after the last (less than the quiet that is refused), then the completion."""
+    """Each step 0.1 s after the last (a tenth of the quiet that is refused), then the completion."""
     for action, arguments in steps:
         time.sleep(0.1)
         action(task_id, *arguments)
@@ -497,3 +505,170 @@ def test_the_fixture_fails_a_forgotten_script_in_seconds_by_default(pytester: py
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*ConflictError*nothing will finish it*backend.complete_next(*"])
     assert "WaitTimeoutError" not in result.stdout.str()
+
+
+# -- 5. serve() on malformed framing -----------------------------------------------------------------------------------
+RAW_TIMEOUT = 5.0
+"""Seconds a raw-socket test waits for one read: a server that hangs fails the test with a TimeoutError."""
+CREATE = "POST /agent-execution/agent-1 HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: fake-api-key\r\n"
+
+
+def _connect(url: str) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])), timeout=RAW_TIMEOUT)
+
+
+def _exchange(url: str, data: bytes) -> bytes:
+    """What the server sends back to `data` on a new connection, until it closes the connection."""
+    with _connect(url) as connection:
+        connection.sendall(data)
+        received = b""
+        for _ in range(1000):  # far more reads than a few answers take
+            chunk = connection.recv(65536)
+            if not chunk:
+                return received
+            received += chunk
+    pytest.fail(f"the server did not close the connection: {received!r}")
+
+
+def _statuses(received: bytes) -> list[int]:
+    return [int(status) for status in re.findall(rb"(?m)^HTTP/1\.1 (\d{3}) ", received)]
+
+
+def _answer_json(received: bytes) -> Any:
+    return json.loads(received.partition(b"\r\n\r\n")[2])
+
+
+def _assert_still_serves(backend: FakeBackend, url: str) -> None:
+    with tasks_on(backend, url, max_retries=0) as tasks:
+        assert tasks.create(AGENT, prompt="after").input.text == "after"
+
+
+def _assert_no_traceback(capfd: pytest.CaptureFixture[str]) -> None:
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "Exception occurred" not in err, err
+
+
+MALFORMED = {
+    "a Content-Length that is no number": (CREATE + "Content-Length: abc\r\n\r\n{}", 400),
+    "a negative Content-Length": (CREATE + "Content-Length: -1\r\n\r\n{}", 400),
+    "two Content-Lengths": (CREATE + "Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}", 400),
+    "a chunked body": (CREATE + "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", 411),
+    "a target that is not a path": (CREATE.replace("/agent-execution", "http://x/agent-execution") + "\r\n", 400),
+}
+
+
+@pytest.mark.parametrize(("request_text", "status"), MALFORMED.values(), ids=list(MALFORMED))
+def test_serve_answers_malformed_framing_and_closes(
+    capfd: pytest.CaptureFixture[str], request_text: str, status: int
+) -> None:
+    """One JSON `{"detail": ...}` answer and the connection closed (where a next request would begin is not
+    known): no hang on a negative length, no chunk read as the next request, no dropped connection."""
+    with FakeBackend() as backend, backend.serve() as url:
+        received = _exchange(url, request_text.encode())
+        assert _statuses(received) == [status], received
+        assert b"\r\nconnection: close\r\n" in received.lower()
+        assert list(_answer_json(received)) == ["detail"]
+        assert backend.tasks == {}
+        _assert_still_serves(backend, url)
+    _assert_no_traceback(capfd)
+
+
+def test_serve_answers_whatever_the_host_header_says(capfd: pytest.CaptureFixture[str]) -> None:
+    """The request's URL is the server's own address: a Host that is no URL's host is not an error."""
+    with FakeBackend() as backend, backend.serve() as url, backend.client() as tasks:
+        task = tasks.create(AGENT, prompt="hi")
+        request = f"GET /agent-execution/{task.id}/status HTTP/1.1\r\nHost: a b@c:zz\r\nx-api-key: {API_KEY}\r\n"
+        received = _exchange(url, f"{request}Connection: close\r\n\r\n".encode())
+        assert _statuses(received) == [200], received
+        assert _answer_json(received)["id"] == task.id
+    _assert_no_traceback(capfd)
+
+
+def _reset(connection: socket.socket) -> None:
+    """Close with a reset (SO_LINGER 0), as a client that crashed or gave up does."""
+    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    connection.close()
+
+
+def _watch_closes(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Set once the server has closed a connection (after its handler and any traceback it printed)."""
+    closed = threading.Event()
+    close = _wire._Server.shutdown_request
+
+    def shutdown_request(server: Any, request: Any) -> None:
+        close(server, request)
+        closed.set()
+
+    monkeypatch.setattr(_wire._Server, "shutdown_request", shutdown_request)
+    return closed
+
+
+def test_serve_is_quiet_when_the_client_resets_before_the_answer(
+    capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The answer is written to a reset connection (a broken pipe): no traceback, the server goes on."""
+    closed, gone = _watch_closes(monkeypatch), threading.Event()
+    with FakeBackend() as backend, backend.serve() as url:
+        answer = backend.transport.handle_request
+
+        def late(request: httpx.Request) -> httpx.Response:
+            gone.wait(RAW_TIMEOUT)
+            return answer(request)
+
+        monkeypatch.setattr(backend.transport, "handle_request", late)
+        connection = _connect(url)
+        connection.sendall(f"{CREATE}Content-Length: 2\r\n\r\n{{}}".encode())
+        _reset(connection)
+        gone.set()
+        assert closed.wait(RAW_TIMEOUT)
+        _assert_no_traceback(capfd)
+        monkeypatch.setattr(backend.transport, "handle_request", answer)
+        _assert_still_serves(backend, url)
+
+
+def test_serve_is_quiet_when_the_client_resets_between_requests(
+    capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A keep-alive connection reset while the server waits for its next request: no traceback."""
+    closed = _watch_closes(monkeypatch)
+    with FakeBackend() as backend, backend.serve() as url:
+        connection = _connect(url)
+        connection.sendall(f"GET /agent-execution/none/status HTTP/1.1\r\nx-api-key: {API_KEY}\r\n\r\n".encode())
+        received = b""
+        for _ in range(100):  # the 404's head and body, in a few reads
+            received += connection.recv(65536)
+            if received.endswith(b"}"):
+                break
+        assert _statuses(received) == [404], received
+        _reset(connection)
+        assert closed.wait(RAW_TIMEOUT)
+        _assert_no_traceback(capfd)
+        _assert_still_serves(backend, url)
+
+
+def test_serve_drops_a_half_sent_request_after_the_request_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A request head never ended, or a body shorter than its Content-Length: the connection is closed after
+    REQUEST_TIMEOUT of silence (the thread freed), not held until the client goes."""
+    monkeypatch.setattr(_wire, "REQUEST_TIMEOUT", 0.3)
+    with FakeBackend() as backend, backend.serve() as url:
+        for half in (CREATE, f"{CREATE}Content-Length: 10\r\n\r\n{{}}"):
+            assert _exchange(url, half.encode()) == b""
+        assert backend.tasks == {}
+        _assert_still_serves(backend, url)
+
+
+def test_the_request_timeout_does_not_cut_an_open_event_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stream that outlives REQUEST_TIMEOUT many times over goes on to its task_finished."""
+    monkeypatch.setattr(_wire, "REQUEST_TIMEOUT", 0.1)
+    with FakeBackend() as backend, backend.serve() as url, backend.client() as tasks:
+        task = tasks.create(AGENT, prompt="slow", events_streaming=True)
+        finisher = threading.Timer(1.0, backend.complete, (task.id, "late"))
+        finisher.start()
+        try:
+            events = f"{url}/{ORGANIZATION_ID}/agent-execution/{task.id}/events"
+            with httpx.stream("GET", events, headers={"x-api-key": API_KEY}, timeout=RAW_TIMEOUT) as response:
+                text = "".join(response.iter_text())
+        finally:
+            finisher.cancel()
+        assert '"type": "task_finished"' in text
+        assert '"result": "late"' in text

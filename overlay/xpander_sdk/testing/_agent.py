@@ -19,10 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from ._backend import FakeBackend
+from typing import Any, Protocol
 
 logger = logging.getLogger("xpander_sdk")
 
@@ -32,14 +29,31 @@ STREAM_STEPS = 5
 """The steps after the start of a task with events: a tool call, its result, two chunks, the completion."""
 
 
+class AgentHost(Protocol):
+    """What the demo agent uses of its backend (a `FakeBackend`, which imports this module: hence a protocol).
+    `_agent_step` runs one step of a task with the backend's lock held, unless the task has finished or been
+    created again since; a step calls the other three, which expect that lock held."""
+
+    def _agent_step(self, task: dict[str, Any], step: Callable[[dict[str, Any]], None]) -> None: ...
+
+    def _start(self, task: dict[str, Any]) -> None: ...
+
+    def _publish(self, task_id: str, kind: str, data: Any, identity: dict[str, Any] | None = None) -> None: ...
+
+    def _finish_now(self, task_id: str, status: str, result: str, *, strict: bool) -> None: ...
+
+
 class Timeline:
-    """Actions due at given times, run in order on one daemon thread (started on first use)."""
+    """Actions due at given times, run in order on one daemon thread (started on first use). The thread and
+    `drained` wait on one condition: each change wakes every waiter."""
 
     def __init__(self) -> None:
         self._due: list[tuple[float, int, Callable[[], None]]] = []
         self._order = itertools.count()  # ties run in the order scheduled
         self._changed = threading.Condition()
         self._closed = False
+        self._busy = False
+        """Whether an action taken off `_due` is running."""
         self._thread: threading.Thread | None = None
 
     def call_later(self, seconds: float, action: Callable[[], None]) -> None:
@@ -50,14 +64,20 @@ class Timeline:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, daemon=True, name="fake-xpander-agent")
                 self._thread.start()
-            self._changed.notify()
+            self._changed.notify_all()
 
     def close(self) -> None:
         """Drop the actions not run yet; the thread ends."""
         with self._changed:
             self._closed = True
             self._due.clear()
-            self._changed.notify()
+            self._changed.notify_all()
+
+    def drained(self, timeout: float) -> bool:
+        """Whether every action scheduled has run (or been dropped by `close`), waiting up to `timeout` seconds
+        for it: what a test waits on instead of sleeping past the last step."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._due and not self._busy, timeout)
 
     def _next(self) -> Callable[[], None] | None:
         """The next action once it is due, or None once closed."""
@@ -68,6 +88,7 @@ class Timeline:
                     continue
                 left = self._due[0][0] - time.monotonic()
                 if left <= 0:
+                    self._busy = True
                     return heapq.heappop(self._due)[2]
                 self._changed.wait(left)
             return None
@@ -78,12 +99,15 @@ class Timeline:
                 action()  # outside the timeline's lock: an action takes the backend's
             except Exception:  # a bug of the fake: say so, and go on with the other tasks
                 logger.exception("The fake backend's demo agent failed a step")
+            with self._changed:
+                self._busy = False
+                self._changed.notify_all()
 
 
 class DemoAgent:
     """Runs each task it is given (see the module's docstring); `delay` may be changed between creates."""
 
-    def __init__(self, backend: FakeBackend, delay: float) -> None:
+    def __init__(self, backend: AgentHost, delay: float) -> None:
         self.backend, self.delay = backend, delay
         self._timeline = Timeline()
         self._calls = itertools.count(1)
@@ -103,22 +127,17 @@ class DemoAgent:
                 functools.partial(self._emit, "chunk", answer[len(answer) // 2 :]),
             ]
         steps.append(functools.partial(self._complete, answer))
-        self._timeline.call_later(self.delay, functools.partial(self._step, task, self.backend._start))
+        self._timeline.call_later(self.delay, functools.partial(self.backend._agent_step, task, self.backend._start))
         for number, step in enumerate(steps, 1):
             at = self.delay * (1 + number / len(steps))
-            self._timeline.call_later(at, functools.partial(self._step, task, step))
+            self._timeline.call_later(at, functools.partial(self.backend._agent_step, task, step))
 
     def close(self) -> None:
         self._timeline.close()
 
-    def _step(self, task: dict[str, Any], step: Callable[[dict[str, Any]], None]) -> None:
-        """Run one step on the task, unless it has finished or been created again since."""
-        from ._backend import TERMINAL  # noqa: PLC0415 - the backend imports this module
-
-        backend = self.backend
-        with backend._published:
-            if backend._tasks.get(task["id"]) is task and task["status"] not in TERMINAL:
-                step(task)
+    def drained(self, timeout: float) -> bool:
+        """Whether every step planned has run (or been dropped by `close`), waiting up to `timeout` seconds."""
+        return self._timeline.drained(timeout)
 
     def _emit(self, kind: str, data: Any, task: dict[str, Any]) -> None:
         self.backend._publish(task["id"], kind, data, IDENTITY)

@@ -24,7 +24,7 @@ import re
 import threading
 import uuid
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any, Self
@@ -42,6 +42,7 @@ from ..task import Task
 from ..tasks import Tasks
 from ._agent import DemoAgent
 from ._schemas import schemas, violations
+from ._states import TERMINAL
 from ._unscripted import Unscripted
 from ._validation import BodyRefused, check_body, json_mode, read_body
 from ._wire import EventFeed, FakeTransport, serve_on_loopback
@@ -50,7 +51,6 @@ API_KEY = "fake-api-key"
 ORGANIZATION_ID = "org-fake"
 BASE_URL = "http://xpander.fake.test"
 """Where `install()` points the SDK (`.test` is reserved: nothing real answers there)."""
-TERMINAL = frozenset({"completed", "failed", "error", "stopped"})
 _TASK_EVENTS = frozenset({"task_created", "task_updated", "task_finished"})
 _ROUTES = (
     ("GET", re.compile(r"/agent-execution/executions/history/user/([^/]+)"), "list_user_tasks"),
@@ -448,6 +448,14 @@ class FakeBackend:
             return
         task.update(status="executing", started_at=now())
         self._changed(task["id"])
+
+    def _agent_step(self, task: dict[str, Any], step: Callable[[dict[str, Any]], None]) -> None:
+        """One step of the demo agent on a task (see `AgentHost`): run with the lock held, unless the task has
+        finished (stopped by the SDK, finished by the test) or been created again (a continued task has a run of
+        its own) since."""
+        with self._published:
+            if self._tasks.get(task["id"]) is task and task["status"] not in TERMINAL:
+                step(task)
 
     def _changed(self, task_id: str) -> None:
         """After a change to a task: `task_updated` (or `task_finished` once it has finished) when it streams."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -22,6 +23,13 @@ if TYPE_CHECKING:
 ASYNC_POLL = 0.005
 """Seconds between two looks at the event log in an async stream (the log is guarded by a thread lock, which an
 event loop must not wait on)."""
+REQUEST_TIMEOUT = 30.0
+"""Seconds one read or write of a `serve_on_loopback` connection may block (read when the server is made): a
+client that sends half a request, or leaves a keep-alive connection idle, does not hold a thread forever, and a
+stream whose reader stopped reading ends. It does not cut an open event stream: there the server only writes (a
+ping each heartbeat at least), and a write blocks only while the reader's buffers are full."""
+MAX_BODY = 64 * 1024 * 1024
+"""The largest request body `serve_on_loopback` reads (larger: 413)."""
 
 
 @define
@@ -138,6 +146,13 @@ def _handler_class(backend: FakeBackend, log: TextIO | None) -> type[BaseHTTPReq
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # an event stream is written chunk by chunk, each as it comes
+        timeout = REQUEST_TIMEOUT
+
+        def handle(self) -> None:
+            """Serve the connection's requests; a client that goes away (a reset, a broken pipe: while the server
+            reads its next request or writes an answer) ends it quietly, not with a traceback on stderr."""
+            with contextlib.suppress(ConnectionError):
+                super().handle()
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet: the test reads backend.requests
             pass
@@ -149,15 +164,18 @@ def _handler_class(backend: FakeBackend, log: TextIO | None) -> type[BaseHTTPReq
                 log.flush()  # lines, from any number of threads
 
         def _serve(self) -> None:
-            length = int(self.headers.get("content-length") or 0)
-            content = self.rfile.read(length) if length else b""
-            url = f"http://{self.headers.get('host') or 'localhost'}{self.path}"
-            request = httpx.Request(self.command, url, headers=list(self.headers.items()), content=content)
+            content = self._body()
+            request = None if content is None else self._request(content)
+            if request is None:
+                return
             try:
                 response = backend.transport.handle_request(request)
             except httpx.ConnectError:  # disconnect_next: close without an answer
                 self.close_connection = True
                 return
+            self._send(response)
+
+        def _send(self, response: httpx.Response) -> None:
             self.send_response(response.status_code)
             for name, value in response.headers.multi_items():
                 if name.lower() not in ("content-length", "connection"):
@@ -169,12 +187,56 @@ def _handler_class(backend: FakeBackend, log: TextIO | None) -> type[BaseHTTPReq
                 self.end_headers()
                 self.wfile.write(response.content)
 
+        def _body(self) -> bytes | None:
+            """The request's body, or None once refused: a chunked one (411: http.server does not decode chunks,
+            and the SDK always sends a Content-Length), a Content-Length that is not one non-negative integer
+            (400), or one over MAX_BODY (413: reading it would allocate it whole first)."""
+            if "transfer-encoding" in self.headers:
+                self._refuse(411, "A request body needs a Content-Length (chunked bodies are not read)")
+                return None
+            lengths = {value.strip() for value in self.headers.get_all("content-length") or ()}
+            if not lengths:
+                return b""
+            length = lengths.pop()
+            if lengths or not re.fullmatch(r"[0-9]+", length):
+                self._refuse(400, "The Content-Length is not one non-negative integer")
+                return None
+            if int(length) > MAX_BODY:
+                self._refuse(413, f"The body is over {MAX_BODY} bytes")
+                return None
+            return self.rfile.read(int(length))
+
+        def _request(self, content: bytes) -> httpx.Request | None:
+            """The request for the backend, at the server's own address (the Host header is the client's word,
+            and need not be a URL's host at all), or None once refused (400: a target that is not a path)."""
+            host, port = self.connection.getsockname()[:2]
+            headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in self.headers.items()]
+            try:
+                if not self.path.startswith("/"):
+                    raise httpx.InvalidURL(f"the request target {self.path!r} is not a path")
+                return httpx.Request(self.command, f"http://{host}:{port}{self.path}", headers=headers, content=content)
+            except httpx.InvalidURL as error:
+                self._refuse(400, f"Invalid request target: {error}")
+                return None
+
+        def _refuse(self, status: int, detail: str) -> None:
+            """Answer `{"detail": ...}` with `status`, and close the connection: what the client sent next
+            cannot be told from the rest of this request."""
+            body = json.dumps({"detail": detail}).encode()
+            self.close_connection = True
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.send_header("connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+
         def _send_stream(self, response: httpx.Response) -> None:
             """An event stream, close-delimited, each chunk written as it comes."""
             self.send_header("connection", "close")
             self.end_headers()
             self.close_connection = True
-            with contextlib.suppress(OSError):  # the client went away
+            with contextlib.suppress(OSError):  # the client went away, or stopped reading for REQUEST_TIMEOUT
                 for chunk in response.iter_raw():
                     self.wfile.write(chunk)
                     self.wfile.flush()

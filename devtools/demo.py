@@ -108,8 +108,10 @@ def run_cli() -> int:
     command = [str(script), "create", AGENT_ID, "Summarize the latest sales report", "--wait", "--timeout", "30"]
     print("  $ xpander-tasks create agent-123 'Summarize the latest sales report' --wait")
     BACKEND.complete_next(result=RESULT, after=0.5)
-    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)  # noqa: S603
-    for line in (done.stdout + done.stderr).splitlines():
+    done = subprocess.run(  # noqa: S603 - the console script itself; stderr merged to keep the terminal's order
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60, check=False
+    )
+    for line in done.stdout.splitlines():
         print(f"  {line}")
     print(f"  (exit status {done.returncode})")
     return done.returncode

@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 
 from devtools.prism import PrismNotAvailable, run_prism
+from xpander_sdk import Tasks
 from xpander_sdk._constants import HTTP_TRANSPORTS
+from xpander_sdk.testing import FakeBackend
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ENV_VARS = (
@@ -88,3 +90,17 @@ def prism_env(prism_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("XPANDER_BASE_URL", prism_url)
     monkeypatch.setenv("XPANDER_API_KEY", "test-api-key")
     return prism_url
+
+
+@pytest.fixture
+def backend() -> Iterator[FakeBackend]:
+    """A `FakeBackend` for the test (the testing kit's tests; a module may define its own `backend`)."""
+    with FakeBackend() as fake:
+        yield fake
+
+
+@pytest.fixture
+def tasks(backend: FakeBackend) -> Iterator[Tasks]:
+    """A `Tasks` on `backend`, without retries (a scripted failure is seen as it is)."""
+    with backend.client(max_retries=0) as client:
+        yield client

@@ -56,6 +56,18 @@ MINIMAL_TASK: dict[str, Any] = {
     "created_at": "2025-01-01T00:00:00Z",
 }
 FULL_TASK: dict[str, Any] = json.loads((FIXTURES / "task-response-full.json").read_text())
+STREAMING_TASK_ID = "task-1"
+STREAMING_ORG = "org-1"
+STREAMING_EVENTS_PATH = f"/{STREAMING_ORG}/agent-execution/{STREAMING_TASK_ID}/events"
+STREAMING_TASK: dict[str, Any] = {
+    "id": STREAMING_TASK_ID,
+    "agent_id": "agent-1",
+    "organization_id": STREAMING_ORG,
+    "input": {"text": "hi"},
+    "created_at": "2026-05-01T12:00:00Z",
+    "events_streaming": True,
+}
+"""A task created with events streaming, and the path of its event stream (the tests that follow one)."""
 FASTAPI_422: dict[str, Any] = {
     "detail": [
         {"loc": ["body", "tool_call_limit"], "msg": "Input should be >= 0", "type": "greater_than_equal", "input": -1},

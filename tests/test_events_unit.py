@@ -24,6 +24,7 @@ import pytest
 from httpx_sse import ServerSentEvent
 
 from tests import spec_tools
+from tests.faultserver import STREAMING_TASK
 from tests.mock_api import FakeAPI
 from tests.test_contract_drift import OPERATION_METHODS, TASK_OPERATIONS, operation_at, spec_operations
 from xpander_sdk import (
@@ -57,14 +58,7 @@ SAMPLE_TYPES = (
     "tool_call_result:dict, plan_updated:dict, context_status:dict, chunk:str, chunk:str, task_finished:Task"
 )
 """The types and data types the official SDK yields for the reference stream (§5.7)."""
-TASK: dict[str, Any] = {
-    "id": TASK_ID,
-    "agent_id": "agent-1",
-    "organization_id": ORG,
-    "input": {"text": "hi"},
-    "created_at": "2026-05-01T12:00:00Z",
-    "events_streaming": True,
-}
+TASK = STREAMING_TASK  # TASK_ID, ORG: its id and organization
 OFFICIAL_EVENT_TYPES = (
     ("Connected", "connected"),
     ("TaskCreated", "task_created"),

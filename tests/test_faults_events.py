@@ -47,6 +47,18 @@ from tests.faultserver import (
     running,
     tasks_for,
 )
+from tests.faultserver import (
+    STREAMING_EVENTS_PATH as EVENTS_PATH,
+)
+from tests.faultserver import (
+    STREAMING_ORG as ORG,
+)
+from tests.faultserver import (
+    STREAMING_TASK as TASK,
+)
+from tests.faultserver import (
+    STREAMING_TASK_ID as TASK_ID,
+)
 from xpander_sdk import (
     APIConnectionError,
     AuthenticationError,
@@ -62,18 +74,7 @@ from xpander_sdk import (
 )
 from xpander_sdk.models.events import TaskUpdateEvent
 
-TASK_ID = "task-1"
-ORG = "org-1"
-EVENTS_PATH = f"/{ORG}/agent-execution/{TASK_ID}/events"
 MAX_RETRIES = 2
-TASK: dict[str, Any] = {
-    "id": TASK_ID,
-    "agent_id": "agent-1",
-    "organization_id": ORG,
-    "input": {"text": "hi"},
-    "created_at": "2026-05-01T12:00:00Z",
-    "events_streaming": True,
-}
 SAMPLE: list[dict[str, Any]] = [
     json.loads(line.removeprefix("data: "))
     for line in (FIXTURES / "events-stream-sample.txt").read_text().splitlines()

@@ -218,18 +218,6 @@ def check_stream(text: str) -> list[dict[str, Any]]:
     return [event for _, event in events]
 
 
-@pytest.fixture
-def backend() -> Iterator[FakeBackend]:
-    with FakeBackend() as fake:
-        yield fake
-
-
-@pytest.fixture
-def tasks(backend: FakeBackend) -> Iterator[Tasks]:
-    with backend.client(max_retries=0) as client:
-        yield client
-
-
 # -- 1. what it answers is the spec's -------------------------------------------------------------------------------
 def _create_mixes(existing: str) -> list[dict[str, Any]]:
     """Argument mixes of `create`: minimal, with a user and events, with most options, continuing a task."""

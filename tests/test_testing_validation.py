@@ -257,18 +257,6 @@ def _task() -> dict[str, Any]:
 
 
 # -- 2. over HTTP: what the fake answers and stores ---------------------------------------------------------------
-@pytest.fixture
-def backend() -> Iterator[FakeBackend]:
-    with FakeBackend() as fake:
-        yield fake
-
-
-@pytest.fixture
-def tasks(backend: FakeBackend) -> Iterator[Tasks]:
-    with backend.client(max_retries=0) as client:
-        yield client
-
-
 def raw(backend: FakeBackend) -> httpx.Client:
     """A client on the backend's transport with its key (left open: closing it would close the backend)."""
     return httpx.Client(transport=backend.transport, base_url=backend.base_url, headers={"x-api-key": backend.api_key})

@@ -35,22 +35,25 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 
 from tests.conftest import FIXTURES, MODES
-from tests.faultserver import API_KEY, FaultServer, Recorded, Reply, Reset, Stream, ok, running, tasks_for
+from tests.faultserver import (
+    API_KEY,
+    STREAMING_EVENTS_PATH,
+    STREAMING_ORG,
+    STREAMING_TASK,
+    STREAMING_TASK_ID,
+    FaultServer,
+    Recorded,
+    Reply,
+    Reset,
+    Stream,
+    ok,
+    running,
+    tasks_for,
+)
 from xpander_sdk import Task, Tasks, _aiohttp
 
-TASK_ID = "t1"
-ORG = "org-1"
-EVENTS_PATH = f"/{ORG}/agent-execution/{TASK_ID}/events"
 EVENT_LINES = [line for line in (FIXTURES / "events-stream-sample.txt").read_text().splitlines() if line]
 """The reference stream's events (`data: {...}` lines), from `connected` to `task_finished`."""
-STREAM_TASK: dict[str, Any] = {
-    "id": TASK_ID,
-    "agent_id": "agent-1",
-    "organization_id": ORG,
-    "input": {"text": "hi"},
-    "created_at": "2026-05-01T12:00:00Z",
-    "events_streaming": True,
-}
 
 
 def events(first: int, last: int) -> tuple[tuple[float, bytes], ...]:
@@ -159,9 +162,9 @@ def test_a_retried_create_records_a_span_per_attempt(
 
 @pytest.mark.parametrize("mode", MODES)
 def test_a_get_records_one_client_span(spans: InMemorySpanExporter, server: FaultServer, mode: str) -> None:
-    server.script(f"/agent-execution/{TASK_ID}/status", ok(200))
+    server.script(f"/agent-execution/{STREAMING_TASK_ID}/status", ok(200))
 
-    run(mode, tasks_for(server.url), lambda t: t.get(TASK_ID), lambda t: t.aget(TASK_ID))
+    run(mode, tasks_for(server.url), lambda t: t.get(STREAMING_TASK_ID), lambda t: t.aget(STREAMING_TASK_ID))
 
     (span,) = check_spans(spans, server, [200])
     assert span.name == "GET"
@@ -173,9 +176,9 @@ def test_a_request_without_an_answer_records_a_span_with_the_error(
 ) -> None:
     """The server resets the connection of the first get (no answer); the SDK sends it again: two spans, the
     first an error with the httpx exception it ended with (the aiohttp transport's failures are httpx's)."""
-    server.script(f"/agent-execution/{TASK_ID}/status", Reset(), ok(200))
+    server.script(f"/agent-execution/{STREAMING_TASK_ID}/status", Reset(), ok(200))
 
-    run(mode, tasks_for(server.url), lambda t: t.get(TASK_ID), lambda t: t.aget(TASK_ID))
+    run(mode, tasks_for(server.url), lambda t: t.get(STREAMING_TASK_ID), lambda t: t.aget(STREAMING_TASK_ID))
 
     failed, _ = check_spans(spans, server, [None, 200])
     (event,) = failed.events
@@ -190,10 +193,10 @@ def test_a_reconnected_event_stream_records_a_span_per_connection(
 ) -> None:
     """The server closes the first stream after 3 events (a truncated chunked body); the SDK reconnects with
     `last-event-id: 3` and reads the rest: two connections, two spans (each ends with its response's head)."""
-    server.script(EVENTS_PATH, Stream(events(1, 3), end="close"), Stream(events(4, len(EVENT_LINES))))
+    server.script(STREAMING_EVENTS_PATH, Stream(events(1, 3), end="close"), Stream(events(4, len(EVENT_LINES))))
     tasks = tasks_for(server.url)
-    tasks.configuration.organization_id = ORG
-    task = Task.from_dict(STREAM_TASK).bind(tasks)
+    tasks.configuration.organization_id = STREAMING_ORG
+    task = Task.from_dict(STREAMING_TASK).bind(tasks)
     received: list[str] = []
 
     def follow(_: Tasks) -> None:

@@ -16,16 +16,9 @@ from ._version import __version__
 # under TYPE_CHECKING tell type checkers and IDEs what each name is.
 _HOMES = {
     "Configuration": ".configuration",
-    "DeepPlanning": ".task",
-    "DeepPlanningTask": ".task",
-    "HITLRequest": ".task",
-    "PendingECARequest": ".task",
-    "Task": ".task",
-    "TaskInput": ".task",
-    "TasksListItem": ".task",
-    "TokenUsage": ".task",
-    "Tokens": ".task",
-    "Tasks": ".tasks",
+    "Task": "._task_model",
+    "TasksListItem": "._task_model",
+    "Tasks": "._facade",
     "TaskUpdateEvent": ".models.events",
     "TaskUpdateEventType": ".models.events",
     "MessageIdentity": ".models.events",
@@ -33,9 +26,9 @@ _HOMES = {
     "AsyncEventStream": "._events",
 }
 _MODELS = (
-    "AgentExecutionStatus AttachmentKind AttachmentRef ConversationKind LLMReasoningEffort MCPServerAuthType "
-    "MCPServerDetails "
-    "MCPServerSSOTokenMode MCPServerTransport MCPServerType OutputFormat Principal PrincipalKind ThinkMode User"
+    "AgentExecutionStatus AttachmentKind AttachmentRef ConversationKind DeepPlanning DeepPlanningTask HITLRequest "
+    "LLMReasoningEffort MCPServerAuthType MCPServerDetails MCPServerSSOTokenMode MCPServerTransport MCPServerType "
+    "OutputFormat PendingECARequest Principal PrincipalKind TaskInput ThinkMode TokenUsage Tokens User"
 )
 _EXCEPTIONS = (
     "APIConnectionError APIStatusError APITimeoutError AuthenticationError BadRequestError ConflictError "
@@ -85,11 +78,16 @@ if _typing.TYPE_CHECKING:
         UnprocessableEntityError,
         WaitTimeoutError,
     )
+    from ._facade import Tasks
+    from ._task_model import Task, TasksListItem
     from .models import (
         AgentExecutionStatus,
         AttachmentKind,
         AttachmentRef,
         ConversationKind,
+        DeepPlanning,
+        DeepPlanningTask,
+        HITLRequest,
         LLMReasoningEffort,
         MCPServerAuthType,
         MCPServerDetails,
@@ -97,24 +95,16 @@ if _typing.TYPE_CHECKING:
         MCPServerTransport,
         MCPServerType,
         OutputFormat,
+        PendingECARequest,
         Principal,
         PrincipalKind,
+        TaskInput,
         ThinkMode,
+        Tokens,
+        TokenUsage,
         User,
     )
     from .models.events import MessageIdentity, TaskUpdateEvent, TaskUpdateEventType
-    from .task import (
-        DeepPlanning,
-        DeepPlanningTask,
-        HITLRequest,
-        PendingECARequest,
-        Task,
-        TaskInput,
-        TasksListItem,
-        Tokens,
-        TokenUsage,
-    )
-    from .tasks import Tasks
 
 __all__ = [
     "APIConnectionError",

@@ -8,12 +8,12 @@ httpx API on aiohttp, the SDK does more per second at 100 and 1,000 in flight th
 What this layer changes of httpx-aiohttp 0.2.0 and of aiohttp's defaults, each shown by a test (the gaps of
 httpx-aiohttp on it first, in tests/test_aiohttp.py; aiohttp's own in test_faults and test_aiohttp, on both
 transports):
-- Failures: every aiohttp failure becomes the httpx exception of the same event, so `_http.transport_error`
+- Failures: every aiohttp failure becomes the httpx exception of the same event, so `_failures.transport_error`
   reads both transports alike. httpx-aiohttp calls a dropped or reset connection (`ServerDisconnectedError`,
   `ClientOSError`) a `ConnectTimeout`, which says that nothing was sent: a create would be retried and could
   run twice. It lets a response head that is not HTTP or too large (`ClientResponseError`), and aiohttp's own
   timeout (`asyncio.TimeoutError`), escape as they are.
-- The attempt deadline (`_attempt.ATTEMPT_DEADLINE`) is aiohttp's `total` timeout, which covers connecting,
+- The attempt deadline (`_deadline.ATTEMPT_DEADLINE`) is aiohttp's `total` timeout, which covers connecting,
   sending, the head and the body: httpx-aiohttp passes only the per-operation timeouts, so a server sending a
   `100 Continue` every few hundred milliseconds would keep a call alive for ever. aiohttp has no write timeout;
   the deadline bounds writes. aiohttp ends a request past its total with a plain TimeoutError whatever it was
@@ -24,7 +24,7 @@ transports):
   timeouts are not rounded up to whole seconds (`NO_ROUNDING`).
 - `connect` is the time to open a connection (`sock_connect`), as in httpx; httpx-aiohttp gives aiohttp's
   `connect` (the wait for a pooled connection and the opening together) the pool timeout. Waiting for a place
-  in the pool is bounded by the SDK's own gate (`_http.AsyncPool`), before aiohttp.
+  in the pool is bounded by the SDK's own gate (`_pool.AsyncPool`), before aiohttp.
 - Limits: `max_connections=None` is no cap, as in httpx (httpx-aiohttp leaves aiohttp's 100, which would hold
   the 101st open event stream). `max_keepalive_connections` has no aiohttp equivalent; `keepalive_expiry` does.
 - The request goes out as httpx built it: its URL as encoded (aiohttp would re-quote it), its headers with
@@ -40,7 +40,7 @@ transports):
   on httpx's own async transport wrap this transport's requests too (`traced`; tests/test_tracing.py): a span
   per request, as on httpx.
 
-aiohttp is imported with this module, which `_http` imports when it makes the first async client on asyncio.
+aiohttp is imported with this module, which `_pool` imports when it makes the first async client on asyncio.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ from httpx_aiohttp import AiohttpTransport
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from ._attempt import DEADLINE_REACHED, HEAD_TOO_LARGE, MAX_HEAD_BYTES, time_left
+from ._deadline import DEADLINE_REACHED, HEAD_TOO_LARGE, MAX_HEAD_BYTES, time_left
 from .exceptions import InvalidArgumentError
 
 
@@ -261,7 +261,7 @@ class Transport(AiohttpTransport):
 
     def get_client(self) -> aiohttp.ClientSession:
         """aiohttp's session for this transport. aiohttp itself would send a GET or DELETE again, once and
-        silently, when a reused connection drops: the SDK's retries (`_http`, counted, logged, bounded by
+        silently, when a reused connection drops: the SDK's retries (`_send`, counted, logged, bounded by
         `max_retries`) are the only ones, so that one is turned off (`_retry_connection`, private: test_faults'
         `test_a_get_the_server_drops_on_a_kept_alive_connection_is_sent_once[async]` fails if it stops working)."""
         limits = self.limits

@@ -22,31 +22,26 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from httpx_sse import EventSource, ServerSentEvent
 
-from . import _endpoints
+from . import _routes
+from ._checks import positive_seconds, whole_number
 from ._constants import MAX_RECONNECTS, STREAM_READ_TIMEOUT
-from ._http import (
-    Call,
-    CallOptions,
-    RetryPolicy,
-    _async_sleep,
-    _may_retry,
-    invalid_response,
-    request_info,
-    transport_error,
-)
+from ._deadline import Deadline
+from ._failures import invalid_response, request_info, transport_error
+from ._pool import async_sleep
+from ._request import Call, CallOptions
+from ._retry import RetryPolicy, may_retry, retry_delay
 from .exceptions import (
     APIStatusError,
     EventStreamError,
-    InvalidArgumentError,
     ModuleException,
     WaitTimeoutError,
 )
-from .models.events import TaskUpdateEvent
+from .models.events import ReadTask, TaskUpdateEvent
 
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from .tasks import Tasks
+    from ._requestor import Requestor
 
 logger = logging.getLogger("xpander_sdk")
 
@@ -55,14 +50,14 @@ RECENT_EVENTS = 4096
 
 
 # -- one event ----------------------------------------------------------------------------------------------------
-def parse_event(sse: ServerSentEvent, owner: Tasks | None) -> TaskUpdateEvent | None:
+def parse_event(sse: ServerSentEvent, read_task: ReadTask | None) -> TaskUpdateEvent | None:
     """The event in one SSE message, or None when its data is not a JSON object with a string `type`.
 
     Lenient where the official SDK drops events: a kind this version does not list is kept, a missing `data`
     is None, a missing or unreadable `time` is None. The fields are read from the JSON when first asked for
     (see `TaskUpdateEvent`)."""
     envelope = _envelope(sse.data)
-    return None if envelope is None else TaskUpdateEvent.from_envelope(envelope, owner, sse.id or None)
+    return None if envelope is None else TaskUpdateEvent.from_envelope(envelope, read_task, sse.id or None)
 
 
 def _envelope(data: str) -> dict[str, Any] | None:
@@ -91,23 +86,24 @@ _JSON_WHITESPACE = " \t\n\r"
 class Follower:
     """The state and the decisions of one iteration over a task's events, shared by `follow` and `afollow`.
 
-    `deadline` (`time.monotonic()`) is set by the waits: past it, the iteration raises WaitTimeoutError instead
-    of connecting or sleeping again."""
+    `deadline` is set by the waits: past it, the iteration raises WaitTimeoutError instead of connecting or
+    sleeping again. `read_task` makes the Task of a task event's data."""
 
     def __init__(
         self,
-        tasks: Tasks,
+        requestor: Requestor,
         task_id: str,
+        read_task: ReadTask,
         *,
         read_timeout: float = STREAM_READ_TIMEOUT,
         max_reconnects: int = MAX_RECONNECTS,
-        deadline: float | None = None,
+        deadline: Deadline = Deadline(),
         organization_id: str | None = None,
     ) -> None:
-        self.tasks, self.task_id = tasks, task_id
+        self.requestor, self.task_id, self.read_task = requestor, task_id, read_task
         # refused here, at the call, when neither the configuration nor the task gives an organization id
-        self.root_url = tasks.configuration.events_root_url_for(organization_id)
-        self.api_key = tasks._api_key()
+        self.root_url = requestor.configuration.events_root_url_for(organization_id)
+        self.api_key = requestor.api_key()
         self.read_timeout, self.max_reconnects, self.deadline = read_timeout, max_reconnects, deadline
         self.received = 0
         """Events delivered."""
@@ -126,10 +122,8 @@ class Follower:
     def call_options(self) -> CallOptions:
         """One attempt at opening the stream (`Follower` decides on retries), whose reads may wait
         `read_timeout` (less when the deadline is nearer)."""
-        timeout = self.tasks.timeout
-        read = self.read_timeout
-        if self.deadline is not None:
-            read = max(0.001, min(read, self.deadline - time.monotonic()))
+        timeout = self.requestor.timeout
+        read = max(0.001, self.deadline.cap(self.read_timeout))
         return CallOptions(
             timeout=httpx.Timeout(connect=timeout.connect, read=read, write=timeout.write, pool=timeout.pool),
             retry=RetryPolicy(max_retries=0),
@@ -173,7 +167,7 @@ class Follower:
             error = invalid_response(response, reason, (self.api_key,), "the task's events")
         except httpx.ResponseNotRead:  # the body could not be read either
             error = invalid_response(httpx.Response(response.status_code), reason, (), "the task's events")
-        error.request = request_info(response.request, _endpoints.events(self.task_id, None))
+        error.request = request_info(response.request, _routes.EVENTS.idempotent)
         return error
 
     def accept(self, sse: ServerSentEvent) -> TaskUpdateEvent | None:
@@ -211,28 +205,26 @@ class Follower:
         self.received += 1
         if envelope["type"] == "task_finished":
             self.finished = True
-        return TaskUpdateEvent.from_envelope(envelope, self.tasks, event_id or None)
+        return TaskUpdateEvent.from_envelope(envelope, self.read_task, event_id or None)
 
     def open_failed(self, error: ModuleException) -> float:
         """The seconds to wait before opening the stream again, or raise: `error` itself when it cannot pass
-        (401, 403, 404...) or when the first connection used up the retries of the Tasks; EventStreamError
+        (401, 403, 404...) or when the first connection used up the retries of the requestor; EventStreamError
         when a reconnect did."""
-        options = self.call_options()
-        if not _may_retry(error, options, True):
+        if not may_retry(error, True):
             raise error
-        retry_after = error.retry_after if isinstance(error, APIStatusError) else None
         if not self._connected:
-            policy = self.tasks.retry_policy
             self._failures += 1
-            if self._failures > policy.max_retries or (retry_after or 0) > policy.max_retry_after:
+            delay = retry_delay(error, self.requestor.retry_policy, self._failures - 1, True)
+            if delay is None:
                 raise error
-            return self._until_deadline(policy.backoff(self._failures) if retry_after is None else retry_after)
-        return self._reconnect_delay(error, retry_after)
+            return self._until_deadline(delay)
+        return self._reconnect_delay(error, error.retry_after if isinstance(error, APIStatusError) else None)
 
     def dropped(self, error: ModuleException | None) -> float:
         """The seconds to wait before reconnecting after the stream ended without its final event (`error` is
         None for a clean close), or raise EventStreamError (or WaitTimeoutError past the deadline)."""
-        if error is not None and self.deadline is not None and time.monotonic() >= self.deadline:
+        if error is not None and self.deadline.passed():
             raise self.deadline_passed()
         return self._reconnect_delay(error, None)
 
@@ -250,40 +242,35 @@ class Follower:
         self.reconnects += 1
         self._seen = set(self._recent)
         logger.info("The event stream of task %s dropped (%s); reconnect %d", self.task_id, error, self.reconnects)
-        policy = self.tasks.retry_policy
+        policy = self.requestor.retry_policy
         if retry_after is None and self._server_retry is not None:
             retry_after = min(self._server_retry, policy.max_delay)  # the stream's `retry:`, within the cap
         return self._until_deadline(policy.backoff(self._failures) if retry_after is None else retry_after)
 
     def _until_deadline(self, delay: float) -> float:
-        if self.deadline is None:
-            return delay
-        left = self.deadline - time.monotonic()
-        if left <= 0:
+        if self.deadline.passed():
             raise self.deadline_passed()
-        return min(delay, left)
+        return self.deadline.cap(delay)
 
     def check_deadline(self) -> None:
-        if self.deadline is not None and time.monotonic() >= self.deadline:
+        if self.deadline.passed():
             raise self.deadline_passed()
 
     def deadline_passed(self) -> WaitTimeoutError:
         return WaitTimeoutError(f"Timed out waiting for task {self.task_id} to finish")
 
     def next_call(self) -> Call[httpx.Response]:
-        return _endpoints.events(self.task_id, self.last_event_id)
+        return _routes.events(self.task_id, self.last_event_id)
 
 
 # -- the two loops ------------------------------------------------------------------------------------------------
 def follow(follower: Follower) -> Generator[TaskUpdateEvent, None, None]:
     """The events, as they arrive, on the sync stream client; ends after the final event."""
-    session = follower.tasks._session.streams
+    requestor = follower.requestor
     while True:
         follower.check_deadline()
         try:
-            response = session.open_stream(
-                follower.next_call(), follower.root_url, follower.api_key, follower.call_options()
-            )
+            response = requestor.open_stream(follower.next_call(), follower.root_url, follower.call_options())
         except ModuleException as error:
             time.sleep(follower.open_failed(error))
             continue
@@ -309,15 +296,13 @@ def follow(follower: Follower) -> Generator[TaskUpdateEvent, None, None]:
 
 async def afollow(follower: Follower) -> AsyncGenerator[TaskUpdateEvent, None]:
     """The async twin of `follow`, on the running loop's stream client."""
-    session = follower.tasks._session.streams
+    requestor = follower.requestor
     while True:
         follower.check_deadline()
         try:
-            response = await session.aopen_stream(
-                follower.next_call(), follower.root_url, follower.api_key, follower.call_options()
-            )
+            response = await requestor.aopen_stream(follower.next_call(), follower.root_url, follower.call_options())
         except ModuleException as error:
-            await _async_sleep(follower.open_failed(error))
+            await async_sleep(follower.open_failed(error))
             continue
         await follower.aopened(response)
         messages = EventSource(response).aiter_sse()
@@ -336,7 +321,7 @@ async def afollow(follower: Follower) -> AsyncGenerator[TaskUpdateEvent, None]:
                 await messages.aclose()
             finally:  # also when a cancelled wait interrupts the line above: httpcore shields this close
                 await response.aclose()
-        await _async_sleep(follower.dropped(drop))
+        await async_sleep(follower.dropped(drop))
 
 
 # -- what users hold ----------------------------------------------------------------------------------------------
@@ -410,14 +395,7 @@ class AsyncEventStream(_Counts):
 
 def check_stream_options(read_timeout: object, max_reconnects: object) -> tuple[float, int]:
     """The checked `read_timeout` and `max_reconnects` of `aevents`/`events` (None: the defaults)."""
-    if read_timeout is None:
-        read_timeout = STREAM_READ_TIMEOUT
-    if isinstance(read_timeout, bool) or not isinstance(read_timeout, int | float) or not 0 < read_timeout < math.inf:
-        raise InvalidArgumentError(
-            "read_timeout", f"read_timeout must be a positive number of seconds, got {read_timeout!r}"
-        )
+    read = STREAM_READ_TIMEOUT if read_timeout is None else positive_seconds("read_timeout", read_timeout)
     if max_reconnects is None:
-        max_reconnects = MAX_RECONNECTS
-    if isinstance(max_reconnects, bool) or not isinstance(max_reconnects, int) or max_reconnects < 0:
-        raise InvalidArgumentError("max_reconnects", f"max_reconnects must be an int >= 0, got {max_reconnects!r}")
-    return float(read_timeout), max_reconnects
+        return read, MAX_RECONNECTS
+    return read, whole_number("max_reconnects", max_reconnects, expected="an int >= 0")

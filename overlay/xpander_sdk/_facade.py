@@ -1,38 +1,37 @@
-"""`Tasks`: the facade users call: create a task, then follow it (get, list, update, stop).
+"""`Tasks`: the facade users call: create a task, then follow it (get, list, update, stop), wait for it, and
+create many at once.
 
 The parameters, their order and their defaults are the official SDK's. Every method also takes this SDK's
-keyword-only per-call options (see `RequestOptions`); `acreate`/`create` add `retry_unsafe`.
+keyword-only per-call options (see `RequestOptions`); `acreate`/`create` add `retry_unsafe`. A `Tasks` holds a
+requestor (`_requestor.Requestor`: configuration, pool, timeout, retries), and every Task it returns follows
+that requestor, not the facade.
 """
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, Unpack
 
 import httpx
-from attrs import evolve
 
-from . import _http
-from ._constants import (
-    API_KEY_ENV,
-    CREATE_MANY_CONCURRENCY,
-    DEFAULT_LIMITS,
-    DEFAULT_TIMEOUT,
-    MAX_RETRIES_ENV,
-    TIMEOUT_ENV,
+from . import _routes
+from ._bodies import CreateArguments, agent_version_header, update_body
+from ._checks import check_http_transport, check_timeout, whole_number
+from ._constants import CREATE_MANY_CONCURRENCY, DEFAULT_LIMITS
+from ._pool import HTTPSession, configured_http_transport
+from ._request import Call, CallOptions
+from ._requestor import (
+    RequestOptions,
+    Requestor,
+    check_configuration,
+    default_max_retries,
+    default_timeout,
+    shared_session,
 )
-from ._http import (
-    CallOptions,
-    HTTPSession,
-    RetryPolicy,
-    check_http_transport,
-    check_timeout,
-    configured_http_transport,
-)
+from ._retry import RetryPolicy
+from ._task_model import Task, TasksListItem
 from .configuration import Configuration
-from .exceptions import InvalidArgumentError, ModuleException
+from .exceptions import ModuleException
 from .models import (
     AgentExecutionStatus,
     AttachmentRef,
@@ -45,83 +44,13 @@ from .models import (
 )
 
 if TYPE_CHECKING:
-    from ._http import Call
-    from .task import Task, TasksListItem
+    from ._bulk import Outcome
 
 T = TypeVar("T")
 TaskList: TypeAlias = "list[TasksListItem]"
 """What the list calls return (named here: inside `Tasks`, `list` is a method)."""
-Outcomes: TypeAlias = "list[Task | ModuleException]"
+Outcomes: TypeAlias = "list[Outcome]"
 """What `acreate_many` returns: for each dict of arguments, in order, the task or the error that ended it."""
-
-
-class RequestOptions(TypedDict, total=False):
-    """The keyword-only options every call takes, to change that call only (openai-python's names)."""
-
-    timeout: float | httpx.Timeout | None
-    """Seconds (or an httpx.Timeout) for each attempt, instead of the `Tasks` timeout."""
-    max_retries: int | None
-    """Retries for this call, instead of the `Tasks` setting."""
-    extra_headers: Mapping[str, str] | None
-    """Headers to add (not `x-api-key`: set the key in the Configuration)."""
-    extra_query: Mapping[str, str] | None
-    """Query parameters to add."""
-    extra_body: Mapping[str, Any] | None
-    """Keys to add to the JSON body (create and update), e.g. a field the server has and this version lacks."""
-
-
-_OPTION_NAMES = frozenset(RequestOptions.__annotations__)
-
-
-def _default_timeout() -> httpx.Timeout:
-    configured = os.environ.get(TIMEOUT_ENV)
-    if not configured:
-        return DEFAULT_TIMEOUT
-    try:
-        return check_timeout(float(configured), TIMEOUT_ENV)
-    except ValueError:
-        message = f"{TIMEOUT_ENV} must be a number of seconds, got {configured!r}"
-        raise InvalidArgumentError(TIMEOUT_ENV, message) from None
-
-
-def _default_max_retries() -> int:
-    configured = os.environ.get(MAX_RETRIES_ENV)
-    if not configured:
-        return RetryPolicy().max_retries
-    if not configured.strip().isdigit():
-        raise InvalidArgumentError(MAX_RETRIES_ENV, f"{MAX_RETRIES_ENV} must be a whole number, got {configured!r}")
-    return int(configured)
-
-
-def _check_max_retries(value: object, parameter: str = "max_retries") -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    raise InvalidArgumentError(parameter, f"{parameter} must be a non-negative integer, got {value!r}")
-
-
-_shared_session: HTTPSession | None = None
-_shared_session_lock = threading.Lock()
-
-
-def _new_shared_session_lock() -> None:
-    """In a child made by `os.fork()`: a new lock, as another thread may have held the old one at the fork.
-    (The shared session itself drops its parent's clients: see `HTTPSession`.)"""
-    global _shared_session_lock  # noqa: PLW0603 - replaced in the child only
-    _shared_session_lock = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):  # not on Windows
-    os.register_at_fork(after_in_child=_new_shared_session_lock)
-
-
-def shared_session() -> HTTPSession:
-    """The connection pool of every `Tasks()` made without arguments, so that the documented one-liner
-    `await Tasks().acreate(...)` reuses connections (the official SDK also shares its argument-less `Tasks()`)."""
-    global _shared_session  # noqa: PLW0603 - one pool per process, made on first use
-    with _shared_session_lock:
-        if _shared_session is None:
-            _shared_session = HTTPSession()
-        return _shared_session
 
 
 class Tasks:
@@ -168,50 +97,72 @@ class Tasks:
         http_transport: str | None = None,
     ) -> None:
         bare = configuration is None and timeout is None and max_retries is None and http_transport is None
-        self.configuration = Configuration() if configuration is None else _check_configuration(configuration)
-        self.timeout = _default_timeout() if timeout is None else check_timeout(timeout)
-        retries = _default_max_retries() if max_retries is None else _check_max_retries(max_retries)
-        self.retry_policy = RetryPolicy(max_retries=retries)
-        checked_transport = check_http_transport(http_transport) if http_transport is not None else None
+        checked_configuration = Configuration() if configuration is None else check_configuration(configuration)
+        checked_timeout = default_timeout() if timeout is None else check_timeout(timeout)
+        retries = default_max_retries() if max_retries is None else whole_number("max_retries", max_retries)
+        checked_transport = None if http_transport is None else check_http_transport(http_transport)
         if checked_transport is None:
             configured_http_transport()  # a bad XPANDER_HTTP_TRANSPORT is refused here, before anything is sent
-        self._owns_session = not (bare and http_client is None and async_http_client is None and limits is None)
-        self._checked_api_key: str | None = None
-        self._default_options: CallOptions | None = None
-        if self._owns_session:
-            self._session = HTTPSession(
-                limits=limits or DEFAULT_LIMITS,
-                http_client=http_client,
-                async_http_client=async_http_client,
-                http_transport=checked_transport,
-            )
-        else:
-            self._session = shared_session()
+        owns = not (bare and http_client is None and async_http_client is None and limits is None)
+        session = shared_session() if not owns else HTTPSession(
+            limits=limits or DEFAULT_LIMITS,
+            http_client=http_client,
+            async_http_client=async_http_client,
+            http_transport=checked_transport,
+        )
+        self._requestor = Requestor(
+            checked_configuration,
+            session,
+            timeout=checked_timeout,
+            retry_policy=RetryPolicy(max_retries=retries),
+            owns_session=owns,
+        )
 
     def with_options(self, *, timeout: float | httpx.Timeout | None = None, max_retries: int | None = None) -> Tasks:
         """A copy with another timeout or retry count that shares this object's connection pool (closing the
         copy leaves the pool open; close the original)."""
         copy = object.__new__(Tasks)
-        copy.__dict__.update(self.__dict__)
-        copy._owns_session = False
-        if timeout is not None:
-            copy.timeout = check_timeout(timeout)
-        if max_retries is not None:
-            copy.retry_policy = evolve(self.retry_policy, max_retries=_check_max_retries(max_retries))
+        copy._requestor = self._requestor.with_options(timeout=timeout, max_retries=max_retries)
         return copy
 
     @classmethod
     def on_shared_pool(cls, configuration: Configuration | None = None) -> Tasks:
         """A `Tasks` for `configuration` (default: the environment's) on the process-wide pool of `Tasks()`:
-        nothing to close. What `Task.aload(task_id, configuration)` uses."""
-        tasks = cls()
-        if configuration is not None:
-            tasks.configuration = _check_configuration(configuration)
+        nothing to close."""
+        tasks = object.__new__(cls)
+        tasks._requestor = Requestor.shared(configuration)
         return tasks
+
+    # -- what it holds -------------------------------------------------------------------------------------------
+    @property
+    def requestor(self) -> Requestor:
+        """The low-level client this object sends through (configuration, pool, timeout, retries): what the
+        tasks it returns follow."""
+        return self._requestor
+
+    @property
+    def configuration(self) -> Configuration:
+        return self._requestor.configuration
+
+    @configuration.setter
+    def configuration(self, configuration: Configuration) -> None:
+        self._requestor.configuration = check_configuration(configuration)
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        return self._requestor.timeout
+
+    @timeout.setter
+    def timeout(self, timeout: float | httpx.Timeout) -> None:
+        self._requestor.timeout = check_timeout(timeout)
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return self._requestor.retry_policy
 
     @property
     def max_retries(self) -> int:
-        return self.retry_policy.max_retries
+        return self._requestor.retry_policy.max_retries
 
     def __repr__(self) -> str:
         return (
@@ -222,14 +173,12 @@ class Tasks:
     # -- lifecycle -----------------------------------------------------------------------------------------
     def close(self) -> None:
         """Close the connections of the sync client (not those of the shared pool of `Tasks()`)."""
-        if self._owns_session:
-            self._session.close()
+        self._requestor.close()
 
     async def aclose(self) -> None:
         """Close the connections of the running loop's async client and of the sync client (not those of
         the shared pool of `Tasks()`)."""
-        if self._owns_session:
-            await self._session.aclose()
+        await self._requestor.aclose()
 
     def __enter__(self) -> Tasks:
         return self
@@ -294,7 +243,7 @@ class Tasks:
         retries failures after which the server may already have created the task (5xx other than 503, read
         timeouts, dropped connections): it can create the task twice."""
         call, options = self._create_call(locals())
-        return self._own(await self._acall(call, options))
+        return await self._asend(call, options)
 
     def create(
         self,
@@ -342,32 +291,30 @@ class Tasks:
         """The sync twin of `acreate`, on a real sync client: no event loop and no thread are involved, so it
         also works (blocking) inside a running event loop, such as a notebook's."""
         call, options = self._create_call(locals())
-        return self._own(self._call(call, options))
+        return self._send(call, options)
 
-    def _create_call(self, arguments: dict[str, Any]) -> tuple[Call[Task], CallOptions]:
+    def _create_call(self, given: Mapping[str, Any]) -> tuple[Call[Task], CallOptions]:
         """The checked call and options of `acreate`'s arguments; InvalidArgumentError before anything is sent."""
-        from . import _endpoints, _request  # noqa: PLC0415 - with the generated models, loaded on the first call
-
-        agent_version = _request.agent_version_header(arguments["agent_version"])
-        retry_unsafe = arguments["retry_unsafe"]
-        if not isinstance(retry_unsafe, bool):
-            raise InvalidArgumentError("retry_unsafe", f"retry_unsafe must be True or False, got {retry_unsafe!r}")
-        options_given = {name: arguments[name] for name in _OPTION_NAMES}
-        options = self._options(options_given, retry_unsafe=retry_unsafe)  # type: ignore[arg-type]
-        return _endpoints.create(arguments, agent_version), options
+        arguments = CreateArguments.of(given)
+        agent_version = agent_version_header(arguments.agent_version)
+        options_given: RequestOptions = {
+            "timeout": given["timeout"],
+            "max_retries": given["max_retries"],
+            "extra_headers": given["extra_headers"],
+            "extra_query": given["extra_query"],
+            "extra_body": given["extra_body"],
+        }
+        options = self._requestor.options(options_given, retry_unsafe=given["retry_unsafe"])
+        return _routes.create(arguments, agent_version, Task.from_dict), options
 
     # -- follow --------------------------------------------------------------------------------------------
     async def aget(self, task_id: str, **options: Unpack[RequestOptions]) -> Task:
         """The task `task_id` as the server has it now (`GET .../status`)."""
-        from . import _endpoints  # noqa: PLC0415
-
-        return self._own(await self._acall(_endpoints.get(task_id), self._options(options)))
+        return await self._acall(_routes.get(task_id, Task.from_dict), options)
 
     def get(self, task_id: str, **options: Unpack[RequestOptions]) -> Task:
         """The sync twin of `aget`."""
-        from . import _endpoints  # noqa: PLC0415
-
-        return self._own(self._call(_endpoints.get(task_id), self._options(options)))
+        return self._call(_routes.get(task_id, Task.from_dict), options)
 
     async def alist(
         self,
@@ -377,9 +324,7 @@ class Tasks:
     ) -> TaskList:
         """The tasks of the agent `agent_id`, filtered by `user_id`, `parent_task_id`, `triggering_agent_id`,
         `status` (an AgentExecutionStatus or its value) and `internal_status`."""
-        from . import _endpoints  # noqa: PLC0415
-
-        return self._own_all(await self._acall(_endpoints.list_by_agent(agent_id, filters), self._options(options)))
+        return self._follow_all(await self._acall(_routes.list_by_agent(agent_id, filters, _ITEM), options))
 
     def list(
         self,
@@ -388,9 +333,7 @@ class Tasks:
         **options: Unpack[RequestOptions],
     ) -> TaskList:
         """The sync twin of `alist`."""
-        from . import _endpoints  # noqa: PLC0415
-
-        return self._own_all(self._call(_endpoints.list_by_agent(agent_id, filters), self._options(options)))
+        return self._follow_all(self._call(_routes.list_by_agent(agent_id, filters, _ITEM), options))
 
     async def alist_user_tasks(
         self,
@@ -399,9 +342,7 @@ class Tasks:
         **options: Unpack[RequestOptions],
     ) -> TaskList:
         """The tasks run for the user `user_id`, with the filters of `alist`."""
-        from . import _endpoints  # noqa: PLC0415
-
-        return self._own_all(await self._acall(_endpoints.list_by_user(user_id, filters), self._options(options)))
+        return self._follow_all(await self._acall(_routes.list_by_user(user_id, filters, _ITEM), options))
 
     def list_user_tasks(
         self,
@@ -410,9 +351,7 @@ class Tasks:
         **options: Unpack[RequestOptions],
     ) -> TaskList:
         """The sync twin of `alist_user_tasks`."""
-        from . import _endpoints  # noqa: PLC0415
-
-        return self._own_all(self._call(_endpoints.list_by_user(user_id, filters), self._options(options)))
+        return self._follow_all(self._call(_routes.list_by_user(user_id, filters, _ITEM), options))
 
     async def aupdate(
         self,
@@ -426,10 +365,8 @@ class Tasks:
     ) -> Task:
         """Change the given fields of the task (None leaves a field as it is) and return the task as the server
         answered. `status` may be an AgentExecutionStatus or its value."""
-        from . import _endpoints, _request  # noqa: PLC0415
-
-        body = _request.update_body(tool_call_payload_extension, source, status, last_executed_node_id, result)
-        return self._own(await self._acall(_endpoints.update(task_id, body), self._options(options)))
+        body = update_body(tool_call_payload_extension, source, status, last_executed_node_id, result)
+        return await self._acall(_routes.update(task_id, body, Task.from_dict), options)
 
     def update(
         self,
@@ -442,23 +379,17 @@ class Tasks:
         **options: Unpack[RequestOptions],
     ) -> Task:
         """The sync twin of `aupdate`."""
-        from . import _endpoints, _request  # noqa: PLC0415
-
-        body = _request.update_body(tool_call_payload_extension, source, status, last_executed_node_id, result)
-        return self._own(self._call(_endpoints.update(task_id, body), self._options(options)))
+        body = update_body(tool_call_payload_extension, source, status, last_executed_node_id, result)
+        return self._call(_routes.update(task_id, body, Task.from_dict), options)
 
     async def astop(self, task_id: str, **options: Unpack[RequestOptions]) -> Task:
         """Stop the task and return it as the server answered (usually `stopped`; stopping a finished task is
         safe). Stop is idempotent, so its failures are retried like a get's."""
-        from . import _endpoints  # noqa: PLC0415
-
-        return self._own(await self._acall(_endpoints.stop(task_id), self._options(options)))
+        return await self._acall(_routes.stop(task_id, Task.from_dict), options)
 
     def stop(self, task_id: str, **options: Unpack[RequestOptions]) -> Task:
         """The sync twin of `astop`."""
-        from . import _endpoints  # noqa: PLC0415
-
-        return self._own(self._call(_endpoints.stop(task_id), self._options(options)))
+        return self._call(_routes.stop(task_id, Task.from_dict), options)
 
     # -- wait, and many at once -----------------------------------------------------------------------------
     async def acreate_and_wait(
@@ -468,21 +399,19 @@ class Tasks:
         `Task.await_result`). `wait_timeout` (default 600 s) covers the create and the wait; past it,
         WaitTimeoutError (its `task` is None when the create had not answered). With `events_streaming=True`
         the wait follows the task's events, and returns as soon as the final one arrives; else it polls."""
-        from . import _wait  # noqa: PLC0415
+        from . import _bulk  # noqa: PLC0415 - lazy: with the waits, loaded on first use
 
-        seconds = _wait.check_wait_timeout(wait_timeout, "wait_timeout")
-        raising = _wait.check_flag(raise_on_failure, "raise_on_failure")
-        return await _wait.acreate_and_wait(self, args, kwargs, seconds, raising)
+        seconds, raising = _bulk.check_wait(wait_timeout, raise_on_failure)
+        return await _bulk.acreate_and_wait(self, args, kwargs, seconds, raising)
 
     def create_and_wait(
         self, *args: Any, wait_timeout: float | None = None, raise_on_failure: bool = False, **kwargs: Any
     ) -> Task:
         """The sync twin of `acreate_and_wait`."""
-        from . import _wait  # noqa: PLC0415
+        from . import _bulk  # noqa: PLC0415 - lazy: with the waits, loaded on first use
 
-        seconds = _wait.check_wait_timeout(wait_timeout, "wait_timeout")
-        raising = _wait.check_flag(raise_on_failure, "raise_on_failure")
-        return _wait.create_and_wait(self, args, kwargs, seconds, raising)
+        seconds, raising = _bulk.check_wait(wait_timeout, raise_on_failure)
+        return _bulk.create_and_wait(self, args, kwargs, seconds, raising)
 
     async def acreate_many(
         self,
@@ -497,10 +426,10 @@ class Tasks:
         pool; with `wait=True`, also wait for each (as `acreate_and_wait`, `wait_timeout` each). Returns, in the
         order given, each Task or the ModuleException that ended it: one failure does not stop the others.
         Every dict is checked before anything is sent."""
-        from . import _wait  # noqa: PLC0415
+        from . import _bulk  # noqa: PLC0415 - lazy: with the waits, loaded on first use
 
-        checked = _wait.check_many(self, arguments, concurrency, wait, wait_timeout, raise_on_failure)
-        return await _wait.acreate_many(self, *checked)
+        checked = _bulk.check_many(arguments, concurrency, wait, wait_timeout, raise_on_failure)
+        return await _bulk.acreate_many(self, *checked)
 
     def create_many(
         self,
@@ -512,82 +441,39 @@ class Tasks:
         raise_on_failure: bool = False,
     ) -> Outcomes:
         """The sync twin of `acreate_many`, on `concurrency` threads sharing the sync client."""
-        from . import _wait  # noqa: PLC0415
+        from . import _bulk  # noqa: PLC0415 - lazy: with the waits, loaded on first use
 
-        checked = _wait.check_many(self, arguments, concurrency, wait, wait_timeout, raise_on_failure)
-        return _wait.create_many(self, *checked)
-
-    async def _asave_task(self, task: Task, with_deep_plan_update: bool, **options: Unpack[RequestOptions]) -> Task:
-        """`Task.asave`: the whole task in the update's PATCH."""
-        from . import _endpoints  # noqa: PLC0415
-
-        return self._own(await self._acall(_endpoints.save(task, with_deep_plan_update), self._options(options)))
-
-    def _save_task(self, task: Task, with_deep_plan_update: bool, **options: Unpack[RequestOptions]) -> Task:
-        """The sync twin of `_asave_task`."""
-        from . import _endpoints  # noqa: PLC0415
-
-        return self._own(self._call(_endpoints.save(task, with_deep_plan_update), self._options(options)))
+        checked = _bulk.check_many(arguments, concurrency, wait, wait_timeout, raise_on_failure)
+        return _bulk.create_many(self, *checked)
 
     # -- one call path ---------------------------------------------------------------------------------------
-    async def _acall(self, call: Call[T], options: CallOptions) -> T:
-        return await self._session.acall(call, self.configuration.root_url, self._api_key(), options)
+    async def _acall(self, call: Call[T], options: RequestOptions) -> T:
+        return await self._asend(call, self._requestor.options(options))
 
-    def _call(self, call: Call[T], options: CallOptions) -> T:
-        return self._session.call(call, self.configuration.root_url, self._api_key(), options)
+    def _call(self, call: Call[T], options: RequestOptions) -> T:
+        return self._send(call, self._requestor.options(options))
 
-    def _api_key(self) -> str:
-        from ._request import check_header_value  # noqa: PLC0415
+    async def _asend(self, call: Call[T], options: CallOptions) -> T:
+        """Send `call` through this object's requestor; a Task it returns follows that requestor."""
+        requestor = self._requestor
+        return _following(await requestor.acall(call, options), requestor)
 
-        api_key = self.configuration.api_key
-        if api_key is not None and api_key is self._checked_api_key:
-            return api_key  # checked on an earlier call (the usual case: the key does not change)
-        if not api_key and _http.ROUTED is not None:
-            return _http.ROUTED.api_key  # made before a fake backend was installed (xpander_sdk.testing)
-        if not api_key:
-            raise InvalidArgumentError(
-                "api_key", f"No API key: set {API_KEY_ENV} or pass Tasks(configuration=Configuration(api_key=...))"
-            )
-        self._checked_api_key = check_header_value("api_key", api_key, secret=True)
-        return api_key
+    def _send(self, call: Call[T], options: CallOptions) -> T:
+        """The sync twin of `_asend`."""
+        requestor = self._requestor
+        return _following(requestor.call(call, options), requestor)
 
-    def _options(self, given: RequestOptions, *, retry_unsafe: bool = False) -> CallOptions:
-        """The options of one call: this object's, changed by what the call was given (checked). A call given
-        none gets this object's own, made once for its current timeout and retry policy."""
-        unknown = given.keys() - _OPTION_NAMES
-        if unknown:
-            raise TypeError(f"unexpected keyword argument {sorted(unknown)[0]!r}")
-        if not retry_unsafe and all(value is None for value in given.values()):
-            defaults = self._default_options
-            if defaults is None or defaults.timeout is not self.timeout or defaults.retry is not self.retry_policy:
-                defaults = self._default_options = CallOptions(timeout=self.timeout, retry=self.retry_policy)
-            return defaults
-        from . import _request  # noqa: PLC0415
-
-        timeout, max_retries = given.get("timeout"), given.get("max_retries")
-        retry = self.retry_policy
-        if max_retries is not None:
-            retry = evolve(retry, max_retries=_check_max_retries(max_retries))
-        return CallOptions(
-            timeout=self.timeout if timeout is None else check_timeout(timeout),
-            retry=retry,
-            retry_unsafe=retry_unsafe,
-            extra_headers=_request.extra_headers(given.get("extra_headers")),
-            extra_query=_request.extra_query(given.get("extra_query")),
-            extra_body=_request.extra_body(given.get("extra_body")),
-        )
-
-    def _own(self, task: Task) -> Task:
-        """`task`, following this Tasks from now on."""
-        return task.bind(self)
-
-    def _own_all(self, items: TaskList) -> TaskList:
+    def _follow_all(self, items: TaskList) -> TaskList:
         for item in items:
-            item.bind(self)
+            item.bind(self._requestor)
         return items
 
 
-def _check_configuration(configuration: object) -> Configuration:
-    if not isinstance(configuration, Configuration):
-        raise InvalidArgumentError("configuration", f"configuration must be a Configuration, got {configuration!r}")
-    return configuration
+_ITEM = TasksListItem.from_dict
+
+
+def _following(result: T, requestor: Requestor) -> T:
+    """`result`, following `requestor` when it is a Task."""
+    if isinstance(result, Task):
+        result.bind(requestor)
+    return result

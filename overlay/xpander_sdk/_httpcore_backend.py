@@ -1,10 +1,10 @@
 """The attempt deadline of the SDK's own clients: an httpcore network backend whose every connect, TLS
-handshake, write and read waits at most until the deadline of the current attempt (`_attempt.ATTEMPT_DEADLINE`).
+handshake, write and read waits at most until the deadline of the current attempt (`_deadline.ATTEMPT_DEADLINE`).
 
 httpx applies its timeouts to each socket operation, so a server that keeps sending something (a `100
 Continue` every few hundred milliseconds, a response head one byte at a time) keeps a call alive for as long as
 it likes. Here each operation gets min(its own timeout, the time left); when the time left is what ran out, the
-httpcore timeout raised says so (its message starts with `_attempt.DEADLINE_REACHED`), and httpx maps it to its
+httpcore timeout raised says so (its message starts with `_deadline.DEADLINE_REACHED`), and httpx maps it to its
 own timeout of the same kind. The cost is one contextvar read and one clock read per socket operation.
 
 This module imports httpcore, so it is imported only when the SDK makes its first client.
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import httpcore
 import httpx
 
-from ._attempt import ATTEMPT_DEADLINE, DEADLINE_REACHED
+from ._deadline import ATTEMPT_DEADLINE, DEADLINE_REACHED
 
 if TYPE_CHECKING:
     import ssl

@@ -11,19 +11,20 @@ passes, WaitTimeoutError carries the last state of the task seen; the task keeps
 from __future__ import annotations
 
 import logging
-import math
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ._attempt import ATTEMPT_DEADLINE
+from . import _routes
+from ._checks import positive_seconds
 from ._constants import MAX_DESCRIPTION_CHARS, POLL_INITIAL_INTERVAL, POLL_MAX_INTERVAL, WAIT_TIMEOUT
+from ._deadline import ATTEMPT_DEADLINE, Deadline
 from ._events import Follower, afollow, follow
-from ._http import _async_sleep, _may_retry, attempt_budget
+from ._pool import async_sleep
+from ._request import Call, attempt_budget
+from ._retry import RetryPolicy, may_retry, retry_delay
 from .exceptions import (
     APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
     EventStreamError,
     InvalidArgumentError,
     InvalidResponseError,
@@ -33,55 +34,66 @@ from .exceptions import (
     WaitTimeoutError,
 )
 from .models import AgentExecutionStatus
-from .task import Task
 
 if TYPE_CHECKING:
+    from ._requestor import RequestOptions, Requestor
+    from ._task_model import Task
     from .models.events import TaskUpdateEvent
-    from .tasks import RequestOptions, Tasks
 
 logger = logging.getLogger("xpander_sdk")
 
 FAILED_STATUSES = frozenset({AgentExecutionStatus.Failed, AgentExecutionStatus.Error, AgentExecutionStatus.Stopped})
+POLLING = RetryPolicy(max_retries=1 << 62, max_retry_after=float("inf"))
+"""A wait's polls retry for as long as the wait lasts, at the poll interval or the server's `Retry-After`."""
 
 
 def check_wait_timeout(value: object, parameter: str = "timeout") -> float:
-    """Seconds to wait in all: a positive finite number (None would wait forever, and is refused)."""
-    if value is None:
-        return WAIT_TIMEOUT
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
-        raise InvalidArgumentError(parameter, f"{parameter} must be a positive number of seconds, got {value!r}")
-    return float(value)
+    """Seconds to wait in all: a positive finite number (None is the default, 600 s)."""
+    return WAIT_TIMEOUT if value is None else positive_seconds(parameter, value)
 
 
-def check_flag(value: object, parameter: str) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidArgumentError(parameter, f"{parameter} must be True or False, got {value!r}")
-    return value
+def timed_out(task: Task, timeout: float) -> WaitTimeoutError:
+    """The error of a wait for `task` that lasted `timeout` seconds (the command line's too)."""
+    return WaitTimeoutError(
+        f"Task {task.id} did not finish within {timeout:g} s (last status seen: {task.status.value}); it keeps "
+        f"running on the server",
+        task=task,
+    )
 
 
 class Waiter:
-    """The state and the decisions of one wait for `task` to finish."""
+    """The state and the decisions of one wait for `task` to finish, sending through `requestor`. `refresh`
+    updates the task in place from a newer copy (its events' data, a poll's answer)."""
 
-    def __init__(self, task: Task, timeout: float, raise_on_failure: bool) -> None:
-        self.task, self.timeout, self.raise_on_failure = task, timeout, raise_on_failure
-        self.tasks = task._tasks()
-        self.deadline = time.monotonic() + timeout
+    def __init__(
+        self, task: Task, requestor: Requestor, refresh: Callable[[Task], object], timeout: float, raise_on_failure: bool
+    ) -> None:
+        self.task, self.requestor, self.refresh = task, requestor, refresh
+        self.timeout, self.raise_on_failure = timeout, raise_on_failure
+        self.deadline = Deadline.after(timeout)
         self._interval = POLL_INITIAL_INTERVAL
+        self._read: Callable[[dict[str, Any]], Task] = type(task).from_dict
 
     def follower(self) -> Follower | None:
         """The events to follow when the task streams them; None to poll."""
         if self.task.events_streaming is not True:
             return None
         try:
-            return Follower(self.tasks, self.task.id, deadline=self.deadline, organization_id=self.task.organization_id)
+            return Follower(
+                self.requestor,
+                self.task.id,
+                self._read,
+                deadline=self.deadline,
+                organization_id=self.task.organization_id,
+            )
         except InvalidArgumentError as error:  # no organization id anywhere: no events URL, the status route works
             self._polling_instead(error)
             return None
 
     def seen(self, event: TaskUpdateEvent) -> None:
         """Keep the task up to date with the state a task event carries."""
-        if isinstance(event.data, Task) and event.data.id == self.task.id:  # the data of a task event
-            self.task._refresh(event.data, keep_local_plan=True)
+        if isinstance(event.data, type(self.task)) and event.data.id == self.task.id:  # a task event's data
+            self.refresh(event.data)
 
     def events_failed(self, error: ModuleException) -> None:
         """Go on by polling when the events could not be followed (the stream kept dropping, its route failed,
@@ -89,7 +101,7 @@ class Waiter:
         route decides whether the task exists): the status route may well work. Raise `error` when polling
         cannot help either (401, 403: the key)."""
         fallback = isinstance(error, EventStreamError | APIConnectionError | InvalidResponseError | NotFoundError)
-        if not fallback and not _may_retry(error, self.tasks._options({}), True):
+        if not fallback and not may_retry(error, True):
             raise error
         self._polling_instead(error)
 
@@ -105,15 +117,15 @@ class Waiter:
 
     def poll_options(self) -> RequestOptions:
         """One attempt per poll (the wait decides on retries), within the time left."""
-        left = self.deadline - time.monotonic()
-        if left <= 0:
+        left = self.deadline.left()
+        if left is not None and left <= 0:
             raise self.timed_out()
-        budget = attempt_budget(self.tasks.timeout)
-        return {"max_retries": 0, "timeout": left if budget is None or left < budget else None}
+        budget = attempt_budget(self.requestor.timeout)
+        return {"max_retries": 0, "timeout": left if budget is None or (left is not None and left < budget) else None}
 
     def polled(self, fresh: Task) -> float | None:
         """None when the task has finished, else the seconds until the next poll."""
-        self.task._refresh(fresh, keep_local_plan=True)
+        self.refresh(fresh)
         if self.task.is_terminal:
             return None
         delay = self._interval
@@ -123,27 +135,24 @@ class Waiter:
     def poll_failed(self, error: ModuleException) -> float:
         """The seconds until the next poll after a failed one, or raise: `error` when it cannot pass (401,
         403, 404...), WaitTimeoutError when the deadline is what ended it."""
-        if time.monotonic() >= self.deadline:
+        if self.deadline.passed():
             raise self.timed_out() from error
-        if not _may_retry(error, self.tasks._options({}), True):
+        delay = retry_delay(error, POLLING, 0, True, backoff=self._interval)
+        if delay is None:
             raise error
-        retry_after = error.retry_after if isinstance(error, APIStatusError) else None
         logger.info("Polling task %s failed (%s); polling on", self.task.id, error)
-        return self._until_deadline(self._interval if retry_after is None else retry_after)
+        return self._until_deadline(delay)
 
     def _until_deadline(self, delay: float) -> float:
-        left = self.deadline - time.monotonic()
-        if left <= 0:
+        if self.deadline.passed():
             raise self.timed_out()
-        return min(delay, left)
+        return self.deadline.cap(delay)
 
     def timed_out(self) -> WaitTimeoutError:
-        status = self.task.status.value
-        return WaitTimeoutError(
-            f"Task {self.task.id} did not finish within {self.timeout:g} s (last status seen: {status}); it keeps "
-            f"running on the server",
-            task=self.task,
-        )
+        return timed_out(self.task, self.timeout)
+
+    def poll(self) -> Call[Task]:
+        return _routes.get(self.task.id, self._read)
 
     def result(self) -> Task:
         """The finished task, or TaskFailedError when it failed and the caller asked for that."""
@@ -154,13 +163,12 @@ class Waiter:
 
 
 # -- the two loops ------------------------------------------------------------------------------------------------
-async def await_result(task: Task, timeout: float, raise_on_failure: bool) -> Task:
+async def await_result(waiter: Waiter) -> Task:
     """`Task.await_result`: the task, refreshed, once it has finished."""
     from anyio import fail_after  # noqa: PLC0415 - httpx's own dependency, imported when first needed
 
-    waiter = Waiter(task, timeout, raise_on_failure)
     try:
-        with fail_after(timeout):
+        with fail_after(waiter.timeout):
             await _afinish(waiter)
     except TimeoutError:
         raise waiter.timed_out() from None
@@ -186,22 +194,21 @@ async def _afinish(waiter: Waiter) -> None:
             await events.aclose()
     while not waiter.task.is_terminal:
         try:
-            fresh = await waiter.tasks.aget(waiter.task.id, **waiter.poll_options())
+            fresh = await waiter.requestor.acall(waiter.poll(), waiter.requestor.options(waiter.poll_options()))
         except WaitTimeoutError:
             raise
         except ModuleException as error:
-            await _async_sleep(waiter.poll_failed(error))
+            await async_sleep(waiter.poll_failed(error))
             continue
         delay = waiter.polled(fresh)
         if delay is None:
             return
-        await _async_sleep(delay)
+        await async_sleep(delay)
 
 
-def wait(task: Task, timeout: float, raise_on_failure: bool) -> Task:
-    """`Task.wait`: the sync twin of `await_result`."""
-    waiter = Waiter(task, timeout, raise_on_failure)
-    token = ATTEMPT_DEADLINE.set(waiter.deadline)
+def wait(waiter: Waiter) -> Task:
+    """`Task.wait`: the sync twin of `await_result`; its deadline bounds every attempt too."""
+    token = ATTEMPT_DEADLINE.set(waiter.deadline.at)
     try:
         _finish(waiter)
     except WaitTimeoutError as error:
@@ -228,7 +235,7 @@ def _finish(waiter: Waiter) -> None:
             events.close()
     while not waiter.task.is_terminal:
         try:
-            fresh = waiter.tasks.get(waiter.task.id, **waiter.poll_options())
+            fresh = waiter.requestor.call(waiter.poll(), waiter.requestor.options(waiter.poll_options()))
         except WaitTimeoutError:
             raise
         except ModuleException as error:
@@ -240,128 +247,3 @@ def _finish(waiter: Waiter) -> None:
         time.sleep(delay)
 
 
-# -- create, then wait ----------------------------------------------------------------------------------------------
-async def acreate_and_wait(
-    tasks: Tasks, args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float, raising: bool
-) -> Task:
-    """`Tasks.acreate_and_wait`: one deadline for the create and the wait."""
-    from anyio import fail_after  # noqa: PLC0415
-
-    started = time.monotonic()
-    try:
-        with fail_after(timeout):
-            task = await tasks.acreate(*args, **kwargs)
-    except TimeoutError:
-        raise _not_created(timeout) from None
-    return await task.await_result(timeout=max(timeout - (time.monotonic() - started), 0.001), raise_on_failure=raising)
-
-
-def create_and_wait(tasks: Tasks, args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float, raising: bool) -> Task:
-    """`Tasks.create_and_wait`: the create's attempts and pauses are bounded by the deadline too."""
-    started = time.monotonic()
-    token = ATTEMPT_DEADLINE.set(started + timeout)
-    try:
-        task = tasks.create(*args, **kwargs)
-    except APITimeoutError as error:
-        if time.monotonic() - started >= timeout:
-            raise _not_created(timeout) from error
-        raise
-    finally:
-        ATTEMPT_DEADLINE.reset(token)
-    left = timeout - (time.monotonic() - started)
-    if left <= 0:
-        raise WaitTimeoutError(
-            f"Task {task.id} was created, but the {timeout:g} s to wait for it had passed", task=task
-        )
-    return task.wait(timeout=left, raise_on_failure=raising)
-
-
-def _not_created(timeout: float) -> WaitTimeoutError:
-    return WaitTimeoutError(
-        f"The create did not answer within {timeout:g} s; the task may exist (list the agent's tasks before "
-        f"creating it again)"
-    )
-
-
-# -- many at once -----------------------------------------------------------------------------------------------------
-Outcome = Task | ModuleException
-"""What `acreate_many` gives for each arguments: the task, or the error that ended its create (or wait)."""
-
-
-def check_many(
-    tasks: Tasks, arguments: object, concurrency: object, wait: object, wait_timeout: object, raise_on_failure: object
-) -> tuple[list[dict[str, Any]], int, float | None, bool]:
-    """The arguments of `acreate_many`, all checked before anything is sent: the argument dicts (each of
-    `acreate`'s parameter names, with `agent_id`), the concurrency, the seconds to wait for each (None: no
-    wait) and whether a failed task raises."""
-    if isinstance(arguments, str | bytes | Mapping) or not isinstance(arguments, Iterable):
-        raise InvalidArgumentError(
-            "arguments", f"arguments must be a list of dicts of acreate's arguments, got {arguments!r}"
-        )
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise InvalidArgumentError("concurrency", f"concurrency must be an int >= 1, got {concurrency!r}")
-    names = _create_parameters(type(tasks))
-    checked = []
-    for index, item in enumerate(arguments):
-        if not isinstance(item, Mapping):
-            raise InvalidArgumentError(
-                "arguments", f"arguments[{index}] must be a dict of acreate's arguments, got {item!r}"
-            )
-        unknown = sorted(set(item) - names)
-        if unknown or "agent_id" not in item:
-            what = f"has no parameter {unknown[0]!r}" if unknown else "needs agent_id"
-            raise InvalidArgumentError("arguments", f"arguments[{index}]: acreate {what}")
-        checked.append(dict(item))
-    seconds = check_wait_timeout(wait_timeout, "wait_timeout") if check_flag(wait, "wait") else None
-    return checked, concurrency, seconds, check_flag(raise_on_failure, "raise_on_failure")
-
-
-def _create_parameters(tasks_class: type[Tasks]) -> frozenset[str]:
-    import inspect  # noqa: PLC0415
-
-    return frozenset(inspect.signature(tasks_class.acreate).parameters) - {"self"}
-
-
-async def acreate_many(
-    tasks: Tasks, arguments: list[dict[str, Any]], concurrency: int, wait: float | None, raising: bool
-) -> list[Outcome]:
-    """`Tasks.acreate_many`: `concurrency` workers take the next arguments in turn; results in input order."""
-    from anyio import create_task_group  # noqa: PLC0415
-
-    results: list[Outcome | None] = [None] * len(arguments)
-    indexes = iter(range(len(arguments)))
-
-    async def worker() -> None:
-        for index in indexes:
-            try:
-                if wait is None:
-                    results[index] = await tasks.acreate(**arguments[index])
-                else:
-                    results[index] = await acreate_and_wait(tasks, (), arguments[index], wait, raising)
-            except ModuleException as error:
-                results[index] = error
-
-    async with create_task_group() as group:
-        for _ in range(min(concurrency, len(arguments))):
-            group.start_soon(worker)
-    return [result for result in results if result is not None]  # every index was filled
-
-
-def create_many(
-    tasks: Tasks, arguments: list[dict[str, Any]], concurrency: int, wait: float | None, raising: bool
-) -> list[Outcome]:
-    """`Tasks.create_many`: the sync twin, on `concurrency` threads sharing the sync client's pool."""
-    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
-
-    def one(kwargs: dict[str, Any]) -> Outcome:
-        try:
-            if wait is None:
-                return tasks.create(**kwargs)
-            return create_and_wait(tasks, (), kwargs, wait, raising)
-        except ModuleException as error:
-            return error
-
-    if not arguments:
-        return []
-    with ThreadPoolExecutor(max_workers=min(concurrency, len(arguments)), thread_name_prefix="xpander-create") as pool:
-        return list(pool.map(one, arguments))

@@ -28,9 +28,9 @@ from enum import IntEnum
 from typing import Any, TextIO
 
 from ._constants import API_KEY_ENV, CLOUD_URL, WAIT_TIMEOUT
-from ._http import redact_json
+from ._failures import redact_json
 from ._version import __version__
-from ._wait import FAILED_STATUSES, Waiter
+from ._wait import FAILED_STATUSES, timed_out
 from .configuration import Configuration
 from .exceptions import (
     APIConnectionError,
@@ -47,8 +47,8 @@ from .exceptions import (
 )
 from .models import AgentExecutionStatus, OutputFormat
 from .models.events import TASK_EVENTS, TaskUpdateEvent
-from .task import Task
-from .tasks import Tasks
+from ._facade import Tasks
+from ._task_model import Task
 
 PROG = "xpander-tasks"
 REDACTED = "<redacted>"
@@ -251,7 +251,7 @@ async def follow(task: Task, out: Output, deadline: float, seconds: float) -> Ta
                     latest = out.status_line.task = out.seen(event.data)
                 out.event(event)
     except TimeoutError:
-        raise Waiter(latest, seconds, raise_on_failure=False).timed_out() from None  # the SDK's own message
+        raise timed_out(latest, seconds) from None  # the SDK's own message
     return latest
 
 

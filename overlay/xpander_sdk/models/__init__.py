@@ -1,4 +1,5 @@
-"""The enums and the value objects of a create-task request, with the official SDK's names.
+"""The enums and the value objects of the task API (a create-task request, and the parts of a task), with the
+official SDK's names.
 
 The generated client (`xpander_api`) has the same enums, but the generator upper-cases member names
 (`PENDING`); these keep the official spelling (`AgentExecutionStatus.Pending`) from the spec's
@@ -210,6 +211,10 @@ class User:
     """An IANA time-zone name, for example `Europe/London`."""
 
 
+USER_KEY_ORDER = ("id", "first_name", "last_name", "email", "additional_attributes", "timezone")
+"""The order of a user's keys in the official SDK's JSON (the generated model writes `email` first)."""
+
+
 @define(kw_only=True)
 class Principal:
     """The identity on whose behalf a task runs (`input.principal`). `id`: not empty, no `:`, no white space."""
@@ -275,3 +280,68 @@ class MCPServerDetails:
     def __attrs_post_init__(self) -> None:
         # The rule's answer is already a member: set it without running the converter again.
         object.__setattr__(self, "transport", coerced_transport(self))
+
+
+# -- what a task holds ------------------------------------------------------------------------------------------
+@define(kw_only=True)
+class TaskInput:
+    """The input of a task as the server stored it."""
+
+    text: str = ""
+    files: list[str] = field(factory=list)
+    attachments: list[AttachmentRef] = field(factory=list)
+    user: User | None = None
+    principal: Principal | None = None
+
+
+@define(kw_only=True)
+class HITLRequest:
+    """A human-in-the-loop request the task waits on."""
+
+    wait_node_id: str | None = None
+
+
+@define(kw_only=True)
+class PendingECARequest:
+    """A request for the user to connect an external account before the task goes on."""
+
+    connector_name: str | None = None
+    auth_url: str | None = None
+
+
+@define(kw_only=True)
+class DeepPlanningTask:
+    """One step of a deep plan."""
+
+    id: str | None = None
+    title: str | None = None
+    completed: bool = False
+
+
+@define(kw_only=True)
+class DeepPlanning:
+    """The deep-planning state of a task."""
+
+    enabled: bool = False
+    enforce: bool = False
+    started: bool = False
+    question_raised: bool = False
+    tasks: list[DeepPlanningTask] = field(factory=list)
+
+
+@define(kw_only=True)
+class TokenUsage:
+    """Token usage of a task (with `return_metrics=True`)."""
+
+    completion_tokens: int = 0
+    prompt_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.completion_tokens + self.prompt_tokens
+
+
+Tokens = TokenUsage
+"""The official SDK's name for a task's token usage (`xpander_sdk.Tokens`, `xpander_sdk.models.shared.Tokens`)."""

@@ -8,11 +8,18 @@ Unlike the official SDK, which drops them, events of a kind this version does no
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from attrs import frozen
 
 from . import OpenEnum, open_enum
+from ._json import jsonable, parse_datetime
+
+
+ReadTask = Callable[[dict[str, Any]], Any]
+"""What makes the Task of a task event's data (`Task.from_dict`, bound): given by the stream, from the floor
+above (this module does not import the Task class)."""
 
 
 class TaskUpdateEventType(OpenEnum):
@@ -69,7 +76,7 @@ class TaskUpdateEvent:
     Task in `data` is parsed once, on first access): a stream of thousands of chunks costs little more than
     decoding their JSON. Events are equal when their fields are."""
 
-    __slots__ = ("_data", "_envelope", "_owner", "_time", "_type", "event_id")
+    __slots__ = ("_data", "_envelope", "_read_task", "_time", "_type", "event_id")
 
     def __init__(
         self,
@@ -88,18 +95,20 @@ class TaskUpdateEvent:
             "organization_id": organization_id,
             "identity": identity,
         }
-        self._owner: Any = None
+        self._read_task: ReadTask | None = None
         self._type: Any = _UNREAD
         self._time: Any = time
         self._data: Any = data
         self.event_id = event_id
 
     @classmethod
-    def from_envelope(cls, envelope: dict[str, Any], owner: Any = None, event_id: str | None = None) -> TaskUpdateEvent:
-        """The event in a decoded envelope whose `type` is a string; `owner` is the `Tasks` a Task in `data` will
-        follow."""
+    def from_envelope(
+        cls, envelope: dict[str, Any], read_task: ReadTask | None = None, event_id: str | None = None
+    ) -> TaskUpdateEvent:
+        """The event in a decoded envelope whose `type` is a string; `read_task` makes the Task of a task event's
+        `data` (an event stream passes `Task.from_dict`, bound to what the task follows; None keeps the JSON)."""
         event = cls.__new__(cls)
-        event._envelope, event._owner, event.event_id, event._time = envelope, owner, event_id, _UNREAD
+        event._envelope, event._read_task, event.event_id, event._time = envelope, read_task, event_id, _UNREAD
         kind = envelope["type"]
         event._type = _MEMBERS.get(kind, _UNREAD)  # a listed kind now (cheap), another on first read
         event._data = _UNREAD if kind in TASK_EVENTS else envelope.get("data")  # a Task is parsed on first read
@@ -123,15 +132,13 @@ class TaskUpdateEvent:
     @property
     def time(self) -> datetime.datetime | None:
         if self._time is _UNREAD:
-            from ..task import parse_datetime  # noqa: PLC0415 - the Task module imports this package
-
             self._time = parse_datetime(self._envelope.get("time"))
         return self._time  # type: ignore[no-any-return]
 
     @property
     def data(self) -> Any:
         if self._data is _UNREAD:
-            self._data = _read_data(self._envelope, self._owner)
+            self._data = _read_data(self._envelope, self._read_task)
         return self._data
 
     @property
@@ -147,14 +154,12 @@ class TaskUpdateEvent:
     def to_dict(self) -> dict[str, Any]:
         """The event as JSON-ready data: the official envelope's keys (a Task in `data` by its `to_dict()`, the
         time as ISO-8601), plus `event_id`."""
-        from ..task import _jsonable  # noqa: PLC0415 - the Task module imports this package
-
         data, identity = self.data, self.identity
         return {
             "type": self.type.value,
             "task_id": self.task_id,
             "organization_id": self.organization_id,
-            "time": _jsonable(self.time),
+            "time": jsonable(self.time),
             "data": data.to_dict() if hasattr(data, "to_dict") else data,
             "identity": None if identity is None else {"name": identity.name, "icon": identity.icon},
             "event_id": self.event_id,
@@ -189,15 +194,14 @@ TASK_EVENTS = frozenset({"task_created", "task_updated", "task_finished"})
 """The kinds whose `data` is the task itself (as in the official SDK: not `task_compactization`)."""
 
 
-def _read_data(envelope: dict[str, Any], owner: Any) -> Any:
-    """The event's data: the Task of a task event (following `owner`) when it is one, else the value as sent."""
+def _read_data(envelope: dict[str, Any], read_task: ReadTask | None) -> Any:
+    """The event's data: the Task of a task event when it is one (and `read_task` is given), else the value as
+    sent."""
     data = envelope.get("data")
-    if envelope["type"] not in TASK_EVENTS or not isinstance(data, dict):
+    if read_task is None or envelope["type"] not in TASK_EVENTS or not isinstance(data, dict):
         return data
-    from ..task import Task  # noqa: PLC0415
-
     try:
-        return Task.from_dict(data).bind(owner)
+        return read_task(data)
     except (KeyError, TypeError, ValueError, AttributeError):
         return data
 

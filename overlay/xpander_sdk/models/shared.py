@@ -1,6 +1,5 @@
 """Compatibility path of the official SDK: `from xpander_sdk.models.shared import OutputFormat, ThinkMode, Tokens`."""
 
-from ..task import Tokens
-from . import OutputFormat, ThinkMode
+from . import OutputFormat, ThinkMode, Tokens
 
 __all__ = ["OutputFormat", "ThinkMode", "Tokens"]

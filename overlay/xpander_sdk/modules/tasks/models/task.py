@@ -1,9 +1,9 @@
 """Compatibility path of the official SDK: `from xpander_sdk.modules.tasks.models.task import AttachmentRef`."""
 
 from ....models import AgentExecutionStatus, AttachmentKind, AttachmentRef
-from ....task import HITLRequest as HumanInTheLoopRequest
-from ....task import PendingECARequest
-from ....task import TaskInput as AgentExecutionInput
+from ....models import HITLRequest as HumanInTheLoopRequest
+from ....models import PendingECARequest
+from ....models import TaskInput as AgentExecutionInput
 
 __all__ = [
     "AgentExecutionInput",

@@ -2,6 +2,6 @@
 (and `TaskUpdateEvent`, which the official SDK also exports from here)."""
 
 from ....models.events import TaskUpdateEvent
-from ....task import Task
+from ...._task_model import Task
 
 __all__ = ["Task", "TaskUpdateEvent"]

@@ -17,8 +17,8 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from .._constants import API_KEY_ENV, BASE_URL_ENV, ORGANIZATION_ID_ENV
 from ._backend import FakeBackend
+from ._sdk import API_KEY_ENV, BASE_URL_ENV, ORGANIZATION_ID_ENV
 from ._wire import serve_on_loopback
 
 PROG = "python -m xpander_sdk.testing"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import httpx
 from attrs import define, field
 
-from .._attempt import ATTEMPT_DEADLINE, DEADLINE_REACHED
+from ._sdk import ATTEMPT_DEADLINE, DEADLINE_REACHED
 
 if TYPE_CHECKING:
     from ._backend import FakeBackend
@@ -121,7 +121,7 @@ def _stream_response(body: httpx.SyncByteStream | httpx.AsyncByteStream) -> http
 def serve_on_loopback(backend: FakeBackend, port: int = 0, log: TextIO | None = None) -> Iterator[str]:
     """Run `backend` behind a threaded HTTP/1.1 server on 127.0.0.1 until the block ends; yields its URL. With
     `log`, one line per answer is written there (`HH:MM:SS METHOD /path status`)."""
-    server = _Server(("127.0.0.1", port), _handler_class(backend, log))
+    server = _Server(("127.0.0.1", port), backend, log)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True, name="fake-xpander-backend")
     thread.start()
     try:
@@ -136,111 +136,126 @@ def serve_on_loopback(backend: FakeBackend, port: int = 0, log: TextIO | None = 
 class _Server(ThreadingHTTPServer):
     """A thread per connection, and a listen backlog for a burst: with the default of 5, a client opening a
     hundred connections at once (`acreate_many(concurrency=50)`) had some of them reset before they were
-    accepted. The kernel caps it at `net.core.somaxconn` (4096 on Linux since 5.4)."""
+    accepted. The kernel caps it at `net.core.somaxconn` (4096 on Linux since 5.4).
+
+    It holds what its handlers serve: the backend, the `log` of `serve_on_loopback`, and the timeout of a
+    connection's reads and writes (REQUEST_TIMEOUT as it was when the server was made)."""
 
     request_queue_size = 4096
     daemon_threads = True
 
+    def __init__(self, address: tuple[str, int], backend: FakeBackend, log: TextIO | None) -> None:
+        self.backend, self.log = backend, log
+        self.request_timeout = REQUEST_TIMEOUT
+        super().__init__(address, _Handler)
 
-def _handler_class(backend: FakeBackend, log: TextIO | None) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # an event stream is written chunk by chunk, each as it comes
-        timeout = REQUEST_TIMEOUT
 
-        def handle(self) -> None:
-            """Serve the connection's requests; a client that goes away (a reset, a broken pipe: while the server
-            reads its next request or writes an answer) ends it quietly, not with a traceback on stderr."""
-            with contextlib.suppress(ConnectionError):
-                super().handle()
+class _Handler(BaseHTTPRequestHandler):
+    """One connection of a `_Server`: each request handed to its backend's transport, and the answer written
+    back (an event stream chunk by chunk, as it comes)."""
 
-        def log_message(self, format: str, *args: Any) -> None:  # quiet: the test reads backend.requests
-            pass
+    server: _Server
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # an event stream is written chunk by chunk, each as it comes
 
-        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-            if log is not None:
-                status = int(code) if isinstance(code, int) else code  # an HTTPStatus: its number
-                log.write(f"{time.strftime('%H:%M:%S')} {self.command} {self.path} {status}\n")  # one write: whole
-                log.flush()  # lines, from any number of threads
+    def setup(self) -> None:
+        """The connection's reads and writes time out after the server's `request_timeout` (what the class
+        attribute `timeout`, left None here, would set, but read from the server)."""
+        self.request.settimeout(self.server.request_timeout)
+        super().setup()
 
-        def _serve(self) -> None:
-            content = self._body()
-            request = None if content is None else self._request(content)
-            if request is None:
-                return
-            try:
-                response = backend.transport.handle_request(request)
-            except httpx.ConnectError:  # disconnect_next: close without an answer
-                self.close_connection = True
-                return
-            self._send(response)
+    def handle(self) -> None:
+        """Serve the connection's requests; a client that goes away (a reset, a broken pipe: while the server
+        reads its next request or writes an answer) ends it quietly, not with a traceback on stderr."""
+        with contextlib.suppress(ConnectionError):
+            super().handle()
 
-        def _send(self, response: httpx.Response) -> None:
-            self.send_response(response.status_code)
-            for name, value in response.headers.multi_items():
-                if name.lower() not in ("content-length", "connection"):
-                    self.send_header(name, value)
-            if response.headers.get("content-type") == "text/event-stream":
-                self._send_stream(response)
-            else:
-                self.send_header("content-length", str(len(response.content)))
-                self.end_headers()
-                self.wfile.write(response.content)
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: the test reads backend.requests
+        pass
 
-        def _body(self) -> bytes | None:
-            """The request's body, or None once refused: a chunked one (411: http.server does not decode chunks,
-            and the SDK always sends a Content-Length), a Content-Length that is not one non-negative integer
-            (400), or one over MAX_BODY (413: reading it would allocate it whole first)."""
-            if "transfer-encoding" in self.headers:
-                self._refuse(411, "A request body needs a Content-Length (chunked bodies are not read)")
-                return None
-            lengths = {value.strip() for value in self.headers.get_all("content-length") or ()}
-            if not lengths:
-                return b""
-            length = lengths.pop()
-            if lengths or not re.fullmatch(r"[0-9]+", length):
-                self._refuse(400, "The Content-Length is not one non-negative integer")
-                return None
-            if int(length) > MAX_BODY:
-                self._refuse(413, f"The body is over {MAX_BODY} bytes")
-                return None
-            return self.rfile.read(int(length))
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        log = self.server.log
+        if log is not None:
+            status = int(code) if isinstance(code, int) else code  # an HTTPStatus: its number
+            log.write(f"{time.strftime('%H:%M:%S')} {self.command} {self.path} {status}\n")  # one write: whole
+            log.flush()  # lines, from any number of threads
 
-        def _request(self, content: bytes) -> httpx.Request | None:
-            """The request for the backend, at the server's own address (the Host header is the client's word,
-            and need not be a URL's host at all), or None once refused (400: a target that is not a path)."""
-            host, port = self.connection.getsockname()[:2]
-            headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in self.headers.items()]
-            try:
-                if not self.path.startswith("/"):
-                    raise httpx.InvalidURL(f"the request target {self.path!r} is not a path")
-                return httpx.Request(self.command, f"http://{host}:{port}{self.path}", headers=headers, content=content)
-            except httpx.InvalidURL as error:
-                self._refuse(400, f"Invalid request target: {error}")
-                return None
-
-        def _refuse(self, status: int, detail: str) -> None:
-            """Answer `{"detail": ...}` with `status`, and close the connection: what the client sent next
-            cannot be told from the rest of this request."""
-            body = json.dumps({"detail": detail}).encode()
+    def _serve(self) -> None:
+        content = self._body()
+        request = None if content is None else self._request(content)
+        if request is None:
+            return
+        try:
+            response = self.server.backend.transport.handle_request(request)
+        except httpx.ConnectError:  # disconnect_next: close without an answer
             self.close_connection = True
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.send_header("connection", "close")
+            return
+        self._send(response)
+
+    def _send(self, response: httpx.Response) -> None:
+        self.send_response(response.status_code)
+        for name, value in response.headers.multi_items():
+            if name.lower() not in ("content-length", "connection"):
+                self.send_header(name, value)
+        if response.headers.get("content-type") == "text/event-stream":
+            self._send_stream(response)
+        else:
+            self.send_header("content-length", str(len(response.content)))
             self.end_headers()
-            self.wfile.write(body)
+            self.wfile.write(response.content)
 
-        def _send_stream(self, response: httpx.Response) -> None:
-            """An event stream, close-delimited, each chunk written as it comes."""
-            self.send_header("connection", "close")
-            self.end_headers()
-            self.close_connection = True
-            with contextlib.suppress(OSError):  # the client went away, or stopped reading for REQUEST_TIMEOUT
-                for chunk in response.iter_raw():
-                    self.wfile.write(chunk)
-                    self.wfile.flush()
+    def _body(self) -> bytes | None:
+        """The request's body, or None once refused: a chunked one (411: http.server does not decode chunks,
+        and the SDK always sends a Content-Length), a Content-Length that is not one non-negative integer
+        (400), or one over MAX_BODY (413: reading it would allocate it whole first)."""
+        if "transfer-encoding" in self.headers:
+            self._refuse(411, "A request body needs a Content-Length (chunked bodies are not read)")
+            return None
+        lengths = {value.strip() for value in self.headers.get_all("content-length") or ()}
+        if not lengths:
+            return b""
+        length = lengths.pop()
+        if lengths or not re.fullmatch(r"[0-9]+", length):
+            self._refuse(400, "The Content-Length is not one non-negative integer")
+            return None
+        if int(length) > MAX_BODY:
+            self._refuse(413, f"The body is over {MAX_BODY} bytes")
+            return None
+        return self.rfile.read(int(length))
 
-        do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _serve
+    def _request(self, content: bytes) -> httpx.Request | None:
+        """The request for the backend, at the server's own address (the Host header is the client's word,
+        and need not be a URL's host at all), or None once refused (400: a target that is not a path)."""
+        host, port = self.connection.getsockname()[:2]
+        headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in self.headers.items()]
+        try:
+            if not self.path.startswith("/"):
+                raise httpx.InvalidURL(f"the request target {self.path!r} is not a path")
+            return httpx.Request(self.command, f"http://{host}:{port}{self.path}", headers=headers, content=content)
+        except httpx.InvalidURL as error:
+            self._refuse(400, f"Invalid request target: {error}")
+            return None
 
-    return Handler
+    def _refuse(self, status: int, detail: str) -> None:
+        """Answer `{"detail": ...}` with `status`, and close the connection: what the client sent next
+        cannot be told from the rest of this request."""
+        body = json.dumps({"detail": detail}).encode()
+        self.close_connection = True
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.send_header("connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _send_stream(self, response: httpx.Response) -> None:
+        """An event stream, close-delimited, each chunk written as it comes."""
+        self.send_header("connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        with contextlib.suppress(OSError):  # the client went away, or stopped reading for REQUEST_TIMEOUT
+            for chunk in response.iter_raw():
+                self.wfile.write(chunk)
+                self.wfile.flush()
+
+    do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _serve

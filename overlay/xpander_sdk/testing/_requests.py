@@ -1,0 +1,125 @@
+"""Reading a request to the fake and writing its answer, with no state of the backend: the route table of
+openapi.yaml, the record a test reads (`RecordedRequest`), the body as the real server reads it (`_validation`),
+and the checks that the fake's own answers are the spec's (`_schemas`).
+
+Pure functions and values, apart from the backend's layers (`_routes` serves with them) so that they read
+without the locking and the task state around them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import unquote
+
+import httpx
+from attrs import field, frozen
+
+from ._schemas import violations
+from ._validation import BodyRefused, check_body, json_mode, read_body
+
+ROUTES = (
+    ("GET", re.compile(r"/agent-execution/executions/history/user/([^/]+)"), "list_user_tasks"),
+    ("GET", re.compile(r"/agent-execution/executions/history/([^/]+)"), "list_agent_tasks"),
+    ("GET", re.compile(r"/agent-execution/([^/]+)/status"), "get_task"),
+    ("GET", re.compile(r"/agent-execution/([^/]+)/events"), "get_task_events"),
+    ("PATCH", re.compile(r"/agent-execution/([^/]+)/update"), "update_task"),
+    ("POST", re.compile(r"/agent-execution/([^/]+)"), "create_task"),
+    ("DELETE", re.compile(r"/agent-execution/([^/]+)"), "stop_task"),
+)
+OPERATIONS = frozenset(name for _, _, name in ROUTES)
+"""The spec's operationIds of the routes (what `respond_next(operation=...)` takes)."""
+
+
+@frozen
+class RecordedRequest:
+    """One request the backend received. `json` is the decoded body (None without one); `operation` the
+    spec's operationId of its route (`create_task`, `get_task_events`...), None for no route. Its headers hold
+    the API key, and its body may hold secrets (tokens, MCP keys): both are left out of the repr."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    json: Any = field(repr=False)
+    operation: str | None
+    headers: httpx.Headers = field(repr=False)
+
+
+class Refused(Exception):
+    """A request the fake answers with an error: `status` and the `detail` of its JSON body."""
+
+    def __init__(self, status: int, detail: Any) -> None:
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+
+
+@frozen
+class Route:
+    """The operation of a request (None for no route), its path parameter, the path before `/agent-execution`
+    (the organization id of an events URL, or of an agent controller's), and whether the path is a route's
+    (with another method)."""
+
+    operation: str | None
+    target: str = ""
+    prefix: str = ""
+    known_path: bool = False
+
+
+def route(method: str, path: str) -> Route:
+    """The route of a request, from its path as sent (percent-encoded: a parameter is decoded once)."""
+    start = path.find("/agent-execution/")
+    if start < 0:
+        return Route(None)
+    prefix, rest = path[:start], path[start:]
+    known_path = False
+    for route_method, pattern, operation in ROUTES:
+        match = pattern.fullmatch(rest)
+        if match and route_method == method:
+            return Route(operation, unquote(match.group(1)), prefix)
+        known_path = known_path or match is not None
+    return Route(None, "", prefix, known_path)
+
+
+def check_request(operation: str, request: httpx.Request) -> Any:
+    """The body of a create or an update as the server reads it (`_validation`: unknown keys dropped, values
+    coerced), or Refused with FastAPI's 400 or 422. The other routes take no body: one sent is ignored, as
+    FastAPI does (`requests` still shows it)."""
+    if operation not in ("create_task", "update_task"):
+        return None
+    try:
+        body = read_body(request.content, request.headers.get("content-type"))
+        schema = "CreateTaskRequest" if operation == "create_task" else _update_schema(body)
+        return check_body(schema, body)
+    except BodyRefused as refused:
+        raise Refused(refused.status, refused.detail) from None
+
+
+def _update_schema(body: Any) -> str:
+    """`asave` sends the whole task (it has `created_at`); `aupdate` an UpdateTaskRequest."""
+    return "Task" if isinstance(body, dict) and "created_at" in body else "UpdateTaskRequest"
+
+
+def recorded_json(body: bytes) -> Any:
+    """The body of a request as `RecordedRequest.json` shows it: its JSON, its text when it is not JSON."""
+    try:
+        return json.loads(body) if body else None
+    except (ValueError, RecursionError):
+        return body.decode(errors="replace")
+
+
+def check_answer(operation: str, answer: Any) -> None:
+    """The fake's own answers are the spec's: a failure here is a bug of the fake (or of a scripted value)."""
+    schema = "TasksListItem" if operation.startswith("list") else "Task"
+    for item in answer if isinstance(answer, list) else [answer]:
+        problems = violations(schema, item)
+        if problems:
+            described = "; ".join(str(problem) for problem in problems)
+            raise AssertionError(f"the fake backend answered {operation} outside openapi.yaml: {described}")
+
+
+def json_response(status: int, body: Any) -> httpx.Response:
+    """JSON with non-ASCII escaped: a lone surrogate a body sent (`"\\ud800"` is valid JSON) is written back
+    escaped, where UTF-8 cannot hold it."""
+    content = json.dumps(json_mode(body), allow_nan=False).encode()
+    return httpx.Response(status, headers={"content-type": "application/json"}, content=content)

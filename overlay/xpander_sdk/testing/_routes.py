@@ -1,0 +1,166 @@
+"""How `FakeBackend` serves one request: recorded, answered as scripted (`respond_next`/`disconnect_next`), else
+authenticated, read as the real server reads it, and routed to the handler of its operation (create, get, list,
+update, stop, or the event stream), whose answer is checked against the spec.
+
+`Routes` is the layer over `Scripts` (see `_events`); the request helpers without state are in `_requests`.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+import httpx
+
+from ._requests import (
+    RecordedRequest,
+    Refused,
+    Route,
+    check_answer,
+    check_request,
+    json_response,
+    recorded_json,
+    route,
+)
+from ._schemas import schemas
+from ._scripting import Scripts, scripted_response
+from ._states import TERMINAL, now
+from ._wire import EventFeed
+
+_UPDATABLE = ("source", "status", "last_executed_node_id", "result")
+_LIST_FILTERS = ("user_id", "parent_task_id", "triggering_agent_id", "status", "internal_status")
+
+
+class Routes(Scripts):
+    """The serving of requests: `answer`, and a handler per operation of openapi.yaml (run with the lock held)."""
+
+    def __init__(self, api_key: str, organization_id: str, unscripted_wait: float | None) -> None:
+        super().__init__(organization_id, unscripted_wait)
+        self.api_key = api_key
+        self.requests: list[RecordedRequest] = []
+        self._installed = False
+
+    def answer(self, request: httpx.Request) -> httpx.Response | EventFeed:
+        """The response to one request (its body read), or the event feed that a stream response sends."""
+        body = request.read()
+        method, path = request.method, request.url.raw_path.decode("ascii").partition("?")[0]
+        query = dict(parse_qsl(request.url.query.decode(), keep_blank_values=True))
+        request_route = route(method, path)
+        payload = recorded_json(body)
+        self.requests.append(RecordedRequest(method, path, query, payload, request_route.operation, request.headers))
+        scripted = self._take_scripted(request_route.operation)
+        if scripted is not None:
+            return scripted_response(scripted, request)
+        try:
+            return self._serve(request, request_route, query)
+        except Refused as refused:
+            return json_response(refused.status, {"detail": refused.detail})
+
+    def _serve(self, request: httpx.Request, route: Route, query: dict[str, str]) -> httpx.Response | EventFeed:
+        operation, target = route.operation, route.target
+        if operation is None:
+            raise Refused(405, "Method Not Allowed") if route.known_path else Refused(404, "Not Found")
+        key = request.headers.get("x-api-key")
+        if not key:
+            raise Refused(401, "Not authenticated")
+        if key != self.api_key and not self._installed:
+            raise Refused(403, "Invalid API key")
+        if operation == "get_task_events":
+            return self._event_feed(target, route.prefix, request.headers.get("last-event-id"))
+        body = check_request(operation, request)
+        with self._published:
+            status, answer = getattr(self, f"_{operation}")(target, body, query, request.headers)
+        check_answer(operation, answer)
+        return json_response(status, answer)
+
+    # -- the routes (with the lock held) ---------------------------------------------------------------------
+    def _create_task(self, agent_id: str, body: dict[str, Any], query: Any, headers: httpx.Headers) -> tuple[int, Any]:
+        task = self._new_task(agent_id, body, headers)
+        task_id = task["id"]
+        self._tasks[task_id] = task
+        if task["events_streaming"]:
+            self._logs.setdefault(task_id, [])  # a continued task's log goes on, with the ids after the last
+            self._publish(task_id, "connected", None)
+            self._publish(task_id, "task_created", task)
+        answer = copy.deepcopy(task)
+        self._script(task)
+        return 200, answer
+
+    def _new_task(self, agent_id: str, body: dict[str, Any], headers: httpx.Headers) -> dict[str, Any]:
+        """The task a create stores, `pending`: the body's values that a Task has, with its id (a new one, or the
+        body's for a continued task, which must exist) and the server's own fields."""
+        known = schemas()["Task"]["properties"]
+        task = {key: value for key, value in body.items() if key in known and value is not None and key != "id"}
+        task_id = body.get("id") or str(uuid.uuid4())
+        if body.get("id") is not None:
+            self._stored(task_id)  # continuing a task: it must exist
+        task.update(
+            id=task_id,
+            agent_id=agent_id,
+            organization_id=self.organization_id,
+            input={key: value for key, value in (body.get("input") or {}).items() if value is not None},
+            status="pending",
+            created_at=now(),
+            events_streaming=bool(body.get("events_streaming")),
+        )
+        if "x-agent-version" in headers:
+            task["agent_version"] = headers["x-agent-version"]
+        return task
+
+    def _get_task(self, task_id: str, body: Any, query: Any, headers: Any) -> tuple[int, Any]:
+        task = self._stored(task_id)
+        self._refuse_abandoned(task)
+        return 200, copy.deepcopy(task)
+
+    def _stop_task(self, task_id: str, body: Any, query: Any, headers: Any) -> tuple[int, Any]:
+        task = self._stored(task_id)
+        if task["status"] not in TERMINAL:
+            task.update(status="stopped", is_manually_stopped=True, finished_at=now())
+            self._changed(task_id)
+        return 200, copy.deepcopy(task)
+
+    def _update_task(self, task_id: str, body: dict[str, Any], query: Any, headers: Any) -> tuple[int, Any]:
+        task = self._stored(task_id)
+        if "created_at" in body:  # `asave`: the whole task
+            task.update({key: value for key, value in body.items() if key not in ("id", "created_at")})
+        else:
+            task.update({key: body[key] for key in _UPDATABLE if key in body})
+            if "tool_call_payload_extension" in body:
+                task["payload_extension"] = body["tool_call_payload_extension"]
+        if task["status"] in TERMINAL and not task.get("finished_at"):
+            task["finished_at"] = now()
+        self._changed(task_id)
+        return 200, copy.deepcopy(task)
+
+    def _list_agent_tasks(self, agent_id: str, body: Any, query: dict[str, str], headers: Any) -> tuple[int, Any]:
+        return 200, self._list(query, lambda task: task["agent_id"] == agent_id)
+
+    def _list_user_tasks(self, user_id: str, body: Any, query: dict[str, str], headers: Any) -> tuple[int, Any]:
+        return 200, self._list(query, lambda task: _user_id(task) == user_id)
+
+    def _list(self, query: dict[str, str], matches: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+        """The list items of the tasks `matches` keeps, in the order created (the spec says no order), filtered
+        by the query's non-empty values."""
+        filters = {key: value for key, value in query.items() if key in _LIST_FILTERS and value}
+        items = [_list_item(task) for task in self._tasks.values() if matches(task)]
+        return [item for item in items if all(item.get(key) == value for key, value in filters.items())]
+
+
+def _list_item(task: dict[str, Any]) -> dict[str, Any]:
+    item = {key: task.get(key) for key in ("id", "agent_id", "organization_id", "status", "created_at", "result")}
+    item.update(
+        user_id=_user_id(task),
+        parent_task_id=task.get("parent_execution"),
+        triggering_agent_id=task.get("triggering_agent_id"),
+        title=task.get("title"),
+        internal_status=task.get("internal_status"),
+    )
+    return item
+
+
+def _user_id(task: dict[str, Any]) -> str | None:
+    user = task["input"].get("user") or {}
+    return user.get("id")

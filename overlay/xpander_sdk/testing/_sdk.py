@@ -1,0 +1,35 @@
+"""The SDK names the testing kit uses, imported here only.
+
+The kit fakes the server the SDK talks to, so it reaches into SDK modules (the routed connections of `_http`, the
+attempt deadline, the constants, `Task`, `Tasks`...). Every such import is in this module and the other modules of
+the kit take the names from here: a change to the SDK's module layout is one file to fix. It imports nothing from
+`testing`, so any kit module may import it.
+"""
+
+from __future__ import annotations
+
+from .. import _http
+from .._attempt import ATTEMPT_DEADLINE, DEADLINE_REACHED
+from .._constants import API_KEY_ENV, BASE_URL_ENV, DEFAULT_TIMEOUT, ORGANIZATION_ID_ENV, SDK_HEADERS, STAGING_ENV
+from ..configuration import Configuration
+from ..exceptions import InvalidArgumentError
+from ..models.events import TaskUpdateEventType
+from ..task import Task
+from ..tasks import Tasks
+
+__all__ = [
+    "API_KEY_ENV",
+    "ATTEMPT_DEADLINE",
+    "BASE_URL_ENV",
+    "DEADLINE_REACHED",
+    "DEFAULT_TIMEOUT",
+    "ORGANIZATION_ID_ENV",
+    "SDK_HEADERS",
+    "STAGING_ENV",
+    "Configuration",
+    "InvalidArgumentError",
+    "Task",
+    "TaskUpdateEventType",
+    "Tasks",
+    "_http",
+]

@@ -21,6 +21,8 @@ GENERATE = openapi-python-client generate --path openapi.yaml --config generator
 	--overwrite --fail-on-warning
 
 VENV_STAMP := $(VENV)/.installed
+TOOLS := .tools
+TOOLS_STAMP := $(TOOLS)/.installed
 NODE_STAMP := node_modules/.installed
 
 .PHONY: help install generate check-generated lint test demo bench bench-official compat dist lock clean
@@ -36,6 +38,11 @@ $(VENV_STAMP): requirements/dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+$(TOOLS_STAMP): requirements/tools.txt
+	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/tools.txt
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
@@ -57,12 +64,14 @@ check-generated: $(VENV_STAMP) ## Fail, naming the files, when generated/ is not
 	fi; echo "check-generated: generated/ is current."
 	@$(PY) -m devtools.embed_schemas --check
 
-lint: $(VENV_STAMP) $(NODE_STAMP) ## Lint the spec (Spectral, openapi-spec-validator), ruff and mypy --strict.
+lint: $(VENV_STAMP) $(NODE_STAMP) $(TOOLS_STAMP) ## Lint the spec (Spectral, openapi-spec-validator), ruff, mypy --strict, import floors, lazy imports.
 	spectral lint --quiet --fail-severity=hint openapi.yaml
 	openapi-spec-validator openapi.yaml
 	ruff check overlay tests devtools bench compat
 	ruff format --check overlay tests devtools bench compat
 	mypy
+	PYTHONPATH=overlay:generated $(TOOLS)/bin/lint-imports --no-cache --no-logo
+	$(PY) -m devtools.check_lazy_imports
 
 test: lint check-generated ## Lint, check generated/, then run the whole test suite (two workers, one per core).
 	pytest -n 2 --dist loadfile
@@ -91,4 +100,4 @@ lock: $(VENV_STAMP) ## Re-pin requirements/dev.txt from requirements/dev.in (in 
 	  "$$tmp/v/bin/pip" freeze; } > requirements/dev.txt
 
 clean: ## Remove the environments and caches (not generated/).
-	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .hypothesis bench/.official
+	rm -rf $(VENV) $(TOOLS) node_modules .mypy_cache .ruff_cache .hypothesis bench/.official

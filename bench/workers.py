@@ -535,14 +535,15 @@ def list_parse(spec: Spec) -> dict[str, list[float]]:
     and a dict per item by hand; the generated model and json.loads alone for scale. Interleaved: one timing
     of each per repeat (timeit: the garbage collector is off while timing, as in the other parsing rows)."""
     from xpander_api.models import TasksListItem as GeneratedTasksListItem
-    from xpander_sdk._endpoints import parse_task_list
+    from xpander_sdk._routes import parse_task_list
+    from xpander_sdk._task_model import TasksListItem
 
     count: int = spec["items"]
     body = list_body(count)
     headers = {"content-type": "application/json"}
 
     def sdk() -> object:
-        return parse_task_list(httpx.Response(200, content=body, headers=headers))
+        return parse_task_list(httpx.Response(200, content=body, headers=headers), (), TasksListItem.from_dict)
 
     def raw() -> object:
         return list_by_hand(body)

@@ -206,7 +206,7 @@ def acreate_parameters() -> dict[str, inspect.Parameter]:
 
 def default_arguments() -> dict[str, Any]:
     """Every parameter of `acreate` (official ones and options) at its default, `agent_id` excepted: the
-    argument dict that `_request.build_body` reads."""
+    argument dict whose create parameters `_bodies.CreateArguments.of` reads."""
     return {
         name: parameter.default
         for name, parameter in _acreate_signature().parameters.items()

@@ -58,7 +58,7 @@ from xpander_sdk import (
     _aiohttp,
 )
 from xpander_sdk._constants import DEFAULT_LIMITS, STREAM_LIMITS
-from xpander_sdk._http import AsyncPool
+from xpander_sdk._pool import AsyncPool
 
 NOT_HTTP = Raw(b"SSH-2.0-OpenSSH_9.6\r\n")
 FIRST_EVENT = (
@@ -92,7 +92,7 @@ def acreate(tasks: Tasks, agent_id: str, **options: Any) -> Task | ModuleExcepti
 
 
 async def pool_of(tasks: Tasks) -> AsyncPool:
-    return await tasks._session.async_pool()
+    return await tasks.requestor.session.async_pool()
 
 
 # -- 1. which transport -------------------------------------------------------------------------------------------
@@ -122,7 +122,9 @@ def test_httpx_is_picked_by_argument_or_environment(how: str, monkeypatch: pytes
         monkeypatch.setenv("XPANDER_HTTP_TRANSPORT", "aiohttp")  # the argument wins
         tasks = local_tasks(http_transport="httpx")
     assert isinstance(transport_of(tasks), httpx.AsyncHTTPTransport)
-    assert tasks._session.streams._http_transport == tasks._session._http_transport, "streams follow the calls"
+    assert tasks.requestor.session.streams._http_transport == tasks.requestor.session._http_transport, (
+        "streams follow the calls"
+    )
 
 
 def test_a_bare_tasks_follows_the_environment_of_each_new_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -156,7 +158,7 @@ def test_a_callers_async_client_is_used_as_given(server: FaultServer) -> None:
             tasks = tasks_for(server.url, async_http_client=client)
             assert (await pool_of(tasks)).client is client
             assert (await tasks.acreate("ok", prompt="p")).id == "t1"
-            assert (await tasks._session.streams.async_pool()).client is client
+            assert (await tasks.requestor.session.streams.async_pool()).client is client
 
     asyncio.run(go())
     assert seen == ["POST /agent-execution/ok"]

@@ -24,9 +24,9 @@ import httpx
 import pytest
 
 import xpander_api.models
+import xpander_sdk._task_model
 import xpander_sdk.models
 import xpander_sdk.models.events
-import xpander_sdk.task
 from tests import spec_tools
 from tests.mock_api import MINIMAL_TASK, FakeAPI
 from xpander_sdk import (
@@ -42,7 +42,8 @@ from xpander_sdk import (
     Tasks,
     UnprocessableEntityError,
 )
-from xpander_sdk._request import HARNESS_CLIS, LIST_FILTERS, PERMISSION_MODES, update_body
+from xpander_sdk._bodies import LIST_FILTERS, update_body
+from xpander_sdk._create_body import HARNESS_CLIS, PERMISSION_MODES
 from xpander_sdk.exceptions import APIStatusError, status_error_class
 
 # Defaults of parameters whose spec key has no `default` (any other such parameter must default to None).
@@ -51,18 +52,18 @@ DEFAULTS_WITHOUT_SPEC_DEFAULT: dict[str, Any] = {"prompt": "", "think_mode": "de
 ENUMS_AS_SETS: dict[str, frozenset[str]] = {"HarnessCLI": HARNESS_CLIS, "PermissionMode": PERMISSION_MODES}
 # Response schemas and the overlay class each is parsed into (the request-side value objects too).
 OVERLAY_CLASSES: dict[str, type[Any]] = {
-    "Task": xpander_sdk.task.Task,
-    "TasksListItem": xpander_sdk.task.TasksListItem,
-    "TaskInputRecord": xpander_sdk.task.TaskInput,
+    "Task": xpander_sdk._task_model.Task,
+    "TasksListItem": xpander_sdk._task_model.TasksListItem,
+    "TaskInputRecord": xpander_sdk.models.TaskInput,
     "UserRecord": xpander_sdk.models.User,
     "PrincipalRecord": xpander_sdk.models.Principal,
     "AttachmentRecord": xpander_sdk.models.AttachmentRef,
     "MCPServerRecord": xpander_sdk.models.MCPServerDetails,
-    "HITLRequest": xpander_sdk.task.HITLRequest,
-    "PendingECARequest": xpander_sdk.task.PendingECARequest,
-    "DeepPlanning": xpander_sdk.task.DeepPlanning,
-    "DeepPlanningTask": xpander_sdk.task.DeepPlanningTask,
-    "TokenUsage": xpander_sdk.task.TokenUsage,
+    "HITLRequest": xpander_sdk.models.HITLRequest,
+    "PendingECARequest": xpander_sdk.models.PendingECARequest,
+    "DeepPlanning": xpander_sdk.models.DeepPlanning,
+    "DeepPlanningTask": xpander_sdk.models.DeepPlanningTask,
+    "TokenUsage": xpander_sdk.models.TokenUsage,
     "User": xpander_sdk.models.User,
     "Principal": xpander_sdk.models.Principal,
     "AttachmentRef": xpander_sdk.models.AttachmentRef,
@@ -97,7 +98,7 @@ OPERATION_ARGUMENTS: dict[str, dict[str, Any]] = {
     "list_agent_tasks": {"agent_id": "agent-123"},
     "list_user_tasks": {"user_id": "u1"},
 }
-# One value per parameter of `_request.update_body`, to see every key it can write.
+# One value per parameter of `_bodies.update_body`, to see every key it can write.
 UPDATE_BODY_VALUES: dict[str, Any] = {
     "tool_call_payload_extension": {"headers": {"x": "y"}},
     "source": "sdk",
@@ -374,7 +375,7 @@ def test_task_attribute_drift_is_caught() -> None:
     spec = copy.deepcopy(spec_tools.load_spec())
     spec["components"]["schemas"]["Task"]["properties"]["priority"] = {"type": ["integer", "null"]}
     del spec["components"]["schemas"]["Task"]["properties"]["title"]
-    assert attribute_drift(spec, "Task", xpander_sdk.task.Task) == [
+    assert attribute_drift(spec, "Task", xpander_sdk._task_model.Task) == [
         "Task.priority is not an attribute of Task",
         "Task.title is not a key of Task",
     ]
@@ -384,16 +385,18 @@ def test_list_item_attribute_drift_is_caught() -> None:
     spec = copy.deepcopy(spec_tools.load_spec())
     spec["components"]["schemas"]["TasksListItem"]["properties"]["priority"] = {"type": ["integer", "null"]}
     del spec["components"]["schemas"]["TasksListItem"]["properties"]["process"]
-    assert attribute_drift(spec, "TasksListItem", xpander_sdk.task.TasksListItem) == [
+    assert attribute_drift(spec, "TasksListItem", xpander_sdk._task_model.TasksListItem) == [
         "TasksListItem.priority is not an attribute of TasksListItem",
         "TasksListItem.process is not a key of TasksListItem",
     ]
 
 
 def test_private_attributes_and_extra_are_not_schema_keys() -> None:
-    """`_owner` and `extra` are left out of the comparison, any other attribute is not."""
-    assert {"_owner", "extra"} <= {attribute.name for attribute in attrs.fields(xpander_sdk.task.Task)}
-    assert {"_owner", "extra"} <= {attribute.name for attribute in attrs.fields(xpander_sdk.task.TasksListItem)}
+    """`_requestor` and `extra` are left out of the comparison, any other attribute is not."""
+    assert {"_requestor", "extra"} <= {attribute.name for attribute in attrs.fields(xpander_sdk._task_model.Task)}
+    assert {"_requestor", "extra"} <= {
+        attribute.name for attribute in attrs.fields(xpander_sdk._task_model.TasksListItem)
+    }
 
     @attrs.define
     class Probe:
@@ -407,16 +410,17 @@ def test_private_attributes_and_extra_are_not_schema_keys() -> None:
     ] + ["Probe.bogus is not a key of TokenUsage", "Probe.id is not a key of TokenUsage"]
 
 
-def test_task_owner_is_no_wire_key() -> None:
-    """The private `_owner` is not set by the constructor, not parsed, and never sent."""
-    owner = attrs.fields(xpander_sdk.task.Task)._owner
-    assert owner.init is False
-    assert not owner.eq
-    assert not owner.repr
-    task = xpander_sdk.task.Task.from_dict({**MINIMAL_TASK, "_owner": "x"})
-    assert task._owner is None
-    assert task.extra == {"_owner": "x"}
-    assert "_owner" not in task.to_save_body(with_deep_plan_update=True)
+def test_task_requestor_is_no_wire_key() -> None:
+    """The private `_requestor` (what the task sends through) is not set by the constructor, not parsed, and
+    never sent."""
+    requestor = attrs.fields(xpander_sdk._task_model.Task)._requestor
+    assert requestor.init is False
+    assert not requestor.eq
+    assert not requestor.repr
+    task = xpander_sdk._task_model.Task.from_dict({**MINIMAL_TASK, "_requestor": "x"})
+    assert task._requestor is None
+    assert task.extra == {"_requestor": "x"}
+    assert "_requestor" not in task.to_save_body(with_deep_plan_update=True)
 
 
 # -- update_task's body ------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ openapi.yaml describes them.
 - Every parameter on the wire: each `update` parameter on the key UpdateTaskRequest names, `Task.save`'s whole
   task valid against `Task`, each list filter on the query parameter the spec names.
 - Spec-derived properties (hypothesis): list items drawn from `TasksListItem` parse as the generated client
-  parses them; update bodies drawn from `UpdateTaskRequest` are what `_request.update_body` builds; any task the
+  parses them; update bodies drawn from `UpdateTaskRequest` are what `_bodies.update_body` builds; any task the
   spec allows is saved as a valid `Task` body; `is_terminal` is the listed state's, else whether `finished_at` is set.
 """
 
@@ -40,9 +40,10 @@ from xpander_sdk import (
     Tasks,
     UnprocessableEntityError,
 )
-from xpander_sdk._endpoints import parse_task_list
-from xpander_sdk._request import LIST_FILTERS, update_body
-from xpander_sdk.task import SAVE_KEYS, TasksListItem
+from xpander_sdk._bodies import LIST_FILTERS, update_body
+from xpander_sdk._routes import parse_task_list
+from xpander_sdk._task_json import SAVE_KEYS
+from xpander_sdk._task_model import TasksListItem
 
 API_KEY = "test-api-key"
 Mode = Literal["sync", "async"]
@@ -186,7 +187,7 @@ def call_through_prism(prism_url: str, mode: Mode, method: str, *args: Any, **kw
     call returns follows the Tasks that made it."""
     result, request, tasks = on_prism(prism_url, mode, lambda tasks: getattr(tasks, method)(*args, **kwargs))
     for item in result if isinstance(result, list) else [result]:
-        assert item._owner is tasks
+        assert item._requestor is tasks.requestor
     return result, request
 
 
@@ -380,7 +381,7 @@ def save_through_prism(prism_url: str, mode: Mode, task: Task, with_deep_plan_up
         prism_url, mode, lambda tasks: getattr(task.bind(tasks), name)(with_deep_plan_update=with_deep_plan_update)
     )
     assert saved is task
-    assert task._owner is tasks
+    assert task._requestor is tasks.requestor
     return request
 
 
@@ -648,7 +649,7 @@ def test_any_spec_valid_list_item_parses_as_the_generated_client_does(data: dict
 @given(data=st.lists(list_items(), max_size=4))
 def test_any_spec_valid_list_parses_item_by_item(data: list[dict[str, Any]]) -> None:
     """The list route's parser: each item of the array, in order, as `from_dict` reads it."""
-    items = parse_task_list(httpx.Response(200, json=data))
+    items = parse_task_list(httpx.Response(200, json=data), (), TasksListItem.from_dict)
     assert items == [TasksListItem.from_dict(item) for item in data]
     for sent, item in zip(data, items, strict=True):
         assert_item_parsed_faithfully(sent, item)

@@ -20,8 +20,9 @@ from hypothesis import HealthCheck, example, given, settings
 from tests import spec_tools, strategies
 from tests.conftest import load_fixture
 from xpander_sdk import Configuration, Task, Tasks
-from xpander_sdk._endpoints import parse_task
-from xpander_sdk._request import build_body
+from xpander_sdk._bodies import CreateArguments
+from xpander_sdk._create_body import build_body
+from xpander_sdk._routes import parse_task
 
 REQUEST_EXAMPLES = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 RESPONSE_EXAMPLES = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -48,7 +49,7 @@ def test_body_built_from_spec_valid_arguments_is_valid_and_official(
     call: tuple[dict[str, Any], dict[str, Any]],
 ) -> None:
     arguments, expected = call
-    assert_is_the_official_body(build_body(arguments), expected)
+    assert_is_the_official_body(build_body(CreateArguments.of(arguments)), expected)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -97,7 +98,7 @@ def test_the_strategies_cover_the_whole_request_schema() -> None:
 def test_an_empty_enum_string_is_kept_not_replaced_by_the_default(field: str) -> None:
     """The spec's open enums take any string, "" included: `task.status.value` must be what was sent.
 
-    Fails while `xpander_sdk.task` writes `_enum(...) or Default`: the pseudo-member of "" is falsy."""
+    Fails while `xpander_sdk._task_json` writes `_enum(...) or Default`: the pseudo-member of "" is falsy."""
     data: dict[str, Any] = copy.deepcopy(MINIMAL_TASK)
     if field.startswith("mcp_servers"):
         name = field.rsplit(".", 1)[1]
@@ -106,7 +107,7 @@ def test_an_empty_enum_string_is_kept_not_replaced_by_the_default(field: str) ->
         name = field
         data[field] = ""
     assert spec_tools.violations(spec_tools.validator("Task"), data) == []
-    task = parse_task(httpx.Response(200, json=data))
+    task = parse_task(httpx.Response(200, json=data), (), Task.from_dict)
     holder = task.mcp_servers[0] if field.startswith("mcp_servers") else task
     assert getattr(holder, name).value == ""
 
@@ -116,7 +117,7 @@ def test_an_empty_enum_string_is_kept_not_replaced_by_the_default(field: str) ->
 @example(data={**MINIMAL_TASK, "status": "awaiting_approval", "brand_new_key": {"nested": [1, None]}})
 def test_any_spec_valid_task_parses_and_keeps_what_was_sent(data: dict[str, Any]) -> None:
     assert spec_tools.violations(spec_tools.validator("Task", formats=False), data) == []
-    task = parse_task(httpx.Response(200, json=data))
+    task = parse_task(httpx.Response(200, json=data), (), Task.from_dict)
     spec_tools.assert_parsed_faithfully(data, task)
     spec_tools.assert_parsed_faithfully(data, Task.from_dict(data))
 
@@ -143,7 +144,7 @@ def test_unknown_enum_values_and_keys_everywhere_parse() -> None:
         "brand_new_key": {"nested": [1, None]},
     }
     assert spec_tools.violations(spec_tools.validator("Task"), data) == []
-    task = parse_task(httpx.Response(200, json=data))
+    task = parse_task(httpx.Response(200, json=data), (), Task.from_dict)
     spec_tools.assert_parsed_faithfully(data, task)
     assert task.extra == {"brand_new_key": {"nested": [1, None]}}
     assert task.status.value == "awaiting_approval"
@@ -181,7 +182,7 @@ def test_reference_fixtures_are_valid_and_match_the_spec() -> None:
     ids=["fixture", "spec-200-example"],
 )
 def test_reference_responses_parse_faithfully(data: dict[str, Any]) -> None:
-    task = parse_task(httpx.Response(200, json=data))
+    task = parse_task(httpx.Response(200, json=data), (), Task.from_dict)
     spec_tools.assert_parsed_faithfully(data, task)
     assert task.extra == {}
     assert task.created_at == datetime.datetime(2026, 5, 1, 12, tzinfo=datetime.UTC)
@@ -208,5 +209,5 @@ def test_drawn_date_times_are_iso_8601(moment: str) -> None:
     instance = {**MINIMAL_TASK, "created_at": moment}
     zone_aware = moment.endswith("Z") or moment[-6] in "+-"
     assert (spec_tools.violations(spec_tools.validator("Task"), instance) == []) is zone_aware
-    created_at = parse_task(httpx.Response(200, json=instance)).created_at
+    created_at = parse_task(httpx.Response(200, json=instance), (), Task.from_dict).created_at
     assert (created_at.tzinfo is not None) is zone_aware

@@ -386,7 +386,7 @@ def test_the_mapping_parameters_are_found() -> None:
 def test_a_mapping_parameter_takes_any_mapping(prism_url: str, parameter: str) -> None:
     """Annotated `Mapping[...]`: a read-only mapping (not a dict) is sent as the same JSON object as a dict.
 
-    Fails while `_request.json_object` runs `json.dumps` on the mapping itself instead of on `dict(value)`."""
+    Fails while `_bodies.json_object` runs `json.dumps` on the mapping itself instead of on `dict(value)`."""
     value: dict[str, Any] = {"type": "object"} if parameter == "output_schema" else {"crm": "token"}
     _, request = create_recorded(prism_url, agent_id="agent-123", prompt="hi", **{parameter: MappingProxyType(value)})
     assert body_of(request)[PARAMETER_CASES[parameter][1]] == value

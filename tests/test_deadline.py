@@ -13,14 +13,13 @@ import httpx
 import pytest
 
 from tests.faultserver import FaultServer, Repeat, running, tasks_for
-from xpander_sdk import APIConnectionError, APITimeoutError, Configuration, ModuleException, Tasks, _deadline
-from xpander_sdk._attempt import ATTEMPT_DEADLINE, DEADLINE_REACHED
+from xpander_sdk import APIConnectionError, APITimeoutError, Configuration, ModuleException, Tasks
+from xpander_sdk import _httpcore_backend as _deadline
 from xpander_sdk._constants import DEFAULT_LIMITS
-from xpander_sdk._http import (
-    _own_client,
-    attempt_budget,
-    transport_error,
-)
+from xpander_sdk._deadline import ATTEMPT_DEADLINE, DEADLINE_REACHED
+from xpander_sdk._failures import transport_error
+from xpander_sdk._pool import _own_client
+from xpander_sdk._request import attempt_budget
 
 ENDLESS_CONTINUE = Repeat(b"HTTP/1.1 100 Continue\r\n\r\n", interval=0.2, give_up_after=2.0)
 

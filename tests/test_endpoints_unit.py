@@ -25,9 +25,11 @@ from xpander_sdk import (
     NotFoundError,
     RateLimitError,
     RequestInfo,
-    _endpoints,
+    _routes,
 )
-from xpander_sdk._http import CallOptions, Endpoint, RetryPolicy, _may_retry, check_timeout
+from xpander_sdk._request import Endpoint
+from xpander_sdk._retry import may_retry
+from xpander_sdk._task_model import Task, TasksListItem
 from xpander_sdk.exceptions import APIStatusError, ModuleException
 
 
@@ -65,7 +67,7 @@ def test_create_task_builder_shape() -> None:
 )
 def test_list_builders_shape(builder: Any, path_parameter: str, user_id_parameter: str) -> None:
     """The generator renames the user list's `user_id` path and query parameters, which clash: the overlay maps
-    the `user_id` filter to `user_id_query` (`_endpoints.list_by_user`)."""
+    the `user_id` filter to `user_id_query` (`_routes.list_by_user`)."""
     parameters = list(inspect.signature(builder._get_kwargs).parameters)
     filters = [user_id_parameter, "parent_task_id", "triggering_agent_id", "status", "internal_status"]
     assert parameters == [path_parameter, *filters]
@@ -76,20 +78,20 @@ def test_list_builders_shape(builder: Any, path_parameter: str, user_id_paramete
 
 # -- each endpoint described once -----------------------------------------------------------------------------------
 def test_idempotency_belongs_to_the_endpoint() -> None:
-    table = {name: endpoint.idempotent for name, endpoint in vars(_endpoints).items() if isinstance(endpoint, Endpoint)}
+    table = {name: endpoint.idempotent for name, endpoint in vars(_routes).items() if isinstance(endpoint, Endpoint)}
     assert table == {"CREATE": False, "GET": True, "STOP": True, "UPDATE": False, "LIST": True, "EVENTS": True}
 
 
 def test_calls_carry_the_generated_route() -> None:
-    assert (_endpoints.get("t 1").method, _endpoints.get("t 1").path) == ("GET", "/agent-execution/t%201/status")
-    assert (_endpoints.stop("t1").method, _endpoints.stop("t1").body) == ("DELETE", None)
-    call = _endpoints.list_by_user("u/1", {"status": "failed", "user_id": "u2"})
+    get = _routes.get("t 1", Task.from_dict)
+    assert (get.method, get.path) == ("GET", "/agent-execution/t%201/status")
+    assert (_routes.stop("t1", Task.from_dict).method, _routes.stop("t1", Task.from_dict).body) == ("DELETE", None)
+    call = _routes.list_by_user("u/1", {"status": "failed", "user_id": "u2"}, TasksListItem.from_dict)
     assert call.path == "/agent-execution/executions/history/user/u%2F1"
     assert call.params == (("status", "failed"), ("user_id", "u2")), "the caller's order, as the official SDK"
 
 
 # -- the retry decision -------------------------------------------------------------------------------------------
-OPTIONS = CallOptions(timeout=check_timeout(5.0), retry=RetryPolicy())
 SENT = APIConnectionError("reset", request_sent=True)
 NOT_SENT = APIConnectionError("refused", request_sent=False)
 READ_TIMEOUT = APITimeoutError("read timeout", request_sent=True)
@@ -120,7 +122,7 @@ def _status(cls: type[APIStatusError], code: int) -> APIStatusError:
     ],
 )
 def test_retry_decision(error: ModuleException, idempotent: bool, retried: bool) -> None:
-    assert _may_retry(error, OPTIONS, idempotent) is retried
+    assert may_retry(error, idempotent) is retried
 
 
 @pytest.mark.parametrize(

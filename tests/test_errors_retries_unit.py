@@ -31,7 +31,7 @@ from xpander_sdk import (
     Tasks,
     UnprocessableEntityError,
 )
-from xpander_sdk._http import parse_retry_after, transport_error
+from xpander_sdk._failures import parse_retry_after, transport_error
 
 OK = httpx.Response(201, json=MINIMAL_TASK)
 FASTAPI_422 = {
@@ -333,12 +333,12 @@ def test_userinfo_path_and_query_of_the_base_url_stay_out_of_the_message() -> No
 def test_one_sync_client_is_reused_and_closed() -> None:
     transport = httpx.MockTransport(lambda request: OK)
     tasks = Tasks(Configuration(api_key="k"), limits=httpx.Limits(max_connections=5))
-    client = tasks._session.sync_client()
+    client = tasks.requestor.session.sync_client()
     client._transport = transport  # the pooled client Tasks made, on a fake transport
     with tasks:
         tasks.create("a", prompt="p")
         tasks.create("a", prompt="p")
-        assert tasks._session.sync_client() is client
+        assert tasks.requestor.session.sync_client() is client
     assert client.is_closed
 
 
@@ -349,7 +349,7 @@ def test_a_tasks_works_across_event_loops() -> None:
     clients = []
 
     async def create() -> None:
-        client = await tasks._session.async_client()
+        client = await tasks.requestor.session.async_client()
         client._transport = transport
         clients.append(client)
         await tasks.acreate("a", prompt="p")
@@ -358,19 +358,19 @@ def test_a_tasks_works_across_event_loops() -> None:
         asyncio.run(create())
     assert len(api.requests) == 3
     assert len({id(client) for client in clients}) == 3, "one AsyncClient per event loop"
-    assert len(tasks._session._async_pools) == 1, "clients of closed loops are dropped"
+    assert len(tasks.requestor.session._async_pools) == 1, "clients of closed loops are dropped"
     assert all(client.is_closed for client in clients), "each loop's client was closed when its loop ended"
 
 
 def test_bare_tasks_share_one_pool() -> None:
-    assert Tasks()._session is Tasks()._session
-    assert Tasks(Configuration(api_key="k"))._session is not Tasks()._session
+    assert Tasks().requestor.session is Tasks().requestor.session
+    assert Tasks(Configuration(api_key="k")).requestor.session is not Tasks().requestor.session
 
 
 def test_user_clients_are_used_and_not_closed() -> None:
     api = FakeAPI()
     tasks = api.tasks()
-    client = tasks._session.sync_client()
+    client = tasks.requestor.session.sync_client()
     tasks.close()
     assert not client.is_closed
     assert tasks.create("a", prompt="p").id == "t1"

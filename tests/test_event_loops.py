@@ -42,7 +42,7 @@ def test_one_tasks_across_three_asyncio_runs(server: FaultServer, http_transport
     clients = []
 
     async def create(run: int) -> Task:
-        clients.append(await tasks._session.async_client())
+        clients.append(await tasks.requestor.session.async_client())
         task = await tasks.acreate("ok", prompt=f"run {run}")
         await tasks.acreate("ok", prompt=f"run {run}, again")
         return task
@@ -52,7 +52,7 @@ def test_one_tasks_across_three_asyncio_runs(server: FaultServer, http_transport
     assert all(task.id == "t1" for task in results)
     assert server.count == 6
     assert len({id(client) for client in clients}) == 3, "one AsyncClient per event loop"
-    assert len(tasks._session._async_pools) == 1, "the clients of closed loops are dropped"
+    assert len(tasks.requestor.session._async_pools) == 1, "the clients of closed loops are dropped"
     assert time.monotonic() - started < 10
     tasks.close()
 
@@ -90,7 +90,7 @@ def test_connections_of_a_finished_loop_are_closed(
             f"{server.stats()['open']} connections still open after close()"
         )
     finally:  # what the SDK left open: dropped here, so that the GC closes it now, not in a later test
-        tasks._session._async_pools.clear()
+        tasks.requestor.session._async_pools.clear()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResourceWarning)
             del tasks
@@ -110,7 +110,7 @@ def test_create_from_eight_threads_at_once(server: FaultServer) -> None:
         with ThreadPoolExecutor(max_workers=8) as pool:
             results = [task for batch in pool.map(worker, range(8), timeout=30) for task in batch]
         elapsed = time.monotonic() - started
-        client = tasks._session.sync_client()
+        client = tasks.requestor.session.sync_client()
     assert len(results) == 200 and all(task.id == "t1" for task in results)
     assert server.count == 200
     assert server.stats()["max_open"] <= 8, "one shared pool: at most a connection per thread"

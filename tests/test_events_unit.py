@@ -322,7 +322,7 @@ def test_the_reference_stream_yields_the_official_types(mode: str) -> None:
         if isinstance(event.data, Task):
             assert event.data.id == TASK_ID
             assert event.data.configuration is tasks.configuration  # follows the Tasks of the stream
-            assert event.data._owner is tasks
+            assert event.data._requestor is tasks.requestor
         elif event.data is not None:
             assert event.data == sent["data"]
     finished = events[-1].data
@@ -342,7 +342,7 @@ def test_sample_types_literal_matches_the_reference() -> None:
 
 
 def test_unknown_type_is_kept_with_its_raw_value() -> None:
-    event = parse_event(message(json.dumps(envelope("brand_new_event", {"n": 1}))), None)
+    event = parse_event(message(json.dumps(envelope("brand_new_event", {"n": 1}))), Task.from_dict)
     assert event is not None
     assert event.type.value == "brand_new_event"
     assert isinstance(event.type, TaskUpdateEventType)
@@ -353,7 +353,7 @@ def test_unknown_type_is_kept_with_its_raw_value() -> None:
 
 
 def test_an_unknown_task_prefixed_type_keeps_raw_data() -> None:
-    event = parse_event(message(json.dumps(envelope("task_paused_v2", dict(TASK)))), None)
+    event = parse_event(message(json.dumps(envelope("task_paused_v2", dict(TASK)))), Task.from_dict)
     assert event is not None and event.type.value == "task_paused_v2"
     assert event.data == TASK
 
@@ -369,7 +369,7 @@ def test_an_unknown_task_prefixed_type_keeps_raw_data() -> None:
     ids=["no-created_at", "no-id", "bad-created_at", "input-a-string"],
 )
 def test_task_finished_with_invalid_task_data_keeps_the_raw_dict(data: dict[str, Any]) -> None:
-    event = parse_event(message(json.dumps(envelope("task_finished", data))), None)
+    event = parse_event(message(json.dumps(envelope("task_finished", data))), Task.from_dict)
     assert event is not None and event.type is TaskUpdateEventType.TaskFinished
     assert event.data == data
     assert isinstance(event.data, dict)
@@ -377,21 +377,21 @@ def test_task_finished_with_invalid_task_data_keeps_the_raw_dict(data: dict[str,
 
 @pytest.mark.parametrize("data", ["done", None, 3, [TASK]])
 def test_task_finished_whose_data_is_not_an_object_keeps_it(data: Any) -> None:
-    event = parse_event(message(json.dumps(envelope("task_finished", data))), None)
+    event = parse_event(message(json.dumps(envelope("task_finished", data))), Task.from_dict)
     assert event is not None and event.type is TaskUpdateEventType.TaskFinished
     assert event.data == data
 
 
 def test_task_compactization_data_is_raw() -> None:
     """As in the official SDK, only task_created/updated/finished carry a Task (a valid Task dict stays a dict)."""
-    event = parse_event(message(json.dumps(envelope("task_compactization", dict(TASK)))), None)
+    event = parse_event(message(json.dumps(envelope("task_compactization", dict(TASK)))), Task.from_dict)
     assert event is not None and event.type is TaskUpdateEventType.TaskCompactization
     assert event.data == TASK and isinstance(event.data, dict)
 
 
 @pytest.mark.parametrize("kind", ["sub_task_created", "sub_task_updated", "sub_task_finished"])
 def test_sub_task_events_keep_raw_data(kind: str) -> None:
-    event = parse_event(message(json.dumps(envelope(kind, dict(TASK)))), None)
+    event = parse_event(message(json.dumps(envelope(kind, dict(TASK)))), Task.from_dict)
     assert event is not None and isinstance(event.data, dict)
 
 
@@ -408,25 +408,25 @@ def test_sub_task_events_keep_raw_data(kind: str) -> None:
     ],
 )
 def test_time_iso_or_epoch(sent: Any, expected: datetime.datetime | None) -> None:
-    event = parse_event(message(json.dumps({**envelope("chunk", "x"), "time": sent})), None)
+    event = parse_event(message(json.dumps({**envelope("chunk", "x"), "time": sent})), Task.from_dict)
     assert event is not None and event.time == expected
 
 
 def test_missing_time_is_none() -> None:
     sent = envelope("chunk", "x")
     del sent["time"]
-    event = parse_event(message(json.dumps(sent)), None)
+    event = parse_event(message(json.dumps(sent)), Task.from_dict)
     assert event is not None and event.time is None
 
 
 def test_identity_is_parsed() -> None:
     event = parse_event(
-        message(json.dumps({**envelope("chunk", "x"), "identity": {"name": "Agent", "icon": "🤖"}})), None
+        message(json.dumps({**envelope("chunk", "x"), "identity": {"name": "Agent", "icon": "🤖"}})), Task.from_dict
     )
     assert event is not None and event.identity == MessageIdentity("Agent", "🤖")
-    event = parse_event(message(json.dumps({**envelope("chunk", "x"), "identity": {"name": "Agent"}})), None)
+    event = parse_event(message(json.dumps({**envelope("chunk", "x"), "identity": {"name": "Agent"}})), Task.from_dict)
     assert event is not None and event.identity == MessageIdentity("Agent", None)
-    event = parse_event(message(json.dumps({**envelope("chunk", "x"), "identity": {"icon": "x"}})), None)
+    event = parse_event(message(json.dumps({**envelope("chunk", "x"), "identity": {"icon": "x"}})), Task.from_dict)
     assert event is not None and event.identity is None
 
 
@@ -434,7 +434,7 @@ def test_missing_data_is_none_and_extra_keys_are_ignored() -> None:
     sent = envelope("chunk")
     del sent["data"]
     sent["brand_new_key"] = {"nested": True}
-    event = parse_event(message(json.dumps(sent), "7"), None)
+    event = parse_event(message(json.dumps(sent), "7"), Task.from_dict)
     assert event is not None
     assert event.data is None
     assert event.event_id == "7"
@@ -444,7 +444,7 @@ def test_missing_data_is_none_and_extra_keys_are_ignored() -> None:
 
 @pytest.mark.parametrize("data", ["{not json", "[1, 2]", '"str"', "null", "3", '{"type": 3}', '{"no": "type"}'])
 def test_data_that_is_not_an_event_is_none(data: str) -> None:
-    assert parse_event(message(data), None) is None
+    assert parse_event(message(data), Task.from_dict) is None
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -518,7 +518,7 @@ SECRETS = ("SECRET-OIDC-TOKEN", "SECRET-USER-TOKEN", "SECRET-MCP-KEY")
 )
 @pytest.mark.parametrize("kind", ["task_finished", "task_compactization", "brand_new_event"])
 def test_repr_and_str_never_fail_and_never_show_secrets(kind: str, data: Any) -> None:
-    event = parse_event(message(json.dumps(envelope(kind, data))), None)
+    event = parse_event(message(json.dumps(envelope(kind, data))), Task.from_dict)
     assert event is not None
     shown = [repr(event), str(event)]
     if isinstance(event.data, Task):
@@ -531,7 +531,7 @@ def test_repr_and_str_never_fail_and_never_show_secrets(kind: str, data: Any) ->
 
 
 def test_repr_of_a_task_event_shows_the_task_and_not_its_secrets() -> None:
-    event = parse_event(message(json.dumps(envelope("task_finished", SECRET_TASK))), None)
+    event = parse_event(message(json.dumps(envelope("task_finished", SECRET_TASK))), Task.from_dict)
     assert event is not None and isinstance(event.data, Task)
     assert event.data.user_oidc_token == "SECRET-OIDC-TOKEN"  # parsed, but kept out of every repr
     for text in (repr(event), str(event), repr(event.data), str(event.data)):
@@ -546,7 +546,9 @@ def test_repr_of_odd_events_never_fails() -> None:
         TaskUpdateEvent(TaskUpdateEventType.Chunk, TASK_ID, ORG, None, object()),
         TaskUpdateEvent(TaskUpdateEventType.Chunk, TASK_ID, ORG, None, math.nan, MessageIdentity("n")),
     ]
-    pseudo = parse_event(message(json.dumps({**envelope("x" * 1000, {}), "time": None, "task_id": None})), None)
+    pseudo = parse_event(
+        message(json.dumps({**envelope("x" * 1000, {}), "time": None, "task_id": None})), Task.from_dict
+    )
     assert pseudo is not None
     for event in [*odd, pseudo]:
         assert repr(event) == str(event)
@@ -565,7 +567,7 @@ def test_event_type_members_are_the_spec_enum() -> None:
 
 @pytest.mark.parametrize("value", ["brand_new_event", "task_finished", "Connected"])
 def test_event_type_pickles_round_trip(value: str) -> None:
-    event_type = parse_event(message(json.dumps(envelope(value))), None)
+    event_type = parse_event(message(json.dumps(envelope(value))), Task.from_dict)
     assert event_type is not None
     for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
         copied = pickle.loads(pickle.dumps(event_type.type, protocol))
@@ -576,9 +578,11 @@ def test_event_type_pickles_round_trip(value: str) -> None:
 
 
 def test_events_pickle_round_trip() -> None:
-    events = [parse_event(message(json.dumps(sent), str(number)), None) for number, sent in enumerate(SAMPLE)]
+    events = [parse_event(message(json.dumps(sent), str(number)), Task.from_dict) for number, sent in enumerate(SAMPLE)]
     events.append(
-        parse_event(message(json.dumps({**envelope("brand_new_event", [1]), "identity": {"name": "n"}})), None)
+        parse_event(
+            message(json.dumps({**envelope("brand_new_event", [1]), "identity": {"name": "n"}})), Task.from_dict
+        )
     )
     for event in events:
         assert event is not None
@@ -722,7 +726,7 @@ def test_the_reference_stream_is_valid_against_the_spec() -> None:
     check = spec_tools.validator("TaskUpdateEvent")
     for sent in SAMPLE:
         assert spec_tools.violations(check, sent) == []
-        event = parse_event(message(json.dumps(sent)), None)
+        event = parse_event(message(json.dumps(sent)), Task.from_dict)
         assert event is not None and event.type.value == sent["type"]
 
 

@@ -385,9 +385,9 @@ def test_lifecycle_fault(server: FaultServer, case: Case, mode: str) -> None:
         assert str(result.request) == f"{case.op.method} {server.url}{path}"
         assert API_KEY not in str(result) and API_KEY not in repr(result)
     elif isinstance(result, list):
-        assert all(item._owner is tasks for item in result), "the items follow the Tasks that listed them"
+        assert all(item._requestor is tasks.requestor for item in result), "the items follow the Tasks that listed them"
     else:
-        assert result._owner is tasks, "the task follows the Tasks that read it"
+        assert result._requestor is tasks.requestor, "the task follows the Tasks that read it"
     if case.check is not None:
         case.check(result)
 

@@ -25,10 +25,10 @@ import httpx
 import pytest
 
 from tests.faultserver import API_KEY, HOST, MINIMAL_TASK
-from xpander_sdk import Configuration, ModuleException, Tasks, _http
-from xpander_sdk import tasks as tasks_module
+from xpander_sdk import Configuration, ModuleException, Tasks, _pool
+from xpander_sdk import _requestor as tasks_module
 from xpander_sdk._constants import DEFAULT_LIMITS
-from xpander_sdk.tasks import shared_session
+from xpander_sdk._requestor import shared_session
 
 ROUNDS = 30
 CALL_TIMEOUT = 3.0
@@ -77,7 +77,7 @@ def _make_tasks(url: str, pool: str, monkeypatch: pytest.MonkeyPatch) -> Tasks:
         monkeypatch.setenv("XPANDER_API_KEY", API_KEY)
         monkeypatch.setenv("XPANDER_BASE_URL", url)
         tasks = Tasks()
-        assert tasks._session is shared_session()
+        assert tasks.requestor.session is shared_session()
         return tasks
     return Tasks(Configuration(api_key=API_KEY, base_url=url))
 
@@ -139,7 +139,7 @@ def test_sync_creates_after_fork_each_get_their_own_task(
     try:
         wrong = _rounds(create)
     finally:
-        tasks._session.close()
+        tasks.requestor.session.close()
     assert wrong == [], f"{len(wrong)} of {ROUNDS} rounds mixed up (0 own task, 1 the other's, 2 error): {wrong}"
 
 
@@ -160,7 +160,7 @@ def test_async_creates_after_fork_each_get_their_own_task(
     try:
         wrong = _rounds(create)
     finally:
-        loop.run_until_complete(tasks._session.aclose())
+        loop.run_until_complete(tasks.requestor.session.aclose())
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
     assert wrong == [], f"{len(wrong)} of {ROUNDS} rounds mixed up (0 own task, 1 the other's, 2 error): {wrong}"
@@ -171,15 +171,19 @@ def test_the_fork_hook_drops_the_sdks_own_clients_but_keeps_the_callers() -> Non
     own = Tasks(Configuration(api_key=API_KEY, base_url="http://127.0.0.1:9"))
     theirs = httpx.Client()
     callers = Tasks(Configuration(api_key=API_KEY, base_url="http://127.0.0.1:9"), http_client=theirs)
-    own_client, lock, shared_lock = own._session.sync_client(), own._session._lock, tasks_module._shared_session_lock
+    own_client, lock, shared_lock = (
+        own.requestor.session.sync_client(),
+        own.requestor.session._lock,
+        tasks_module._shared_session_lock,
+    )
     try:
-        _http._abandon_after_fork()
+        _pool._abandon_after_fork()
         tasks_module._new_shared_session_lock()
-        assert own._session._lock is not lock
+        assert own.requestor.session._lock is not lock
         assert tasks_module._shared_session_lock is not shared_lock
-        assert own._session.sync_client() is not own_client, "a new client on the first use"
+        assert own.requestor.session.sync_client() is not own_client, "a new client on the first use"
         assert not own_client.is_closed, "dropped, never closed: its sockets are the parent's"
-        assert callers._session.sync_client() is theirs
+        assert callers.requestor.session.sync_client() is theirs
     finally:
         own_client.close()
         own.close()
@@ -190,7 +194,7 @@ def test_a_forked_child_never_closes_its_parents_async_client(monkeypatch: pytes
     """The closer that ends an async client with its event loop does nothing in another process."""
 
     async def go() -> httpx.AsyncClient:
-        pool = await _http.AsyncPool.open(DEFAULT_LIMITS)
+        pool = await _pool.AsyncPool.open(DEFAULT_LIMITS)
         monkeypatch.setattr(os, "getpid", lambda: -1)  # as in a forked child
         assert pool._closer is not None
         await pool._closer.aclose()

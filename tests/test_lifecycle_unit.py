@@ -34,7 +34,7 @@ from xpander_sdk import (
     Tasks,
     TasksListItem,
 )
-from xpander_sdk.task import SAVE_KEYS
+from xpander_sdk._task_json import SAVE_KEYS
 
 MODES = ("sync", "async")
 BASE = "https://api.test"
@@ -225,7 +225,7 @@ def test_reload_refreshes_the_same_object_in_place(mode: str) -> None:
     assert returned is task and id(task) == identity
     assert (task.status, task.result, task.title) == (AgentExecutionStatus.Executing, "half", "T")
     assert str(api.requests[-1].url) == f"{BASE}/agent-execution/t1/status"
-    assert task._owner is tasks, "still bound after the refresh"
+    assert task._requestor is tasks.requestor, "still bound after the refresh"
 
 
 PLAN = {"enabled": True, "tasks": [{"id": "s1", "title": "step one", "completed": True}]}
@@ -363,10 +363,10 @@ def test_set_status_refuses_what_is_not_a_status(mode: str, status: Any) -> None
 def test_a_task_from_a_call_is_bound_to_the_tasks_that_made_it() -> None:
     _, tasks = fake(task_json(), list_json(LIST_ITEM))
     task = tasks.get("t1")
-    assert task._owner is tasks
+    assert task._requestor is tasks.requestor
     assert task.configuration is tasks.configuration
     (item,) = tasks.list("agent-123")
-    assert item._owner is tasks and item.configuration is tasks.configuration
+    assert item._requestor is tasks.requestor and item.configuration is tasks.configuration
 
 
 def test_repr_shows_no_owner_and_never_fails() -> None:
@@ -397,22 +397,22 @@ def test_a_pickle_round_trip_drops_the_owner_and_stays_equal(status: str) -> Non
     _, tasks = fake(task_json(status), list_json({**LIST_ITEM, "status": status}))
     task = tasks.get("t1")
     clone = pickle.loads(pickle.dumps(task))
-    assert clone._owner is None and clone.configuration is None
+    assert clone._requestor is None and clone.configuration is None
     assert clone == task
     assert clone.status.value == status
-    assert task._owner is tasks, "the original stays bound"
+    assert task._requestor is tasks.requestor, "the original stays bound"
     (item,) = tasks.list("agent-123")
     item_clone = pickle.loads(pickle.dumps(item))
-    assert item_clone == item and item_clone._owner is None
+    assert item_clone == item and item_clone._requestor is None
     for duplicate in (copy.copy(task), copy.deepcopy(task)):
-        assert duplicate == task and duplicate._owner is None
+        assert duplicate == task and duplicate._requestor is None
 
 
 @pytest.mark.parametrize("mode", MODES)
 def test_a_hand_built_task_is_unbound_until_bind(mode: str) -> None:
     api, tasks = fake(task_json("executing"))
     task = Task.from_dict(MINIMAL_TASK)
-    assert task._owner is None and task.configuration is None
+    assert task._requestor is None and task.configuration is None
     assert task.bind(tasks) is task
     assert task.configuration is tasks.configuration
     run(mode, task, "reload")
@@ -453,7 +453,7 @@ def test_a_list_item_loads_through_the_tasks_that_listed_it(mode: str, monkeypat
         api, tasks = listers[name]
         loaded = run(mode, item, "load")
         assert isinstance(loaded, Task) and loaded.id == f"t-{name}"
-        assert loaded._owner is tasks
+        assert loaded._requestor is tasks.requestor
         request = api.requests[-1]
         assert str(request.url) == f"https://lister-{name}.test/agent-execution/t-{name}/status"
         assert request.headers["x-api-key"] == f"key-{name}"
@@ -531,7 +531,7 @@ def test_with_options_is_a_copy_on_the_same_pool_with_the_new_settings() -> None
     original_timeout, original_retries = tasks.timeout, tasks.max_retries
     other = tasks.with_options(timeout=3, max_retries=5)
     assert other is not tasks
-    assert other._session is tasks._session
+    assert other.requestor.session is tasks.requestor.session
     assert other.configuration is tasks.configuration
     assert other.max_retries == 5 and other.timeout.read == 3.0
     assert (tasks.timeout, tasks.max_retries) == (original_timeout, original_retries), "the original is unchanged"
@@ -556,18 +556,18 @@ def test_closing_the_copy_leaves_the_original_usable(server: FaultServer) -> Non
     tasks = tasks_for(server.url)
     try:
         assert tasks.get("t1").id == "t1"
-        client = tasks._session.sync_client()
+        client = tasks.requestor.session.sync_client()
         copy_ = tasks.with_options(timeout=2)
         copy_.get("t1")
         copy_.close()
         with copy_:
             pass
-        assert not client.is_closed and tasks._session.sync_client() is client
+        assert not client.is_closed and tasks.requestor.session.sync_client() is client
         assert tasks.get("t1").id == "t1"
 
         async def go() -> None:
             assert (await tasks.aget("t1")).id == "t1"
-            pool_client = await tasks._session.async_client()
+            pool_client = await tasks.requestor.session.async_client()
             other = tasks.with_options(max_retries=0)
             await other.aget("t1")
             await other.aclose()
@@ -605,7 +605,7 @@ def test_extra_headers_and_query_reach_the_wire(mode: str, method: str, args: tu
 
 @pytest.mark.parametrize("mode", MODES)
 def test_extra_query_wins_over_a_filter_of_the_same_name(mode: str) -> None:
-    """`_request.extra_query`: "they win over the call's own of the same name"."""
+    """`_bodies.extra_query`: "they win over the call's own of the same name"."""
     api, tasks = fake(list_json())
     run(mode, tasks, "list", "ag", {"status": "failed", "user_id": "u"}, extra_query={"status": "executing"})
     assert api.requests[0].url.params.get_list("status") == ["executing"]

@@ -53,7 +53,7 @@ from xpander_sdk import (
     User,
     WaitTimeoutError,
 )
-from xpander_sdk import _http as sdk_http
+from xpander_sdk import _pool as sdk_pool
 from xpander_sdk.exceptions import APIConnectionError
 from xpander_sdk.models.events import TaskUpdateEventType
 from xpander_sdk.testing import API_KEY, BASE_URL, ORGANIZATION_ID, FakeBackend, RecordedRequest
@@ -1095,9 +1095,9 @@ def test_install_routes_tasks_made_inside_and_before(monkeypatch: pytest.MonkeyP
             assert Tasks().get(inside.id).wait(timeout=5).result == "done"
             with pytest.raises(RuntimeError, match="installed already"), FakeBackend().install():
                 pass
-            assert sdk_http.ROUTED is not None
+            assert sdk_pool.ROUTED is not None
             assert os.environ["XPANDER_BASE_URL"] == BASE_URL
-        assert sdk_http.ROUTED is None
+        assert sdk_pool.ROUTED is None
         assert {name: os.environ.get(name) for name in SENTINELS} == SENTINELS
         assert os.environ["XPANDER_BASE_URL"] == nowhere
         assert set(backend.tasks) == {inside.id, by_before.id, made_before.id}
@@ -1115,7 +1115,7 @@ def test_install_restores_the_environment_after_an_error(monkeypatch: pytest.Mon
     assert "XPANDER_API_KEY" not in os.environ
     with FakeBackend() as backend, pytest.raises(ZeroDivisionError), backend.install():
         _ = 1 / 0
-    assert sdk_http.ROUTED is None
+    assert sdk_pool.ROUTED is None
     assert os.environ["XPANDER_BASE_URL"] == "http://127.0.0.1:9"
     assert "XPANDER_API_KEY" not in os.environ
 

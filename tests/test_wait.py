@@ -251,7 +251,7 @@ def test_polling_returns_the_same_task_refreshed_after_three_gets(mode: str) -> 
 def test_the_poll_schedule_doubles_from_half_a_second_to_five() -> None:
     assert (POLL_INITIAL_INTERVAL, POLL_MAX_INTERVAL) == (0.5, 5.0)
     _, task = bound(Backend())
-    waiter = _wait.Waiter(task, 600.0, raise_on_failure=False)
+    waiter = task._waiter(600.0, raise_on_failure=False)
     delays = [waiter.polled(Task.from_dict(task_json("executing"))) for _ in range(7)]
     assert delays == [0.5, 1.0, 2.0, 4.0, 5.0, 5.0, 5.0]
     assert waiter.polled(Task.from_dict(task_json("completed"))) is None
@@ -398,16 +398,16 @@ def test_the_deadline_counts_the_time_before_the_request_is_sent(
 ) -> None:
     """Time spent between a poll's start and its send (the first call in a process opens the client and imports
     the network backend: 0.1-0.3 s) is part of the wait's deadline, not added to it."""
-    from xpander_sdk import _http
+    from xpander_sdk import _send
 
-    build_request = _http.build_request
+    build_request = _send.build_request  # type: ignore[attr-defined]  # the name _send looks up
     slow = iter([0.2])
 
     def slow_first_build(*args: Any, **kwargs: Any) -> Any:
         time.sleep(next(slow, 0.0))
         return build_request(*args, **kwargs)
 
-    monkeypatch.setattr(_http, "build_request", slow_first_build)
+    monkeypatch.setattr(_send, "build_request", slow_first_build)
     server.script(STATUS_PATH, Hang())
     tasks, task = loopback(server)
     try:

@@ -56,6 +56,8 @@ def __dir__() -> list[str]:
 
 if _typing.TYPE_CHECKING:
     from ._events import AsyncEventStream, EventStream
+    from ._facade import Tasks
+    from ._task_model import Task, TasksListItem
     from .configuration import Configuration
     from .exceptions import (
         APIConnectionError,
@@ -78,8 +80,6 @@ if _typing.TYPE_CHECKING:
         UnprocessableEntityError,
         WaitTimeoutError,
     )
-    from ._facade import Tasks
-    from ._task_model import Task, TasksListItem
     from .models import (
         AgentExecutionStatus,
         AttachmentKind,

@@ -5,9 +5,8 @@ that transport leaves out filled in here.
 Why aiohttp: on httpx's own async transport, more requests in flight make each one slower; through the same
 httpx API on aiohttp, the SDK does more per second at 100 and 1,000 in flight than one at a time (`make bench`).
 
-What this layer changes of httpx-aiohttp 0.2.0 and of aiohttp's defaults, each shown by a test (the gaps of
-httpx-aiohttp on it first, in tests/test_aiohttp.py; aiohttp's own in test_faults and test_aiohttp, on both
-transports):
+What this layer changes of httpx-aiohttp 0.2.0 and of aiohttp's defaults, each shown by a test (test_aiohttp,
+test_faults):
 - Failures: every aiohttp failure becomes the httpx exception of the same event, so `_failures.transport_error`
   reads both transports alike. httpx-aiohttp calls a dropped or reset connection (`ServerDisconnectedError`,
   `ClientOSError`) a `ConnectTimeout`, which says that nothing was sent: a create would be retried and could
@@ -32,13 +31,10 @@ transports):
   User-Agent and Content-Type that aiohttp would add; `Request` for a DELETE's Content-Length), and a body
   over 1 MiB without aiohttp's warning. (The CONNECT aiohttp sends to a proxy for an https URL is aiohttp's
   own, with its User-Agent.)
-- No cookie jar (the SDK's own httpx clients send none: the API key is the only credential), and the largest
-  response head h11 reads (`MAX_HEAD_BYTES`, for the whole head; aiohttp bounds each line, at 8 KiB).
-- Proxies from the environment: httpx mounts a transport per proxy; here each is this transport (http and
-  https proxies; a socks one is refused, where aiohttp would speak HTTP to it).
-- Tracing: the wrappers that opentelemetry-instrumentation-httpx's `HTTPXClientInstrumentor().instrument()` puts
-  on httpx's own async transport wrap this transport's requests too (`traced`; tests/test_tracing.py): a span
-  per request, as on httpx.
+- No cookie jar (the API key is the only credential); the largest response head h11 reads (`MAX_HEAD_BYTES`);
+  environment proxies on this transport too (http and https; socks is refused, aiohttp would speak HTTP to it).
+- Tracing: opentelemetry-instrumentation-httpx's wrappers on httpx's async transport wrap this transport's
+  requests too (`traced`; tests/test_tracing.py): a span per request, as on httpx.
 
 aiohttp is imported with this module, which `_pool` imports when it makes the first async client on asyncio.
 """

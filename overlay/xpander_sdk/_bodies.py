@@ -31,7 +31,6 @@ from .models import (
 logger = logging.getLogger("xpander_sdk")
 
 
-
 @frozen
 class CreateArguments:
     """The parameters of `Tasks.acreate`/`create` (the official SDK's, in its order, with its defaults), as
@@ -90,7 +89,6 @@ def agent_version_header(value: object) -> str | None:
     if not value:
         return None
     return check_header_value("agent_version", str(value))
-
 
 
 def in_official_order(body: dict[str, Any]) -> dict[str, Any]:

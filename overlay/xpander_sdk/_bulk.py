@@ -92,7 +92,9 @@ def check_many(
 
 def _one_of_many(index: int, item: object) -> dict[str, Any]:
     if not isinstance(item, Mapping):
-        raise InvalidArgumentError("arguments", f"arguments[{index}] must be a dict of acreate's arguments, got {item!r}")
+        raise InvalidArgumentError(
+            "arguments", f"arguments[{index}] must be a dict of acreate's arguments, got {item!r}"
+        )
     unknown = sorted(set(item) - MANY_PARAMETERS)
     if unknown or "agent_id" not in item:
         what = f"has no parameter {unknown[0]!r}" if unknown else "needs agent_id"

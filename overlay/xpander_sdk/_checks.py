@@ -134,8 +134,6 @@ def value_object(parameter: str, value: object, cls: type[V]) -> V:
     raise refuse(parameter, f"a {cls.__name__} (or a dict of its fields)", value)
 
 
-
-
 # -- numbers and flags ----------------------------------------------------------------------------------------------
 def positive_seconds(parameter: str, value: object) -> float:
     """A positive, finite number of seconds (None, which would wait forever, is refused)."""

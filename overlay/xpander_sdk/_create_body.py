@@ -24,7 +24,6 @@ from ._checks import (
     optional_flag,
     optional_str,
     refuse,
-    refuse_secret,
     string_list,
     string_map,
     text,
@@ -84,7 +83,6 @@ def normalise_permission_mode(value: object) -> str | None:
     if normalised not in PERMISSION_MODES:
         logger.info("permission_mode %r is neither 'full' nor 'gated': sent for the server to judge", value)
     return text("permission_mode", normalised)
-
 
 
 def _tool_call_limit(value: object) -> int | None:
@@ -241,13 +239,13 @@ def _check_scalars(args: CreateArguments) -> None:
     ):
         optional_str(name, value)
     optional_str("user_oidc_token", args.user_oidc_token, secret=True)
-    for name, value in (
+    for name, given in (
         ("run_locally", args.run_locally),
         ("events_streaming", args.events_streaming),
         ("disable_attachment_injection", args.disable_attachment_injection),
         ("return_metrics", args.return_metrics),
     ):
-        optional_flag(name, value)
+        optional_flag(name, given)
 
 
 def build_model(args: CreateArguments) -> api.CreateTaskRequest:
@@ -261,7 +259,9 @@ def build_model(args: CreateArguments) -> api.CreateTaskRequest:
     return api.CreateTaskRequest(
         id=args.existing_task_id,
         input_=_task_input(args),
-        payload_extension=_free_form(api.PayloadExtension, "tool_call_payload_extension", args.tool_call_payload_extension),
+        payload_extension=_free_form(
+            api.PayloadExtension, "tool_call_payload_extension", args.tool_call_payload_extension
+        ),
         source=args.source,
         worker_id=args.worker_id,
         output_format=None if output_format is None else api.OutputFormat(output_format),
@@ -279,7 +279,9 @@ def build_model(args: CreateArguments) -> api.CreateTaskRequest:
         think_mode=_think_mode(args.think_mode),
         disable_attachment_injection=args.disable_attachment_injection,
         tool_call_limit=_tool_call_limit(args.tool_call_limit),
-        user_tokens=None if user_tokens is None else api.UserTokens.from_dict(string_map("user_tokens", user_tokens, secret=True)),
+        user_tokens=None
+        if user_tokens is None
+        else api.UserTokens.from_dict(string_map("user_tokens", user_tokens, secret=True)),
         return_metrics=args.return_metrics,
         llm_model_provider=args.llm_model_provider,
         llm_model_name=args.llm_model_name,
@@ -289,11 +291,6 @@ def build_model(args: CreateArguments) -> api.CreateTaskRequest:
     )
 
 
-
-
-
 def build_body(args: CreateArguments) -> dict[str, Any]:
     """The checked JSON body for the arguments of `acreate`, as a dict."""
     return in_official_order(build_model(args).to_dict())
-
-

@@ -62,3 +62,7 @@ class Deadline(NamedTuple):
 def time_left() -> float | None:
     """Seconds until the current attempt's deadline (negative once passed), or None when it has none."""
     return Deadline.of_attempt().left()
+
+
+NO_DEADLINE = Deadline()
+"""A deadline that never passes."""

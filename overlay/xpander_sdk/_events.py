@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import time
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
@@ -25,7 +24,7 @@ from httpx_sse import EventSource, ServerSentEvent
 from . import _routes
 from ._checks import positive_seconds, whole_number
 from ._constants import MAX_RECONNECTS, STREAM_READ_TIMEOUT
-from ._deadline import Deadline
+from ._deadline import NO_DEADLINE, Deadline
 from ._failures import invalid_response, request_info, transport_error
 from ._pool import async_sleep
 from ._request import Call, CallOptions
@@ -97,7 +96,7 @@ class Follower:
         *,
         read_timeout: float = STREAM_READ_TIMEOUT,
         max_reconnects: int = MAX_RECONNECTS,
-        deadline: Deadline = Deadline(),
+        deadline: Deadline = NO_DEADLINE,
         organization_id: str | None = None,
     ) -> None:
         self.requestor, self.task_id, self.read_task = requestor, task_id, read_task

@@ -31,7 +31,6 @@ from ._requestor import (
 from ._retry import RetryPolicy
 from ._task_model import Task, TasksListItem
 from .configuration import Configuration
-from .exceptions import ModuleException
 from .models import (
     AgentExecutionStatus,
     AttachmentRef,
@@ -104,11 +103,15 @@ class Tasks:
         if checked_transport is None:
             configured_http_transport()  # a bad XPANDER_HTTP_TRANSPORT is refused here, before anything is sent
         owns = not (bare and http_client is None and async_http_client is None and limits is None)
-        session = shared_session() if not owns else HTTPSession(
-            limits=limits or DEFAULT_LIMITS,
-            http_client=http_client,
-            async_http_client=async_http_client,
-            http_transport=checked_transport,
+        session = (
+            shared_session()
+            if not owns
+            else HTTPSession(
+                limits=limits or DEFAULT_LIMITS,
+                http_client=http_client,
+                async_http_client=async_http_client,
+                http_transport=checked_transport,
+            )
         )
         self._requestor = Requestor(
             checked_configuration,
@@ -159,6 +162,10 @@ class Tasks:
     @property
     def retry_policy(self) -> RetryPolicy:
         return self._requestor.retry_policy
+
+    @retry_policy.setter
+    def retry_policy(self, retry_policy: RetryPolicy) -> None:
+        self._requestor.retry_policy = retry_policy
 
     @property
     def max_retries(self) -> int:

@@ -41,7 +41,6 @@ _NOT_SENT = (
 )
 
 
-
 def parse_retry_after(headers: httpx.Headers, now: Callable[[], float] = time.time) -> float | None:
     """Seconds to wait from `Retry-After` (seconds or an HTTP date) or `retry-after-ms`; None when absent or bad."""
     millis = headers.get("retry-after-ms")
@@ -245,7 +244,6 @@ def invalid_response(
         response=response,
         request_id=response.headers.get("x-request-id"),
     )
-
 
 
 def request_info(request: httpx.Request, idempotent: bool) -> RequestInfo:

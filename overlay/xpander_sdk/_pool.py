@@ -333,7 +333,6 @@ class HTTPSession:
         return self.header_cache if self.owns(client) else None
 
 
-
 class Routed(NamedTuple):
     """Where `xpander_sdk.testing.FakeBackend.install()` sends the SDK: the clients that every session uses in
     place of its own (a session on a caller's clients keeps them), the fake's API key, for a `Tasks` made
@@ -349,7 +348,7 @@ ROUTED: Routed | None = None
 """Set while a fake backend is installed; None otherwise (one global read per call)."""
 
 
-def _reached_root(client: httpx.Client | httpx.AsyncClient, root_url: str) -> str:
+def reached_root(client: httpx.Client | httpx.AsyncClient, root_url: str) -> str:
     """The root URL a request on `client` goes to: the configured one, or on the clients of an installed fake
     backend, the fake's base URL with the configured root's path (an organization id segment) kept, so that a
     `Tasks` made before the install (at import time, on the cloud's URL) logs and reports what it reached."""
@@ -442,4 +441,3 @@ async def async_sleep(seconds: float) -> None:
     import anyio  # noqa: PLC0415 - httpx's own dependency, imported when first needed
 
     await anyio.sleep(seconds)
-

@@ -34,7 +34,6 @@ class RetryPolicy:
         return delay * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not cryptography
 
 
-
 def may_retry(error: ModuleException, repeatable: bool) -> bool:
     """Whether `error` may pass with a new attempt without acting twice: always when nothing reached the server
     (or it said 429 or 503); for a `repeatable` request (idempotent, or sent with `retry_unsafe`), also after a

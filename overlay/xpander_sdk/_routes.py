@@ -10,12 +10,11 @@ knows a path. What a task route's answer becomes is handed down by the caller (`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar
-
 import functools
 import importlib
+from collections.abc import Callable, Iterable, Mapping
 from types import ModuleType
+from typing import Any, TypeVar
 
 import httpx
 
@@ -32,6 +31,8 @@ def _builder(operation: str) -> ModuleType:
     """The generated module of `operation` (`xpander_api.api.tasks.get_task`...), imported on its first call: the
     generated client costs about 110 ms to import, which `import xpander_sdk` does not pay."""
     return importlib.import_module(f"xpander_api.api.tasks.{operation}")
+
+
 Read = Callable[[dict[str, Any]], T]
 """What a route's caller makes of one JSON object of the answer (`Task.from_dict`): KeyError, TypeError,
 ValueError or AttributeError when the object is not one."""
@@ -131,9 +132,7 @@ def update(task_id: object, body: dict[str, Any], read: Read[T]) -> Call[T]:
     return Call.of(UPDATE, generated, _task(read))
 
 
-def save(
-    task_id: object, body: object, secrets: Callable[[], Iterable[object]], read: Read[T]
-) -> Call[T]:
+def save(task_id: object, body: object, secrets: Callable[[], Iterable[object]], read: Read[T]) -> Call[T]:
     """The same PATCH with a whole task as its body (`Task.asave`, whose `to_save_body` it is): the official SDK
     sends every field, secrets included, so they are redacted from any error."""
     from xpander_api.models import UpdateTaskRequest  # noqa: PLC0415 - lazy: the generated models (see _builder)
@@ -147,14 +146,18 @@ def list_by_agent(agent_id: object, filters: object, read: Read[T]) -> Call[list
     """`GET /agent-execution/executions/history/{agent_id}` with the filters as query parameters."""
     checked = list_filters(filters)
     generated = _builder("list_agent_tasks")._get_kwargs(check_path_id("agent_id", agent_id), **checked)
-    return Call.of(LIST, _in_given_order(generated, checked), lambda response, secrets: parse_task_list(response, secrets, read))
+    return Call.of(
+        LIST, _in_given_order(generated, checked), lambda response, secrets: parse_task_list(response, secrets, read)
+    )
 
 
 def list_by_user(user_id: object, filters: object, read: Read[T]) -> Call[list[T]]:
     """`GET /agent-execution/executions/history/user/{user_id}` with the filters as query parameters."""
     checked = list_filters(filters)
     query = {("user_id_query" if key == "user_id" else key): value for key, value in checked.items()}
-    generated = _builder("list_user_tasks")._get_kwargs(check_path_id("user_id", user_id), **query)  # the generator renames
+    generated = _builder("list_user_tasks")._get_kwargs(
+        check_path_id("user_id", user_id), **query
+    )  # the generator renames
     generated = _in_given_order(generated, checked)  # the query's user_id, which clashes with the path's
     return Call.of(LIST, generated, lambda response, secrets: parse_task_list(response, secrets, read))
 

@@ -50,7 +50,9 @@ async def acall(session: HTTPSession, call: Call[T], root_url: str, api_key: str
     return _result(call, request, await _asend(pool, request, call, options, secrets), secrets)
 
 
-def open_stream(session: HTTPSession, call: Call[Any], root_url: str, api_key: str, options: CallOptions) -> httpx.Response:
+def open_stream(
+    session: HTTPSession, call: Call[Any], root_url: str, api_key: str, options: CallOptions
+) -> httpx.Response:
     """One attempt at a streamed answer (an event stream; its caller decides on retries): the 2xx response
     with its body unread (the caller reads and closes it), or raise the attempt's ModuleException, carrying the
     request."""
@@ -147,9 +149,7 @@ def _attempt(client: httpx.Client, request: httpx.Request, budget: float | None)
         return transport_error(exc, request, budget)
 
 
-async def _aattempt(
-    pool: AsyncPool, request: httpx.Request, timeout: httpx.Timeout, budget: float | None
-) -> Outcome:
+async def _aattempt(pool: AsyncPool, request: httpx.Request, timeout: httpx.Timeout, budget: float | None) -> Outcome:
     """The async twin of `_attempt`, through the pool's gate."""
     try:
         await pool.enter(timeout)
@@ -161,9 +161,7 @@ async def _aattempt(
         return transport_error(exc, request, budget)
 
 
-async def _aattempt_within(
-    pool: AsyncPool, request: httpx.Request, timeout: httpx.Timeout, budget: float
-) -> Outcome:
+async def _aattempt_within(pool: AsyncPool, request: httpx.Request, timeout: httpx.Timeout, budget: float) -> Outcome:
     """`_aattempt` on a caller's async client, cancelled when `budget` seconds have passed."""
     from anyio import fail_after  # noqa: PLC0415 - httpx's own dependency, imported when first needed
 
@@ -209,9 +207,7 @@ async def _aopen(client: httpx.AsyncClient, request: httpx.Request) -> Outcome:
     return response if response.is_success else await _aread_body(response, request, None)
 
 
-def _read_body(
-    response: httpx.Response, request: httpx.Request, budget: float | None
-) -> Outcome:
+def _read_body(response: httpx.Response, request: httpx.Request, budget: float | None) -> Outcome:
     """The response with its body read, or the error when the body cannot be read or decoded."""
     try:
         response.read()
@@ -224,9 +220,7 @@ def _read_body(
     return response
 
 
-async def _aread_body(
-    response: httpx.Response, request: httpx.Request, budget: float | None
-) -> Outcome:
+async def _aread_body(response: httpx.Response, request: httpx.Request, budget: float | None) -> Outcome:
     """The async twin of `_read_body`."""
     try:
         await response.aread()
@@ -299,4 +293,3 @@ def _log_retry(request: httpx.Request, error: ModuleException, delay: float, ret
         max_retries,
         delay,
     )
-

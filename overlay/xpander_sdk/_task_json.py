@@ -13,17 +13,13 @@ create pays for it on every call.
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable, Mapping
-from enum import Enum, StrEnum
+from enum import StrEnum
 from typing import Any, TypeVar
 
-import attrs
 from attrs import fields
 
-from .models._json import jsonable, parse_datetime
 from .models import (
-    USER_KEY_ORDER,
     AgentExecutionStatus,
     AttachmentKind,
     AttachmentRef,
@@ -48,6 +44,7 @@ from .models import (
     coerced_transport,
     open_enum,
 )
+from .models._json import jsonable, parse_datetime
 
 E = TypeVar("E", bound=StrEnum)
 Json = Mapping[str, Any]

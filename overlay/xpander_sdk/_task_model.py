@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define, field, fields
 
-from . import _routes, _wait
+from . import _routes
 from ._bodies import mcp_secrets
 from ._checks import flag
+from ._request import Call
 from ._requestor import Requestor
-from ._task_json import SAVE_KEYS, dump, extra_keys, jsonable, list_item_fields, task_fields
+from ._task_json import SAVE_KEYS, dump, extra_keys, list_item_fields, task_fields
 from .exceptions import InvalidArgumentError
 from .models import (
     AgentExecutionStatus,
@@ -35,12 +36,14 @@ from .models import (
     TokenUsage,
     to_enum,
 )
+from .models._json import jsonable
 
 if TYPE_CHECKING:
     from typing import Unpack
 
     from ._events import AsyncEventStream, EventStream, Follower
     from ._requestor import HasRequestor, RequestOptions
+    from ._wait import Waiter
     from .configuration import Configuration
 
 Json = Mapping[str, Any]
@@ -158,7 +161,6 @@ class Task(_ActiveRecord):
     """Keys the server sent that this version does not know, as they came."""
     _requestor: Requestor | None = field(default=None, init=False, repr=False, eq=False)
 
-
     def __repr__(self) -> str:
         created = self.created_at.isoformat()
         return (
@@ -167,7 +169,6 @@ class Task(_ActiveRecord):
         )
 
     __str__ = __repr__
-
 
     @classmethod
     def from_dict(cls, data: Json) -> Self:
@@ -236,7 +237,7 @@ class Task(_ActiveRecord):
         saved = requestor.call(self._save_call(with_deep_plan_update), requestor.options(options))
         return self._refresh(saved, keep_local_plan=True)
 
-    def _save_call(self, with_deep_plan_update: bool) -> _routes.Call[Task]:
+    def _save_call(self, with_deep_plan_update: bool) -> Call[Task]:
         body = self.to_save_body(with_deep_plan_update)
         return _routes.save(self.id, body, self.secret_values, self._reader())
 
@@ -313,13 +314,19 @@ class Task(_ActiveRecord):
         events when it streams them, else polls its status (0.5 s, doubled up to 5 s). `timeout` (default 600 s)
         covers every request, reconnect and sleep: past it, WaitTimeoutError carries the last state seen. A
         failed, error or stopped task is returned, unless `raise_on_failure=True` (TaskFailedError)."""
+        from . import _wait  # noqa: PLC0415 - lazy: with the events (httpx-sse), loaded on the first wait
+
         return await _wait.await_result(self._waiter(timeout, raise_on_failure))
 
     def wait(self, timeout: float | None = None, *, raise_on_failure: bool = False) -> Task:
         """The sync twin of `await_result`."""
+        from . import _wait  # noqa: PLC0415 - lazy: with the events (httpx-sse), loaded on the first wait
+
         return _wait.wait(self._waiter(timeout, raise_on_failure))
 
-    def _waiter(self, timeout: float | None, raise_on_failure: bool) -> _wait.Waiter:
+    def _waiter(self, timeout: float | None, raise_on_failure: bool) -> Waiter:
+        from . import _wait  # noqa: PLC0415 - lazy: with the events (httpx-sse), loaded on the first wait
+
         seconds, raising = _wait.check_wait_timeout(timeout), flag("raise_on_failure", raise_on_failure)
         refresh = partial(self._refresh, keep_local_plan=True)
         return _wait.Waiter(self, self._sender(), refresh, seconds, raising)

@@ -66,7 +66,12 @@ class Waiter:
     updates the task in place from a newer copy (its events' data, a poll's answer)."""
 
     def __init__(
-        self, task: Task, requestor: Requestor, refresh: Callable[[Task], object], timeout: float, raise_on_failure: bool
+        self,
+        task: Task,
+        requestor: Requestor,
+        refresh: Callable[[Task], object],
+        timeout: float,
+        raise_on_failure: bool,
     ) -> None:
         self.task, self.requestor, self.refresh = task, requestor, refresh
         self.timeout, self.raise_on_failure = timeout, raise_on_failure
@@ -245,5 +250,3 @@ def _finish(waiter: Waiter) -> None:
         if delay is None:
             return
         time.sleep(delay)
-
-

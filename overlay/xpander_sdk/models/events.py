@@ -16,7 +16,6 @@ from attrs import frozen
 from . import OpenEnum, open_enum
 from ._json import jsonable, parse_datetime
 
-
 ReadTask = Callable[[dict[str, Any]], Any]
 """What makes the Task of a task event's data (`Task.from_dict`, bound): given by the stream, from the floor
 above (this module does not import the Task class)."""

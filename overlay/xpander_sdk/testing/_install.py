@@ -1,5 +1,5 @@
 """How `FakeBackend` is plugged into the SDK: a `Tasks` on its transport (`client()`), and, for `install()`, the
-process's environment and the SDK's own connections pointed at it (`_http.ROUTED`), then put back.
+process's environment and the SDK's own connections pointed at it (`_pool.ROUTED`), then put back.
 
 The one module of the kit that changes process-wide state; apart from the backend's classes, which only serve.
 """
@@ -20,7 +20,7 @@ from ._sdk import (
     STAGING_ENV,
     Configuration,
     Tasks,
-    _http,
+    _pool,
 )
 from ._wire import FakeTransport
 
@@ -38,7 +38,7 @@ def route_sdk(transport: FakeTransport, api_key: str, base_url: str, organizatio
     """Point the environment (`XPANDER_API_KEY`, `XPANDER_BASE_URL`, `XPANDER_ORGANIZATION_ID`; no staging) and
     the SDK's own connections at `transport`; returns the environment's values before, for `unroute_sdk`.
     RuntimeError when a backend is installed already."""
-    if _http.ROUTED is not None:
+    if _pool.ROUTED is not None:
         raise RuntimeError("another FakeBackend is installed already")
     environment = {
         API_KEY_ENV: api_key,
@@ -49,13 +49,13 @@ def route_sdk(transport: FakeTransport, api_key: str, base_url: str, organizatio
     os.environ.update(environment)
     os.environ.pop(STAGING_ENV, None)
     sync_client, async_client = _http_clients(transport)
-    _http.ROUTED = _http.Routed(sync_client, _http.AsyncPool(async_client), api_key, base_url)
+    _pool.ROUTED = _pool.Routed(sync_client, _pool.AsyncPool(async_client), api_key, base_url)
     return saved
 
 
 def unroute_sdk(saved: dict[str, str | None]) -> None:
     """Undo `route_sdk`: the SDK's own connections back, and the environment as `saved`."""
-    _http.ROUTED = None
+    _pool.ROUTED = None
     for name, value in saved.items():
         if value is None:
             os.environ.pop(name, None)

@@ -1,6 +1,6 @@
 """The SDK names the testing kit uses, imported here only.
 
-The kit fakes the server the SDK talks to, so it reaches into SDK modules (the routed connections of `_http`, the
+The kit fakes the server the SDK talks to, so it reaches into SDK modules (the routed connections of `_pool`, the
 attempt deadline, the constants, `Task`, `Tasks`...). Every such import is in this module and the other modules of
 the kit take the names from here: a change to the SDK's module layout is one file to fix. It imports nothing from
 `testing`, so any kit module may import it.
@@ -8,18 +8,17 @@ the kit take the names from here: a change to the SDK's module layout is one fil
 
 from __future__ import annotations
 
-from .. import _http
-from .._attempt import ATTEMPT_DEADLINE, DEADLINE_REACHED
+from .. import _pool
 from .._constants import API_KEY_ENV, BASE_URL_ENV, DEFAULT_TIMEOUT, ORGANIZATION_ID_ENV, SDK_HEADERS, STAGING_ENV
+from .._deadline import DEADLINE_REACHED, Deadline
+from .._facade import Tasks
+from .._task_model import Task
 from ..configuration import Configuration
 from ..exceptions import InvalidArgumentError
 from ..models.events import TaskUpdateEventType
-from ..task import Task
-from ..tasks import Tasks
 
 __all__ = [
     "API_KEY_ENV",
-    "ATTEMPT_DEADLINE",
     "BASE_URL_ENV",
     "DEADLINE_REACHED",
     "DEFAULT_TIMEOUT",
@@ -27,9 +26,10 @@ __all__ = [
     "SDK_HEADERS",
     "STAGING_ENV",
     "Configuration",
+    "Deadline",
     "InvalidArgumentError",
     "Task",
     "TaskUpdateEventType",
     "Tasks",
-    "_http",
+    "_pool",
 ]

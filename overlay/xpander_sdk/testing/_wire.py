@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import httpx
 from attrs import define, field
 
-from ._sdk import ATTEMPT_DEADLINE, DEADLINE_REACHED
+from ._sdk import DEADLINE_REACHED, Deadline
 
 if TYPE_CHECKING:
     from ._backend import FakeBackend
@@ -70,8 +70,7 @@ class EventBody(httpx.SyncByteStream):
     def __iter__(self) -> Iterator[bytes]:
         feed, heartbeat = self._feed, self._backend.heartbeat
         while not feed.over:
-            deadline = ATTEMPT_DEADLINE.get()
-            left = None if deadline is None else deadline - time.monotonic()
+            left = Deadline.of_attempt().left()
             if left is not None and left <= 0:
                 raise httpx.ReadTimeout(f"{DEADLINE_REACHED} while waiting for the response")
             chunk = feed.next_chunk(self._backend, heartbeat if left is None else min(heartbeat, left))

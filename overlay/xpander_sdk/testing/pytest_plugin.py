@@ -20,7 +20,7 @@ def xpander_backend() -> Iterator[FakeBackend]:
     """A `FakeBackend`, installed for the test: `XPANDER_API_KEY`, `XPANDER_BASE_URL` and
     `XPANDER_ORGANIZATION_ID` point at it, and every `Tasks()` of the code under test talks to it (in process,
     no socket). Restored and closed after the test."""
-    from xpander_sdk.testing import FakeBackend  # noqa: PLC0415 - only for the tests that use it
+    from xpander_sdk.testing import FakeBackend  # noqa: PLC0415 - lazy: only for the tests that use it
 
     with FakeBackend() as backend, backend.install():
         yield backend

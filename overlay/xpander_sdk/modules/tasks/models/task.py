@@ -1,8 +1,7 @@
 """Compatibility path of the official SDK: `from xpander_sdk.modules.tasks.models.task import AttachmentRef`."""
 
-from ....models import AgentExecutionStatus, AttachmentKind, AttachmentRef
+from ....models import AgentExecutionStatus, AttachmentKind, AttachmentRef, PendingECARequest
 from ....models import HITLRequest as HumanInTheLoopRequest
-from ....models import PendingECARequest
 from ....models import TaskInput as AgentExecutionInput
 
 __all__ = [

@@ -42,7 +42,7 @@ HOMES = {
     "DeepPlanning": "xpander_sdk.models.deep_planning",
     "DeepPlanningItem": "xpander_sdk.models.deep_planning",
 }
-SKIPPED_FIELDS = frozenset({"configuration", "extra", "_owner"})
+SKIPPED_FIELDS = frozenset({"configuration", "extra", "_requestor"})
 """Task attributes that are not response fields (the official SDK's configuration, this SDK's unknown keys and
 the `Tasks` a task follows)."""
 CONFIGURATION: list[Configuration] = []

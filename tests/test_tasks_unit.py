@@ -8,6 +8,7 @@ import json
 import pickle
 from typing import Any
 
+import attrs
 import httpx
 import pytest
 
@@ -34,6 +35,8 @@ from xpander_sdk import (
     ThinkMode,
     User,
 )
+from xpander_sdk._bodies import CREATE_PARAMETERS, CreateArguments
+from xpander_sdk._bulk import MANY_PARAMETERS
 
 OFFICIAL_PARAMETERS: list[tuple[str, Any]] = [
     ("agent_id", inspect.Parameter.empty),
@@ -82,6 +85,24 @@ OFFICIAL_MINIMAL_BODY = (
 
 
 # -- compatibility --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("method", [Tasks.acreate, Tasks.create])
+def test_the_create_parameters_are_declared_once(method: Any) -> None:
+    """`CreateArguments` is where the create parameters are declared; each public signature lists them again, in
+    the same order, with the same defaults and annotations (so `CreateArguments.of(locals())` reads them all)."""
+    declared = attrs.fields(CreateArguments)
+    parameters = list(inspect.signature(method).parameters.values())[1:]  # without self
+    positional = [p for p in parameters if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+    assert [p.name for p in positional] == [field.name for field in declared] == list(CREATE_PARAMETERS)
+    for parameter, field in zip(positional, declared, strict=True):
+        default = inspect.Parameter.empty if field.default is attrs.NOTHING else field.default
+        assert (parameter.default, parameter.annotation) == (default, field.type), parameter.name
+
+
+def test_acreate_many_takes_every_parameter_of_acreate() -> None:
+    parameters = set(inspect.signature(Tasks.acreate).parameters) - {"self"}
+    assert parameters == MANY_PARAMETERS
+
+
 @pytest.mark.parametrize("method", [Tasks.acreate, Tasks.create])
 def test_signature_is_the_official_one(method: Any) -> None:
     parameters = list(inspect.signature(method).parameters.values())[1:]  # without self

@@ -5,6 +5,27 @@ task = await Tasks().acreate(agent_id="agent-123", prompt="Summarize the latest 
 print(task.id, task.status.value)
 await task.areload()            # or Tasks().aget(task.id); also alist, aupdate, astop
 task = await task.await_result(timeout=300)   # follows its events, or polls; `async for e in task.aevents()`
+
+The package is built in floors; a module imports only from the floors below its own (imports inside functions
+included; `make lint` checks it with import-linter, see pyproject.toml), and an import inside a function is
+there only to save load time, marked `lazy:`. From the top:
+
+- cli (with _cli_args), testing, modules.* and models.<name>: the command line, the testing kit and the
+  official SDK's import paths
+- _facade: `Tasks`, the facade users call
+- _bulk: create then wait, and many at once
+- _task_model: `Task` and `TasksListItem`, active records pointing at the requestor they came through
+- _wait: waiting for a task (events, else polls)
+- _events: following a task's events
+- _requestor: the one low-level client (configuration, pool, options, API key) every call goes through
+- _routes, _create_body, _bodies: the API's routes and their request bodies
+- the transport: _send (the one call path), _request (what a call is, and its httpx request), _pool (clients,
+  fork and exit), _aiohttp and _httpcore_backend (network layers), _failures (errors), _retry (the one retry
+  rule), _deadline (the one deadline mechanism)
+- _task_json: reading (and writing) the server's JSON
+- configuration, models (enums and value objects): what the user configures and passes
+- _checks: every argument check
+- exceptions, _constants, _version: the errors and every default
 """
 
 import importlib as _importlib

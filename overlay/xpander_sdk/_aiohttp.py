@@ -2,8 +2,8 @@
 through `httpx_aiohttp.AiohttpTransport` (checked against httpx-aiohttp 0.2.0 and aiohttp 3.14), with what
 that transport leaves out filled in here.
 
-Why aiohttp: on httpx's own async transport, more requests in flight make each one slower; through the same
-httpx API on aiohttp, the SDK does more per second at 100 and 1,000 in flight than one at a time (`make bench`).
+Why aiohttp: on httpx's own async transport, more requests in flight make each one slower; on aiohttp, the SDK
+does more per second at 100 and 1,000 in flight than one at a time (`make bench`).
 
 What this layer changes of httpx-aiohttp 0.2.0 and of aiohttp's defaults, each shown by a test (test_aiohttp,
 test_faults):
@@ -18,14 +18,13 @@ test_faults):
   the deadline bounds writes. aiohttp ends a request past its total with a plain TimeoutError whatever it was
   doing: the `Connector` records when the request got its connection (`Progress`), so a deadline that ran out
   while connecting is a ConnectTimeout (nothing sent), as on httpx.
-- A kept-alive connection is checked before it is reused, as httpcore does (see `Connector`); aiohttp's own
-  silent resend of a GET or DELETE on a dropped connection is off (the SDK's retry rule is the only one); and
-  timeouts are not rounded up to whole seconds (`NO_ROUNDING`).
+- A kept-alive connection is checked before reuse, as httpcore does (`Connector`); aiohttp's silent resend of a
+  GET or DELETE is off (the SDK's retry rule is the only one); timeouts are not rounded up (`NO_ROUNDING`).
 - `connect` is the time to open a connection (`sock_connect`), as in httpx; httpx-aiohttp gives aiohttp's
   `connect` (the wait for a pooled connection and the opening together) the pool timeout. Waiting for a place
   in the pool is bounded by the SDK's own gate (`_pool.AsyncPool`), before aiohttp.
 - Limits: `max_connections=None` is no cap, as in httpx (httpx-aiohttp leaves aiohttp's 100, which would hold
-  the 101st open event stream). `max_keepalive_connections` has no aiohttp equivalent; `keepalive_expiry` does.
+  the 101st event stream); `keepalive_expiry` is kept (`max_keepalive_connections` has no aiohttp equivalent).
 - The request goes out as httpx built it: its URL as encoded (aiohttp would re-quote it), its headers with
   their case and repeats, no header of aiohttp's own (httpx's requests carry the Accept, Accept-Encoding,
   User-Agent and Content-Type that aiohttp would add; `Request` for a DELETE's Content-Length), and a body

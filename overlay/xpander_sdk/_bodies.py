@@ -152,7 +152,7 @@ def update_body(
     tool_call_payload_extension: object, source: object, status: object, last_executed_node_id: object, result: object
 ) -> dict[str, Any]:
     """The body of `Tasks.aupdate`: the given keys only (None leaves a field as it is), in the official order,
-    which is also the spec's (`_endpoints.update` writes it through the generated `UpdateTaskRequest`). `status`
+    which is also the spec's (`_routes.update` writes it through the generated `UpdateTaskRequest`). `status`
     may be an AgentExecutionStatus or its string value (the official SDK crashes on a string)."""
     payload = json_object("tool_call_payload_extension", tool_call_payload_extension)
     status_value = None if status is None else to_enum(AgentExecutionStatus, status, "status").value

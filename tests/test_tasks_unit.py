@@ -89,7 +89,7 @@ OFFICIAL_MINIMAL_BODY = (
 def test_the_create_parameters_are_declared_once(method: Any) -> None:
     """`CreateArguments` is where the create parameters are declared; each public signature lists them again, in
     the same order, with the same defaults and annotations (so `CreateArguments.of(locals())` reads them all)."""
-    declared = attrs.fields(CreateArguments)
+    declared: tuple[attrs.Attribute[Any], ...] = attrs.fields(CreateArguments)
     parameters = list(inspect.signature(method).parameters.values())[1:]  # without self
     positional = [p for p in parameters if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
     assert [p.name for p in positional] == [field.name for field in declared] == list(CREATE_PARAMETERS)

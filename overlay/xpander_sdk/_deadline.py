@@ -59,6 +59,16 @@ class Deadline(NamedTuple):
         return seconds if left is None else max(0.0, min(seconds, left))
 
 
+def attempt_deadline(budget: float | None) -> float | None:
+    """When an attempt that may take `budget` seconds must be over: `Deadline.after(budget)`, or the outer
+    deadline of the attempt in progress when that is sooner (a sync wait's). Floats only: every call pays it."""
+    outer = ATTEMPT_DEADLINE.get()
+    own = None if budget is None else time.monotonic() + budget
+    if outer is None or (own is not None and own < outer):
+        return own
+    return outer
+
+
 def time_left() -> float | None:
     """Seconds until the current attempt's deadline (negative once passed), or None when it has none."""
     return Deadline.of_attempt().left()

@@ -312,16 +312,16 @@ class Tasks:
             "extra_body": given["extra_body"],
         }
         options = self._requestor.options(options_given, retry_unsafe=given["retry_unsafe"])
-        return _routes.create(arguments, agent_version, Task.from_dict), options
+        return _routes.create(arguments, agent_version, _TASK), options
 
     # -- follow --------------------------------------------------------------------------------------------
     async def aget(self, task_id: str, **options: Unpack[RequestOptions]) -> Task:
         """The task `task_id` as the server has it now (`GET .../status`)."""
-        return await self._acall(_routes.get(task_id, Task.from_dict), options)
+        return await self._acall(_routes.get(task_id, _TASK), options)
 
     def get(self, task_id: str, **options: Unpack[RequestOptions]) -> Task:
         """The sync twin of `aget`."""
-        return self._call(_routes.get(task_id, Task.from_dict), options)
+        return self._call(_routes.get(task_id, _TASK), options)
 
     async def alist(
         self,
@@ -373,7 +373,7 @@ class Tasks:
         """Change the given fields of the task (None leaves a field as it is) and return the task as the server
         answered. `status` may be an AgentExecutionStatus or its value."""
         body = update_body(tool_call_payload_extension, source, status, last_executed_node_id, result)
-        return await self._acall(_routes.update(task_id, body, Task.from_dict), options)
+        return await self._acall(_routes.update(task_id, body, _TASK), options)
 
     def update(
         self,
@@ -387,16 +387,16 @@ class Tasks:
     ) -> Task:
         """The sync twin of `aupdate`."""
         body = update_body(tool_call_payload_extension, source, status, last_executed_node_id, result)
-        return self._call(_routes.update(task_id, body, Task.from_dict), options)
+        return self._call(_routes.update(task_id, body, _TASK), options)
 
     async def astop(self, task_id: str, **options: Unpack[RequestOptions]) -> Task:
         """Stop the task and return it as the server answered (usually `stopped`; stopping a finished task is
         safe). Stop is idempotent, so its failures are retried like a get's."""
-        return await self._acall(_routes.stop(task_id, Task.from_dict), options)
+        return await self._acall(_routes.stop(task_id, _TASK), options)
 
     def stop(self, task_id: str, **options: Unpack[RequestOptions]) -> Task:
         """The sync twin of `astop`."""
-        return self._call(_routes.stop(task_id, Task.from_dict), options)
+        return self._call(_routes.stop(task_id, _TASK), options)
 
     # -- wait, and many at once -----------------------------------------------------------------------------
     async def acreate_and_wait(
@@ -476,6 +476,7 @@ class Tasks:
         return items
 
 
+_TASK = Task.from_dict
 _ITEM = TasksListItem.from_dict
 
 

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from ._deadline import ATTEMPT_DEADLINE, DEADLINE_REACHED, Deadline
+from ._deadline import ATTEMPT_DEADLINE, DEADLINE_REACHED, Deadline, attempt_deadline
 from ._failures import Secrets, deadline_error, origin, request_info, status_error, transport_error, undecodable
 from ._pool import AsyncPool, HTTPSession, async_sleep, reached_root
 from ._request import Call, CallOptions, attempt_budget, build_request
@@ -99,7 +99,7 @@ def _send(
     retries = 0
     while True:
         started = time.perf_counter()
-        token = ATTEMPT_DEADLINE.set(_attempt_deadline(budget))
+        token = ATTEMPT_DEADLINE.set(attempt_deadline(budget))
         try:
             outcome = _attempt(client, request, budget)
         finally:
@@ -120,7 +120,7 @@ async def _asend(
     retries = 0
     while True:
         started = time.perf_counter()
-        token = ATTEMPT_DEADLINE.set(_attempt_deadline(budget))
+        token = ATTEMPT_DEADLINE.set(attempt_deadline(budget))
         try:
             if pool.own or budget is None:
                 outcome = await _aattempt(pool, request, options.timeout, budget)
@@ -133,12 +133,6 @@ async def _asend(
             return step
         retries += 1
         await async_sleep(Deadline.of_attempt().cap(step))
-
-
-def _attempt_deadline(budget: float | None) -> float | None:
-    """When an attempt must be over: `budget` seconds from now, or sooner when an outer deadline (a sync wait's,
-    see `_wait`) is set."""
-    return Deadline.after(budget).sooner(Deadline.of_attempt()).at
 
 
 def _attempt(client: httpx.Client, request: httpx.Request, budget: float | None) -> Outcome:

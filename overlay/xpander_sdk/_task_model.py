@@ -20,7 +20,7 @@ from ._bodies import mcp_secrets
 from ._checks import flag
 from ._request import Call
 from ._requestor import Requestor
-from ._task_json import SAVE_KEYS, dump, extra_keys, list_item_fields, task_fields
+from ._task_json import SAVE_KEYS, dump, read_list_item, read_task
 from .exceptions import InvalidArgumentError
 from .models import (
     AgentExecutionStatus,
@@ -174,7 +174,7 @@ class Task(_ActiveRecord):
     def from_dict(cls, data: Json) -> Self:
         """Parse the JSON object of a task. KeyError when a required key is missing; TypeError or ValueError
         when a required value cannot be read."""
-        return cls(**task_fields(data), extra=extra_keys(data, _TASK_KEYS))
+        return read_task(cls, data, _TASK_KEYS)
 
     def _reader(self) -> Callable[[dict[str, Any]], Task]:
         """What makes a Task of a task's JSON that follows what this one follows."""
@@ -410,7 +410,7 @@ class TasksListItem(_ActiveRecord):
     @classmethod
     def from_dict(cls, data: Json) -> Self:
         """Parse one item of a list. KeyError when a required key is missing."""
-        return cls(**list_item_fields(data), extra=extra_keys(data, _LIST_ITEM_KEYS))
+        return read_list_item(cls, data, _LIST_ITEM_KEYS)
 
     def to_dict(self) -> dict[str, Any]:
         """The item as JSON-ready data (see `Task.to_dict`)."""

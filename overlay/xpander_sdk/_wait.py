@@ -122,11 +122,11 @@ class Waiter:
 
     def poll_options(self) -> RequestOptions:
         """One attempt per poll (the wait decides on retries), within the time left."""
-        left = self.deadline.left()
-        if left is not None and left <= 0:
+        left = self.deadline.cap(self.timeout)
+        if left <= 0:
             raise self.timed_out()
         budget = attempt_budget(self.requestor.timeout)
-        return {"max_retries": 0, "timeout": left if budget is None or (left is not None and left < budget) else None}
+        return {"max_retries": 0, "timeout": left if budget is None or left < budget else None}
 
     def polled(self, fresh: Task) -> float | None:
         """None when the task has finished, else the seconds until the next poll."""

@@ -26,7 +26,13 @@ from httpx_sse import ServerSentEvent
 from tests import spec_tools
 from tests.faultserver import STREAMING_TASK
 from tests.mock_api import FakeAPI
-from tests.test_contract_drift import OPERATION_METHODS, TASK_OPERATIONS, operation_at, spec_operations
+from tests.test_contract_drift import (
+    OPERATION_METHODS,
+    TASK_OPERATIONS,
+    WORKER_OPERATIONS,
+    operation_at,
+    spec_operations,
+)
 from xpander_sdk import (
     APIConnectionError,
     APITimeoutError,
@@ -678,7 +684,7 @@ def test_task_operations_are_operations_of_the_spec_and_not_tasks_methods() -> N
     operations = spec_operations(spec_tools.load_spec())
     assert set(TASK_OPERATIONS) <= set(operations)
     assert not set(TASK_OPERATIONS) & set(OPERATION_METHODS)
-    assert set(operations) == set(TASK_OPERATIONS) | set(OPERATION_METHODS)
+    assert set(operations) == set(TASK_OPERATIONS) | set(OPERATION_METHODS) | WORKER_OPERATIONS
 
 
 def test_task_methods_send_their_operation() -> None:

@@ -76,10 +76,27 @@ OVERLAY_CLASSES: dict[str, type[Any]] = {
 # `event_id` (an event's SSE `id:` line, not a key of its JSON) neither.
 OVERLAY_ONLY_ATTRIBUTES = frozenset({"extra", "event_id"})
 # Request schemas: sent, never parsed into an overlay class.
-REQUEST_SCHEMAS = frozenset({"CreateTaskRequest", "TaskInput", "UpdateTaskRequest"})
+REQUEST_SCHEMAS = frozenset(
+    {
+        "CreateTaskRequest",
+        "TaskInput",
+        "UpdateTaskRequest",
+        "ExecutionMetricsReport",
+        "ExecutionTokens",
+        "ReportedTokens",
+        "TaskReportRequest",
+    }
+)
+# Worker-side schemas whose overlay classes are being added (issue 22): each leaves this set with its class.
+PENDING_SCHEMAS = frozenset({"AgentActivityThread", "Agent"})
 # Operations sent by Task methods (async, sync) under another root (the events root), checked in
 # tests/test_events_unit.py.
 TASK_OPERATIONS: dict[str, tuple[str, str]] = {"get_task_events": ("aevents", "events")}
+# Operations sent by the worker side (Task, Agents, Backend methods), whose requests are checked by their own tests
+# (tests/test_worker_side*.py, tests/test_activity_log.py).
+WORKER_OPERATIONS = frozenset(
+    {"get_task_activity_log", "report_execution_metrics", "report_external_task", "push_task_events", "get_agent"}
+)
 # Every operation of the spec, and the Tasks methods (async, sync) that send it.
 OPERATION_METHODS: dict[str, tuple[str, str]] = {
     "create_task": ("acreate", "create"),
@@ -245,7 +262,7 @@ def operation_drift(spec: spec_tools.Spec, sent: Mapping[str, tuple[str, str]]) 
     problems = [
         f"the spec's {op} has no Tasks method"
         for op in operations
-        if op not in OPERATION_METHODS and op not in TASK_OPERATIONS
+        if op not in OPERATION_METHODS and op not in TASK_OPERATIONS and op not in WORKER_OPERATIONS
     ]
     for operation_id, names in OPERATION_METHODS.items():
         if operation_id not in operations:
@@ -367,7 +384,7 @@ def test_every_object_schema_has_an_overlay_class() -> None:
     objects = {
         name for name, node in spec_tools.schemas().items() if node.get("type") == "object" and node.get("properties")
     }
-    not_parsed = REQUEST_SCHEMAS | {"ErrorResponse", "HTTPValidationError", "ValidationError"}
+    not_parsed = REQUEST_SCHEMAS | PENDING_SCHEMAS | {"ErrorResponse", "HTTPValidationError", "ValidationError"}
     assert objects - not_parsed == set(OVERLAY_CLASSES)
 
 

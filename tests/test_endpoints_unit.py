@@ -79,7 +79,19 @@ def test_list_builders_shape(builder: Any, path_parameter: str, user_id_paramete
 # -- each endpoint described once -----------------------------------------------------------------------------------
 def test_idempotency_belongs_to_the_endpoint() -> None:
     table = {name: endpoint.idempotent for name, endpoint in vars(_routes).items() if isinstance(endpoint, Endpoint)}
-    assert table == {"CREATE": False, "GET": True, "STOP": True, "UPDATE": False, "LIST": True, "EVENTS": True}
+    assert table == {
+        "CREATE": False,
+        "GET": True,
+        "STOP": True,
+        "UPDATE": False,
+        "LIST": True,
+        "EVENTS": True,
+        "ACTIVITY_LOG": True,
+        "REPORT_METRICS": False,
+        "REPORT_EXTERNAL_TASK": False,
+        "PUSH_EVENTS": False,
+        "GET_AGENT": True,
+    }
 
 
 def test_calls_carry_the_generated_route() -> None:

@@ -27,10 +27,10 @@ T = TypeVar("T")
 
 
 @functools.cache
-def _builder(operation: str) -> ModuleType:
+def _builder(operation: str, tag: str = "tasks") -> ModuleType:
     """The generated module of `operation` (`xpander_api.api.tasks.get_task`...), imported on its first call: the
     generated client costs about 110 ms to import, which `import xpander_sdk` does not pay."""
-    return importlib.import_module(f"xpander_api.api.tasks.{operation}")
+    return importlib.import_module(f"xpander_api.api.{tag}.{operation}")
 
 
 Read = Callable[[dict[str, Any]], T]
@@ -47,18 +47,19 @@ def _json(response: httpx.Response, secrets: Iterable[str], what: str) -> Any:
         raise invalid_response(response, "the body is not JSON", secrets, what) from None
 
 
-def parse_task(response: httpx.Response, secrets: Iterable[str], read: Read[T]) -> T:
-    """What `read` makes of the task in a 2xx response, or InvalidResponseError when the body is not one."""
-    data = _json(response, secrets, "the task")
+def parse_task(response: httpx.Response, secrets: Iterable[str], read: Read[T], what: str = "the task") -> T:
+    """What `read` makes of the JSON object (the task, by default) in a 2xx response, or InvalidResponseError
+    when the body is not one."""
+    data = _json(response, secrets, what)
     if not isinstance(data, dict):
         reason = f"expected a JSON object, got a JSON {type(data).__name__}"
-        raise invalid_response(response, reason, secrets)
+        raise invalid_response(response, reason, secrets, what)
     try:
         return read(data)
     except KeyError as exc:
-        raise invalid_response(response, f"the required key {exc} is missing", secrets) from None
+        raise invalid_response(response, f"the required key {exc} is missing", secrets, what) from None
     except (TypeError, ValueError, AttributeError) as exc:
-        raise invalid_response(response, f"a field has the wrong type or format ({exc})", secrets) from None
+        raise invalid_response(response, f"a field has the wrong type or format ({exc})", secrets, what) from None
 
 
 def parse_task_list(response: httpx.Response, secrets: Iterable[str], read: Read[T]) -> list[T]:
@@ -80,8 +81,12 @@ def parse_task_list(response: httpx.Response, secrets: Iterable[str], read: Read
         raise invalid_response(response, reason, secrets, what) from None
 
 
-def _task(read: Read[T]) -> Callable[[httpx.Response, Iterable[str]], T]:
-    return lambda response, secrets: parse_task(response, secrets, read)
+def _task(read: Read[T], what: str = "the task") -> Callable[[httpx.Response, Iterable[str]], T]:
+    return lambda response, secrets: parse_task(response, secrets, read, what)
+
+
+def _ignored(response: httpx.Response, secrets: Iterable[str]) -> None:
+    """A route whose answer the official SDK never reads (a report, a push): any 2xx body is accepted."""
 
 
 def _streamed(response: httpx.Response, secrets: Iterable[str]) -> httpx.Response:
@@ -95,6 +100,11 @@ UPDATE = Endpoint("update the task", idempotent=False)
 LIST = Endpoint("list the tasks", idempotent=True)
 EVENTS = Endpoint("follow the task's events", idempotent=True)
 """Its response is read as a stream of events (see `_events`), never as a whole body."""
+ACTIVITY_LOG = Endpoint("read the task's activity log", idempotent=True)
+REPORT_METRICS = Endpoint("report the task's metrics", idempotent=False)
+REPORT_EXTERNAL_TASK = Endpoint("report the external task", idempotent=False)
+PUSH_EVENTS = Endpoint("push the task's events", idempotent=False)
+GET_AGENT = Endpoint("read the agent", idempotent=True)
 EVENT_STREAM_HEADERS = (("accept", "text/event-stream"), ("cache-control", "no-store"))
 """What the official SDK (httpx-sse's `connect_sse`) sends with the request of an event stream."""
 
@@ -177,3 +187,49 @@ def _in_given_order(generated: dict[str, Any], filters: Mapping[str, str]) -> di
     params = generated.get("params") or {}
     generated["params"] = {key: params[key] for key in filters if key in params}
     return generated
+
+
+def activity_log(agent_id: object, task_id: object, read: Read[T]) -> Call[T]:
+    """`GET /activity/{agent_id}/{task_id}`: the task's activity thread."""
+    generated = _builder("get_task_activity_log")._get_kwargs(
+        check_path_id("agent_id", agent_id), check_path_id("task_id", task_id)
+    )
+    return Call.of(ACTIVITY_LOG, generated, _task(read, "the activity log"))
+
+
+def report_metrics(agent_id: object, body: dict[str, Any]) -> Call[None]:
+    """`POST /agents-metrics/{agent_id}/execution` with an `ExecutionMetricsReport` body, sent in the caller's key
+    order (the official SDK's); the answer is not read."""
+    from xpander_api.models import ExecutionMetricsReport  # noqa: PLC0415 - lazy: the generated models (see _builder)
+
+    generated = _builder("report_execution_metrics")._get_kwargs(
+        check_path_id("agent_id", agent_id), body=ExecutionMetricsReport()
+    )
+    generated["json"] = body
+    return Call.of(REPORT_METRICS, generated, _ignored)
+
+
+def report_external_task(agent_id: object, body: dict[str, Any], read: Read[T]) -> Call[T]:
+    """`POST /agent-execution/{agent_id}/report_task` with a `TaskReportRequest` body (in the caller's key order):
+    the task as recorded."""
+    from xpander_api.models import TaskReportRequest  # noqa: PLC0415 - lazy: the generated models (see _builder)
+
+    generated = _builder("report_external_task")._get_kwargs(
+        check_path_id("agent_id", agent_id), body=TaskReportRequest()
+    )
+    generated["json"] = body
+    return Call.of(REPORT_EXTERNAL_TASK, generated, _task(read))
+
+
+def push_events(task_id: object, events: list[dict[str, Any]]) -> Call[None]:
+    """`POST /agent-execution/{task_id}/events/push` with a JSON array of events; the answer is not read."""
+    generated = _builder("push_task_events")._get_kwargs(check_path_id("task_id", task_id), body=[])
+    generated["json"] = events
+    return Call.of(PUSH_EVENTS, generated, _ignored)
+
+
+def get_agent(agent_id: object, version: str | None, read: Read[T]) -> Call[T]:
+    """`GET /agents/{agent_id}`, with `x-agent-version` when a version is pinned."""
+    pinned = {} if version is None else {"x_agent_version": version}
+    generated = _builder("get_agent", "agents")._get_kwargs(check_path_id("agent_id", agent_id), **pinned)
+    return Call.of(GET_AGENT, generated, _task(read, "the agent"))

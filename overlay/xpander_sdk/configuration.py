@@ -24,6 +24,7 @@ from attrs import define, field
 
 from ._constants import (
     AGENT_CONTROLLER_PORT,
+    AGENT_ID_ENV,
     API_KEY_ENV,
     BASE_URL_ENV,
     CLOUD_EVENTS_HOSTS,
@@ -75,12 +76,15 @@ def is_agent_controller(base_url: str) -> bool:
 @define(kw_only=False)
 class Configuration:
     """Where and as whom to call the API. Arguments left as None are read from the environment when the
-    object is made: `XPANDER_API_KEY`, `XPANDER_BASE_URL` (else the cloud, or staging with `IS_STG=true`)
-    and `XPANDER_ORGANIZATION_ID`. The API key never appears in its repr."""
+    object is made: `XPANDER_API_KEY`, `XPANDER_BASE_URL` (else the cloud, or staging with `IS_STG=true`),
+    `XPANDER_ORGANIZATION_ID` and `XPANDER_AGENT_ID`. The API key never appears in its repr."""
 
     api_key: str | None = field(default=None, repr=False)
     base_url: str | None = None
     organization_id: str | None = None
+    agent_id: str | None = None
+    """The agent that agent code works for (`Agents().aget()`, `Backend().ainvoke_agent()` and the worker use it
+    when given no agent id); from `XPANDER_AGENT_ID` when not given."""
 
     def __attrs_post_init__(self) -> None:
         if self.api_key is None:
@@ -89,6 +93,8 @@ class Configuration:
             self.base_url = _default_base_url()
         if self.organization_id is None:
             self.organization_id = _env(ORGANIZATION_ID_ENV)
+        if self.agent_id is None:
+            self.agent_id = _env(AGENT_ID_ENV)
 
     @property
     def root_url(self) -> str:

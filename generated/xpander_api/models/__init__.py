@@ -1,5 +1,8 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .agent import Agent
+from .agent_activity_entry import AgentActivityEntry
+from .agent_activity_thread import AgentActivityThread
 from .agent_execution_status import AgentExecutionStatus
 from .attachment_kind import AttachmentKind
 from .attachment_record import AttachmentRecord
@@ -9,6 +12,8 @@ from .create_task_request import CreateTaskRequest
 from .deep_planning import DeepPlanning
 from .deep_planning_task import DeepPlanningTask
 from .error_response import ErrorResponse
+from .execution_metrics_report import ExecutionMetricsReport
+from .execution_tokens import ExecutionTokens
 from .harness_cli import HarnessCLI
 from .hitl_request import HITLRequest
 from .http_validation_error import HTTPValidationError
@@ -32,11 +37,13 @@ from .permission_mode import PermissionMode
 from .principal import Principal
 from .principal_kind import PrincipalKind
 from .principal_record import PrincipalRecord
+from .reported_tokens import ReportedTokens
 from .task import Task
 from .task_input import TaskInput
 from .task_input_record import TaskInputRecord
 from .task_output_schema import TaskOutputSchema
 from .task_payload_extension import TaskPayloadExtension
+from .task_report_request import TaskReportRequest
 from .task_update_event import TaskUpdateEvent
 from .task_update_event_type import TaskUpdateEventType
 from .task_user_tokens import TaskUserTokens
@@ -54,6 +61,9 @@ from .user_tokens import UserTokens
 from .validation_error import ValidationError
 
 __all__ = (
+    "Agent",
+    "AgentActivityEntry",
+    "AgentActivityThread",
     "AgentExecutionStatus",
     "AttachmentKind",
     "AttachmentRecord",
@@ -63,6 +73,8 @@ __all__ = (
     "DeepPlanning",
     "DeepPlanningTask",
     "ErrorResponse",
+    "ExecutionMetricsReport",
+    "ExecutionTokens",
     "HarnessCLI",
     "HITLRequest",
     "HTTPValidationError",
@@ -86,11 +98,13 @@ __all__ = (
     "Principal",
     "PrincipalKind",
     "PrincipalRecord",
+    "ReportedTokens",
     "Task",
     "TaskInput",
     "TaskInputRecord",
     "TaskOutputSchema",
     "TaskPayloadExtension",
+    "TaskReportRequest",
     "TasksListItem",
     "TasksListItemProcess",
     "TaskUpdateEvent",

@@ -26,6 +26,7 @@ import pytest
 import xpander_api.models
 import xpander_sdk._task_model
 import xpander_sdk.models
+import xpander_sdk.models.activity
 import xpander_sdk.models.events
 from tests import spec_tools
 from tests.mock_api import MINIMAL_TASK, FakeAPI
@@ -70,6 +71,7 @@ OVERLAY_CLASSES: dict[str, type[Any]] = {
     "MCPServerDetails": xpander_sdk.models.MCPServerDetails,
     "TaskUpdateEvent": xpander_sdk.models.events.TaskUpdateEvent,
     "MessageIdentity": xpander_sdk.models.events.MessageIdentity,
+    "AgentActivityThread": xpander_sdk.models.activity.AgentActivityThread,
 }
 # Attributes of the overlay classes that are not a key of their schema: `extra` (the keys this version does not
 # know, as the server sent them). Private attributes (`_owner`: the Tasks that made the object) are not either.
@@ -88,7 +90,7 @@ REQUEST_SCHEMAS = frozenset(
     }
 )
 # Worker-side schemas whose overlay classes are being added (issue 22): each leaves this set with its class.
-PENDING_SCHEMAS = frozenset({"AgentActivityThread", "Agent"})
+PENDING_SCHEMAS = frozenset({"Agent"})
 # Operations sent by Task methods (async, sync) under another root (the events root), checked in
 # tests/test_events_unit.py.
 TASK_OPERATIONS: dict[str, tuple[str, str]] = {"get_task_events": ("aevents", "events")}

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from ._requestor import HasRequestor, RequestOptions
     from ._wait import Waiter
     from .configuration import Configuration
+    from .models.activity import AgentActivityThread
 
 Json = Mapping[str, Any]
 
@@ -271,6 +272,26 @@ class Task(_ActiveRecord):
             if attribute.name != "_requestor":
                 object.__setattr__(self, attribute.name, kept.get(attribute.name, getattr(fresh, attribute.name)))
         return self
+
+    # -- the activity log (worker side) -------------------------------------------------------------------------
+    async def aget_activity_log(self, **options: Unpack[RequestOptions]) -> AgentActivityThread:
+        """The task's activity log: its messages, tool calls, reasoning steps, sub-agent triggers, authentication
+        and gateway entries, oldest first (see `xpander_sdk.models.activity`). An entry of a kind this version
+        does not know is an `AgentActivityThreadOtherEntry` holding its JSON; only a body that is no thread at all
+        raises InvalidResponseError (the official SDK returns the response's text, a str, when it cannot read
+        one). NotFoundError when the server has no log for the task."""
+        requestor = self._sender()
+        return await requestor.acall(self._activity_log_call(), requestor.options(options))
+
+    def get_activity_log(self, **options: Unpack[RequestOptions]) -> AgentActivityThread:
+        """The sync twin of `aget_activity_log`."""
+        requestor = self._sender()
+        return requestor.call(self._activity_log_call(), requestor.options(options))
+
+    def _activity_log_call(self) -> Call[AgentActivityThread]:
+        from .models.activity import AgentActivityThread  # noqa: PLC0415 - lazy: its classes cost 15 ms to load
+
+        return _routes.activity_log(self.agent_id, self.id, AgentActivityThread.from_dict)
 
     # -- events and waiting --------------------------------------------------------------------------------------
     def aevents(self, *, read_timeout: float | None = None, max_reconnects: int | None = None) -> AsyncEventStream:

@@ -1,10 +1,11 @@
 """`FakeBackend`: the task API in memory, behind an httpx transport (sync and async) or a loopback server.
 
 It implements the routes of openapi.yaml: create, get, list (by agent and by user), update (the `aupdate` body,
-or the whole task `asave` sends), stop, and each task's event stream (Server-Sent Events with ids, `: ping`
-heartbeats and `Last-Event-ID` resume). It reads request bodies as the real server does (FastAPI on pydantic
-models, `_validation`): unknown keys ignored and not stored, values coerced in pydantic's lax mode (`"3"` for an
-int), and what it cannot use answered with FastAPI's 400 or 422 (pydantic's error types, locations and messages).
+or the whole task `asave` sends), stop, each task's event stream (Server-Sent Events with ids, `: ping`
+heartbeats and `Last-Event-ID` resume), and each task's activity log (`set_activity_log`). It reads request
+bodies as the real server does (FastAPI on pydantic models, `_validation`): unknown keys ignored and not stored,
+values coerced in pydantic's lax mode (`"3"` for an int), and what it cannot use answered with FastAPI's 400 or
+422 (pydantic's error types, locations and messages).
 Every answer and event is checked against its response schema (`_schemas`), so a test fails where the real
 server would refuse, and the SDK reads what the real server sends.
 
@@ -31,6 +32,7 @@ from ._arguments import count, json_text, known_operation, seconds, text
 from ._install import route_sdk, tasks_client, unroute_sdk
 from ._requests import RecordedRequest
 from ._routes import Routes
+from ._schemas import violations
 from ._scripting import Outcome, Scripted
 from ._sdk import InvalidArgumentError, Task, Tasks, TaskUpdateEventType
 from ._states import TERMINAL
@@ -122,6 +124,26 @@ class FakeBackend(Routes):
                 raise InvalidArgumentError("task_id", f"task {task_id} was created without events_streaming=True")
             self._publish(task_id, kind, data, None if identity is None else {"name": identity, "icon": None})
             self._unscripted.changed(task_id)
+
+    def set_activity_log(self, task_id: str, messages: list[Any], *, user: Mapping[str, Any] | None = None) -> None:
+        """Serve this activity log for the task from now on (`task.aget_activity_log()`): `messages` its entries,
+        each one's JSON object, such as `{"id": "m1", "created_at": "2026-05-01T12:00:00Z", "role": "agent",
+        "content": {"text": "Hi"}}`, a tool call (`tool_name`, `payload`) or a kind the SDK does not know; `user`
+        the thread's user. The thread's id and `created_at` are the task's. Until then, the log holds the task's
+        input as the user's first message, then its result once it has completed."""
+        json_text(messages, "messages")
+        if user is not None:
+            json_text(user, "user")
+        with self._lock:
+            task = self._stored(task_id, strict=True)
+            thread = {"id": task_id, "created_at": task["created_at"], "messages": copy.deepcopy(messages)}
+            if user is not None:
+                thread["user"] = copy.deepcopy(dict(user))
+            problems = violations("AgentActivityThread", thread)
+            if problems:
+                parameter = "user" if problems[0].loc[:1] == ("user",) else "messages"
+                raise InvalidArgumentError(parameter, f"not an activity log of openapi.yaml: {problems[0]}")
+            self._activity_logs[task_id] = thread
 
     def complete_next(self, result: str = "", *, after: float = 0.0, times: int | None = 1) -> None:
         """The next `times` tasks created (every one from now on with `times=None`) will complete with

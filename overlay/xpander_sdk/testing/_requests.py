@@ -27,6 +27,7 @@ ROUTES = (
     ("PATCH", re.compile(r"/agent-execution/([^/]+)/update"), "update_task"),
     ("POST", re.compile(r"/agent-execution/([^/]+)"), "create_task"),
     ("DELETE", re.compile(r"/agent-execution/([^/]+)"), "stop_task"),
+    ("GET", re.compile(r"/activity/([^/]+)/([^/]+)"), "get_task_activity_log"),
 )
 OPERATIONS = frozenset(name for _, _, name in ROUTES)
 """The spec's operationIds of the routes (what `respond_next(operation=...)` takes)."""
@@ -56,27 +57,34 @@ class Refused(Exception):
 
 @frozen
 class Route:
-    """The operation of a request (None for no route), its path parameter, the path before `/agent-execution`
-    (the organization id of an events URL, or of an agent controller's), and whether the path is a route's
-    (with another method)."""
+    """The operation of a request (None for no route), its path parameter (and its second one: the task of
+    `/activity/{agent_id}/{task_id}`), the path before the route (`/agent-execution...`, `/activity...`: the
+    organization id of an events URL, or of an agent controller's), and whether the path is a route's (with
+    another method)."""
 
     operation: str | None
     target: str = ""
     prefix: str = ""
     known_path: bool = False
+    second: str = ""
+
+
+_ROOTS = ("/agent-execution/", "/activity/")
+"""Where the routes' paths begin, after the base URL's own path."""
 
 
 def route(method: str, path: str) -> Route:
     """The route of a request, from its path as sent (percent-encoded: a parameter is decoded once)."""
-    start = path.find("/agent-execution/")
-    if start < 0:
+    starts = [start for start in (path.find(root) for root in _ROOTS) if start >= 0]
+    if not starts:
         return Route(None)
-    prefix, rest = path[:start], path[start:]
+    prefix, rest = path[: min(starts)], path[min(starts) :]
     known_path = False
     for route_method, pattern, operation in ROUTES:
         match = pattern.fullmatch(rest)
         if match and route_method == method:
-            return Route(operation, unquote(match.group(1)), prefix)
+            second = unquote(match.group(2)) if pattern.groups > 1 else ""
+            return Route(operation, unquote(match.group(1)), prefix, second=second)
         known_path = known_path or match is not None
     return Route(None, "", prefix, known_path)
 
@@ -110,12 +118,16 @@ def recorded_json(body: bytes) -> Any:
 
 def check_answer(operation: str, answer: Any) -> None:
     """The fake's own answers are the spec's: a failure here is a bug of the fake (or of a scripted value)."""
-    schema = "TasksListItem" if operation.startswith("list") else "Task"
+    schema = _ANSWER_SCHEMAS.get(operation) or ("TasksListItem" if operation.startswith("list") else "Task")
     for item in answer if isinstance(answer, list) else [answer]:
         problems = violations(schema, item)
         if problems:
             described = "; ".join(str(problem) for problem in problems)
             raise AssertionError(f"the fake backend answered {operation} outside openapi.yaml: {described}")
+
+
+_ANSWER_SCHEMAS = {"get_task_activity_log": "AgentActivityThread"}
+"""The answers that are not a task (or a list of task summaries)."""
 
 
 def json_response(status: int, body: Any) -> httpx.Response:

@@ -1,6 +1,6 @@
 """How `FakeBackend` serves one request: recorded, answered as scripted (`respond_next`/`disconnect_next`), else
 authenticated, read as the real server reads it, and routed to the handler of its operation (create, get, list,
-update, stop, or the event stream), whose answer is checked against the spec.
+update, stop, the event stream, or the activity log), whose answer is checked against the spec.
 
 `Routes` is the layer over `Scripts` (see `_events`); the request helpers without state are in `_requests`.
 """
@@ -42,6 +42,8 @@ class Routes(Scripts):
         self.api_key = api_key
         self.requests: list[RecordedRequest] = []
         self._installed = False
+        self._activity_logs: dict[str, dict[str, Any]] = {}
+        """The activity logs a test set (`set_activity_log`), by task id."""
 
     def answer(self, request: httpx.Request) -> httpx.Response | EventFeed:
         """The response to one request (its body read), or the event feed that a stream response sends."""
@@ -72,7 +74,10 @@ class Routes(Scripts):
             return self._event_feed(target, route.prefix, request.headers.get("last-event-id"))
         body = check_request(operation, request)
         with self._published:
-            status, answer = getattr(self, f"_{operation}")(target, body, query, request.headers)
+            if operation == "get_task_activity_log":
+                status, answer = self._get_task_activity_log(target, route.second)
+            else:
+                status, answer = getattr(self, f"_{operation}")(target, body, query, request.headers)
         check_answer(operation, answer)
         return json_response(status, answer)
 
@@ -135,6 +140,15 @@ class Routes(Scripts):
         self._changed(task_id)
         return 200, copy.deepcopy(task)
 
+    def _get_task_activity_log(self, agent_id: str, task_id: str) -> tuple[int, Any]:
+        """The log a test set for the task, else `default_activity_log`; 404 for a task this backend does not
+        have, or one of another agent."""
+        task = self._tasks.get(task_id)
+        if task is None or task["agent_id"] != agent_id:
+            raise Refused(404, "Activity log not found")
+        scripted = self._activity_logs.get(task_id)
+        return 200, copy.deepcopy(scripted) if scripted is not None else default_activity_log(task)
+
     def _list_agent_tasks(self, agent_id: str, body: Any, query: dict[str, str], headers: Any) -> tuple[int, Any]:
         return 200, self._list(query, lambda task: task["agent_id"] == agent_id)
 
@@ -147,6 +161,26 @@ class Routes(Scripts):
         filters = {key: value for key, value in query.items() if key in _LIST_FILTERS and value}
         items = [_list_item(task) for task in self._tasks.values() if matches(task)]
         return [item for item in items if all(item.get(key) == value for key, value in filters.items())]
+
+
+def default_activity_log(task: dict[str, Any]) -> dict[str, Any]:
+    """The activity log of a task no test set one for: the task's input as the user's first message (with the
+    input's user), then the result as the agent's answer once the task has completed."""
+    given = task["input"]
+    first: dict[str, Any] = {
+        "id": f"{task['id']}-input",
+        "created_at": task["created_at"],
+        "role": "user",
+        "content": {"text": given.get("text") or "", "files": list(given.get("files") or [])},
+    }
+    thread: dict[str, Any] = {"id": task["id"], "created_at": task["created_at"], "messages": [first]}
+    if given.get("user"):
+        first["user"] = thread["user"] = copy.deepcopy(given["user"])
+    if task["status"] == "completed" and task.get("result"):
+        answer = {"text": task["result"], "files": []}
+        at = task.get("finished_at") or task["created_at"]
+        thread["messages"].append({"id": f"{task['id']}-result", "created_at": at, "role": "agent", "content": answer})
+    return thread
 
 
 def _list_item(task: dict[str, Any]) -> dict[str, Any]:

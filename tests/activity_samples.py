@@ -1,20 +1,27 @@
 """Sample activity-log JSON for tests/test_activity_log.py, and the official SDK's reading of it.
 
-`official_reading(payload)` runs the official `xpander-sdk` (its own venv, see `official_python`) once in a
+`official_reading(python, payload)` runs the official `xpander-sdk` (its own venv, see `official_python`) once in a
 subprocess on everything a test module needs: threads read as the official `aget_activity_log` reads them
 (`AgentActivityThread(**data)`), the names and fields of the official classes, and values read by pydantic's
 lax validators.
 
 `generated_entries(seed, count)` makes entries that mix the fields of every kind, valid and not: the entries
 where the classes' field sets overlap are where the official pydantic union's choice matters.
+
+The reading is recorded in tests/fixtures/activity-official-readings.json, so `make test` needs no official venv:
+`python -m tests.activity_samples --record` records it again (after a change of the samples), `--check` (run by
+`make compat`, which installs the official package) fails when the official package reads them otherwise.
 """
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import json
 import os
 import random
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -284,3 +291,36 @@ LAX_VALUES: dict[str, list[Any]] = {
     "list[str]": [[], ["a"], [1], "ab", {"a": 1}, None, [None]],
 }
 """Values pydantic's lax validators accept or refuse, for the `_lax` checks of the same types."""
+
+
+def payload_digest(payload: dict[str, Any]) -> str:
+    """A digest of what the official SDK is asked to read, kept with its recorded reading."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`--record` the official SDK's reading, or `--check` the recorded one against it."""
+    from tests.test_activity_log import RECORDING, official_payload  # here: that test module imports this one
+
+    parser = argparse.ArgumentParser(prog="python -m tests.activity_samples")
+    modes = parser.add_mutually_exclusive_group(required=True)
+    modes.add_argument("--record", action="store_const", const="--record", dest="mode")
+    modes.add_argument("--check", action="store_const", const="--check", dest="mode")
+    mode = parser.parse_args(argv).mode
+    python = official_python()
+    if python is None:
+        print("the official xpander-sdk is not installed: run `make compat` (or set XPANDER_OFFICIAL_PYTHON)")
+        return 2
+    payload = official_payload()
+    recording = {"payload_digest": payload_digest(payload), "reading": official_reading(python, payload)}
+    if mode == "--record":
+        RECORDING.write_text(json.dumps(recording, separators=(",", ":"), sort_keys=True) + "\n")
+        print(f"recorded {RECORDING}")
+        return 0
+    same = json.loads(RECORDING.read_text()) == recording
+    print("activity log: the recorded official reading is current" if same else f"{RECORDING} is stale: --record")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,11 +1,11 @@
 """The activity log (`xpander_sdk.models.activity`): the classes the official SDK's pydantic union picks, read
 leniently, held to the official package itself.
 
-The differential tests run the official `xpander-sdk` once per module in a subprocess (see
-tests/activity_samples.py) on the threads of tests/fixtures/activity and on generated entries: wherever the
-official reads a thread, this SDK picks the same class for every entry, with the same field values; wherever it
-refuses one (and its `aget_activity_log` returns the response's text), this SDK still reads the thread, and the
-entries the official could not read are OtherEntries holding their JSON.
+The differential tests hold this SDK to the official `xpander-sdk`'s reading (recorded with the official package,
+re-checked live by `make compat`; see tests/activity_samples.py) of the threads of tests/fixtures/activity and of
+generated entries: wherever the official reads a thread, this SDK picks the same class for every entry, with the
+same field values; wherever it refuses one (and its `aget_activity_log` returns the response's text), this SDK
+still reads the thread, and the entries the official could not read are OtherEntries holding their JSON.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.activity_samples import LAX_VALUES, generated_entries, official_python, official_reading
+from tests.activity_samples import LAX_VALUES, generated_entries, payload_digest
 from xpander_sdk.models import User, _lax
 from xpander_sdk.models import activity as activity_module
 from xpander_sdk.models.activity import (
@@ -41,7 +41,7 @@ THREADS = Path(__file__).parent / "fixtures" / "activity"
 FIXTURE_NAMES = sorted(path.stem for path in THREADS.glob("*.json"))
 REFUSED_BY_THE_OFFICIAL = {"broken-entries"}
 """Fixtures the official SDK cannot read at all (one entry it cannot read fails its whole thread)."""
-GENERATED = generated_entries(seed=22, count=1500)
+GENERATED = generated_entries(seed=22, count=600)
 AT = "2025-01-01T00:00:00Z"
 
 
@@ -74,17 +74,29 @@ def one_entry(entry: Any) -> dict[str, Any]:
     return {"id": "t", "created_at": AT, "messages": [entry]}
 
 
-@pytest.fixture(scope="module")
-def official() -> dict[str, Any]:
-    """The official SDK's reading of the fixtures (as they are, then their readable part), of the generated
-    entries (one thread each) and of the lax values: one subprocess for the module."""
-    python = official_python()
-    if python is None:
-        pytest.skip("the official xpander-sdk is not installed: `make bench-official`, or set XPANDER_OFFICIAL_PYTHON")
+RECORDING = THREADS.parent / "activity-official-readings.json"
+"""The official SDK's reading of `official_payload()`, recorded with the official package (so `make test` needs no
+second venv); `make compat` re-reads it live (`python -m tests.activity_samples --check`)."""
+
+
+def official_payload() -> dict[str, Any]:
+    """The fixtures (as they are, then their readable part), the generated entries (one thread each) and the lax
+    values: what the official SDK is asked to read."""
     threads = [fixture(name) for name in FIXTURE_NAMES]
     threads += [readable_part(fixture(name)) for name in sorted(REFUSED_BY_THE_OFFICIAL)]
     threads += [one_entry(entry) for entry in GENERATED]
-    return official_reading(python, {"threads": threads, "values": LAX_VALUES})
+    return {"threads": threads, "values": LAX_VALUES}
+
+
+@pytest.fixture(scope="module")
+def official() -> dict[str, Any]:
+    """The recorded reading, checked to be a reading of today's payload (re-record it with
+    `python -m tests.activity_samples --record` when the samples change)."""
+    recording: dict[str, Any] = json.loads(RECORDING.read_text())
+    assert recording["payload_digest"] == payload_digest(official_payload()), (
+        "the samples changed since the official reading was recorded: run `python -m tests.activity_samples --record`"
+    )
+    return recording["reading"]
 
 
 # -- the official SDK's choices ----------------------------------------------------------------------------------------

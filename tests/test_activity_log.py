@@ -96,7 +96,8 @@ def official() -> dict[str, Any]:
     assert recording["payload_digest"] == payload_digest(official_payload()), (
         "the samples changed since the official reading was recorded: run `python -m tests.activity_samples --record`"
     )
-    return recording["reading"]
+    reading: dict[str, Any] = recording["reading"]
+    return reading
 
 
 # -- the official SDK's choices ----------------------------------------------------------------------------------------

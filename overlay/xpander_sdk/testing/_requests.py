@@ -27,6 +27,7 @@ ROUTES = (
     ("PATCH", re.compile(r"/agent-execution/([^/]+)/update"), "update_task"),
     ("POST", re.compile(r"/agent-execution/([^/]+)"), "create_task"),
     ("DELETE", re.compile(r"/agent-execution/([^/]+)"), "stop_task"),
+    ("GET", re.compile(r"/agents/([^/]+)"), "get_agent"),
 )
 OPERATIONS = frozenset(name for _, _, name in ROUTES)
 """The spec's operationIds of the routes (what `respond_next(operation=...)` takes)."""
@@ -68,7 +69,7 @@ class Route:
 
 def route(method: str, path: str) -> Route:
     """The route of a request, from its path as sent (percent-encoded: a parameter is decoded once)."""
-    start = path.find("/agent-execution/")
+    start = 0 if path.startswith("/agents/") else path.find("/agent-execution/")
     if start < 0:
         return Route(None)
     prefix, rest = path[:start], path[start:]
@@ -110,12 +111,15 @@ def recorded_json(body: bytes) -> Any:
 
 def check_answer(operation: str, answer: Any) -> None:
     """The fake's own answers are the spec's: a failure here is a bug of the fake (or of a scripted value)."""
-    schema = "TasksListItem" if operation.startswith("list") else "Task"
+    schema = "TasksListItem" if operation.startswith("list") else _ANSWER_SCHEMAS.get(operation, "Task")
     for item in answer if isinstance(answer, list) else [answer]:
         problems = violations(schema, item)
         if problems:
             described = "; ".join(str(problem) for problem in problems)
             raise AssertionError(f"the fake backend answered {operation} outside openapi.yaml: {described}")
+
+
+_ANSWER_SCHEMAS = {"get_agent": "Agent"}
 
 
 def json_response(status: int, body: Any) -> httpx.Response:

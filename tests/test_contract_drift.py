@@ -24,6 +24,7 @@ import httpx
 import pytest
 
 import xpander_api.models
+import xpander_sdk._agents
 import xpander_sdk._task_model
 import xpander_sdk.models
 import xpander_sdk.models.events
@@ -53,6 +54,7 @@ ENUMS_AS_SETS: dict[str, frozenset[str]] = {"HarnessCLI": HARNESS_CLIS, "Permiss
 # Response schemas and the overlay class each is parsed into (the request-side value objects too).
 OVERLAY_CLASSES: dict[str, type[Any]] = {
     "Task": xpander_sdk._task_model.Task,
+    "Agent": xpander_sdk._agents.Agent,
     "TasksListItem": xpander_sdk._task_model.TasksListItem,
     "TaskInputRecord": xpander_sdk.models.TaskInput,
     "UserRecord": xpander_sdk.models.User,
@@ -88,7 +90,7 @@ REQUEST_SCHEMAS = frozenset(
     }
 )
 # Worker-side schemas whose overlay classes are being added (issue 22): each leaves this set with its class.
-PENDING_SCHEMAS = frozenset({"AgentActivityThread", "Agent"})
+PENDING_SCHEMAS = frozenset({"AgentActivityThread"})
 # Operations sent by Task methods (async, sync) under another root (the events root), checked in
 # tests/test_events_unit.py.
 TASK_OPERATIONS: dict[str, tuple[str, str]] = {"get_task_events": ("aevents", "events")}

@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
 import httpx
-from attrs import define, evolve, field
+from attrs import define, evolve, field, fields
 
 from . import _routes
 from ._bodies import agent_create_order
@@ -242,10 +242,8 @@ class Agent(_ActiveRecord):
         return tasks, evolve(call, body=agent_create_order(call.body)), options
 
 
-_AGENT_KEYS = frozenset(
-    ("id", "organization_id", "name", "unique_name", "framework", "model_provider", "model_name")
-    + ("description", "version", "status", "created_at")
-)
+_AGENT_KEYS = frozenset(a.name for a in fields(Agent) if a.name not in ("extra", "_requestor"))
+"""The keys an Agent types; the others go to `extra`."""
 
 
 def _text(data: Json, key: str) -> str:
@@ -307,6 +305,15 @@ class AgentCache:
 
 CACHE = AgentCache()
 """The process-wide cache of agent reads (what `Agents().aget` reuses for 5 s)."""
+
+
+def _new_cache_lock() -> None:
+    """In a child made by `os.fork()`: a new lock, as another thread may have held the old one at the fork."""
+    CACHE._lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_new_cache_lock)
 
 
 def clear_agent_cache() -> None:

@@ -150,7 +150,6 @@ class Routes(Scripts):
         items = [_list_item(task) for task in self._tasks.values() if matches(task)]
         return [item for item in items if all(item.get(key) == value for key, value in filters.items())]
 
-
     def _get_agent(self, agent_id: str, body: Any, query: Any, headers: httpx.Headers) -> tuple[int, Any]:
         """The scripted agent `agent_id`, else a default one (any agent id is one the fake knows, as for a
         create), with the version `x-agent-version` pins."""

@@ -399,7 +399,36 @@ LIFECYCLE_RESPONSES: dict[str, tuple[int, bytes]] = {
     "list with an unknown status": _ok([*LIST_ITEMS, {**LIST_ITEMS[1], "id": "task-3", "status": "queued"}]),
     "list 204": (204, b""),
 }
-DEFAULT_RESPONSES = {"get": ["task"], "stop": ["stopped"], "update": ["updated"], "list": ["list"]}
+AGENT_RECORD: dict[str, Any] = {
+    "id": AGENT,
+    "organization_id": "org-1",
+    "name": "Sales analyst",
+    "unique_name": "sales-analyst",
+    "description": "Sums up sales",
+    "framework": "agno",
+    "model_provider": "openai",
+    "model_name": "gpt-4.1",
+    "version": 3,
+    "status": "ACTIVE",
+    "created_at": "2026-01-01T00:00:00Z",
+    "instructions": {"role": ["analyst"], "goal": ["sum"], "general": "Be brief."},
+    "graph": [],
+    "tools": [],
+    "brand_new_field": {"x": 1},
+}
+"""An agent as `GET /agents/{agent_id}` answers (the official SDK requires the first seven keys only)."""
+_REQUIRED_AGENT_KEYS = ("id", "organization_id", "name", "unique_name", "framework", "model_provider", "model_name")
+LIFECYCLE_RESPONSES.update(
+    {
+        "agent": _ok(AGENT_RECORD),
+        "agent minimal": _ok({key: AGENT_RECORD[key] for key in _REQUIRED_AGENT_KEYS}),
+        "agent unknown framework": _ok({**AGENT_RECORD, "framework": "brand-new-framework"}),
+        "agent without model_name": _ok({key: value for key, value in AGENT_RECORD.items() if key != "model_name"}),
+        "agent status null": _ok({**AGENT_RECORD, "status": None, "description": None}),
+        "agent 404": (404, b'{"detail":"Agent not found"}'),
+    }
+)
+DEFAULT_RESPONSES = {"get": ["task"], "stop": ["stopped"], "update": ["updated"], "list": ["list"], "agent": ["agent"]}
 FIVE_UPDATE_ARGS = {
     "tool_call_payload_extension": {"headers": {"x": "y"}},
     "source": "sdk",
@@ -644,7 +673,113 @@ LIFECYCLE_CALLS: list[dict[str, Any]] = [
         for name in DEEP_PLAN_VARIANTS
     ),
 ]
-ALL_CALLS = CREATE_CALLS + LIFECYCLE_CALLS
+
+
+# -- Agents.aget / get, Agent.aload, agent.acreate_task / create_task, Backend.ainvoke_agent / invoke_agent ---------
+# Each call reads an agent id of its own: both SDKs keep an agent read for 5 s, per agent id and version.
+def task_on_agent(name: str, agent_id: str, /, *steps: dict[str, Any], **aget_kwargs: Any) -> dict[str, Any]:
+    """A chain that reads the agent `agent_id` (`Agents(configuration=cfg).aget`, or `get` before a sync step),
+    then the given steps."""
+    read = "get" if steps and steps[0]["mode"] == "sync" else "aget"
+    return lifecycle(name, step("agents", read, agent_id, **aget_kwargs), *steps)
+
+
+_ACREATE_TASK_ARGS = {"prompt": TYPICAL["prompt"], "existing_task_id": TYPICAL["existing_task_id"]}
+_ACREATE_TASK_ARGS.update((key, value) for key, value in TYPICAL.items() if key not in _ACREATE_TASK_ARGS)
+"""Every parameter of `acreate_task`, in its order (prompt before existing_task_id, unlike `Tasks.acreate`)."""
+_INVOKE_ARGS = {
+    key: TYPICAL[key]
+    for key in [
+        "prompt",
+        "existing_task_id",
+        "file_urls",
+        "user_details",
+        "agent_version",
+        "tool_call_payload_extension",
+        "source",
+        "worker_id",
+        "run_locally",
+        "output_format",
+        "output_schema",
+        "events_streaming",
+        "additional_context",
+        "expected_output",
+        "attachments",
+    ]
+}
+
+
+def invoke(name: str, method: str, /, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    return lifecycle(name, step("backend", method, *args, **kwargs))
+
+
+AGENT_CALLS: list[dict[str, Any]] = [
+    lifecycle("Agents.aget", step("agents", "aget", "agent-a1")),
+    lifecycle("Agents.get, sync", step("agents", "get", "agent-a2")),
+    lifecycle("Agents.aget, agent_id keyword", step("agents", "aget", agent_id="agent-a3")),
+    lifecycle("Agents.aget version=3", step("agents", "aget", "agent-a4", version=3)),
+    lifecycle("Agents.aget version=0", step("agents", "aget", "agent-a5", version=0)),
+    lifecycle(
+        "Agents.aget twice: the second read cached",
+        step("agents", "aget", "agent-a6"),
+        step("agents", "aget", "agent-a6"),
+    ),
+    lifecycle(
+        "Agents.aget, then another version: not cached",
+        step("agents", "aget", "agent-a7"),
+        step("agents", "aget", "agent-a7", version=2),
+    ),
+    lifecycle("Agents.aget response: minimal", step("agents", "aget", "agent-a8"), agent="agent minimal"),
+    lifecycle("Agents.aget response: status null", step("agents", "aget", "agent-a9"), agent="agent status null"),
+    lifecycle(
+        "Agents.aget response: unknown framework", step("agents", "aget", "agent-a10"), agent="agent unknown framework"
+    ),
+    lifecycle(
+        "Agents.aget response: without model_name",
+        step("agents", "aget", "agent-a11"),
+        agent="agent without model_name",
+    ),
+    lifecycle("Agents.aget response: 404", step("agents", "aget", "agent-a12"), agent="agent 404"),
+    lifecycle(
+        "Agents.aget 404, then again: a failure is not cached", step("agents", "aget", "agent-a13"), agent="agent 404"
+    ),
+    lifecycle("Agents.aget id with a slash", step("agents", "aget", "team/agent-a14")),
+    lifecycle("Agent.aload", step("Agent", "aload", "agent-a15", configuration=CONFIG)),
+    lifecycle("Agent.load, sync", step("Agent", "load", "agent-a16", configuration=CONFIG)),
+    task_on_agent("aget, acreate_task", "agent-b1", step("subject", "acreate_task", "hi")),
+    task_on_agent("get, create_task, sync", "agent-b2", step("subject", "create_task", prompt="hi")),
+    task_on_agent("aget, acreate_task no arguments", "agent-b3", step("subject", "acreate_task")),
+    task_on_agent(
+        "aget, acreate_task every parameter", "agent-b4", step("subject", "acreate_task", **_ACREATE_TASK_ARGS)
+    ),
+    task_on_agent(
+        "aget, acreate_task every parameter positional",
+        "agent-b5",
+        step("subject", "acreate_task", *_ACREATE_TASK_ARGS.values()),
+    ),
+    task_on_agent("aget, acreate_task source=None", "agent-b6", step("subject", "acreate_task", "hi", source=None)),
+    task_on_agent(
+        "aget, acreate_task tool_call_limit", "agent-b7", step("subject", "acreate_task", "hi", tool_call_limit=5)
+    ),
+    task_on_agent(
+        "aget, acreate_task agent_version", "agent-b8", step("subject", "acreate_task", "hi", agent_version="3")
+    ),
+    task_on_agent(
+        "aget, acreate_task, areload", "agent-b9", step("subject", "acreate_task", "hi"), step("subject", "areload")
+    ),
+    task_on_agent("aget version=2, acreate_task", "agent-b10", step("subject", "acreate_task", "hi"), version=2),
+    invoke("Backend.ainvoke_agent", "ainvoke_agent", "agent-c1", "hi"),
+    invoke("Backend.invoke_agent, sync", "invoke_agent", "agent-c2", prompt="hi"),
+    invoke("Backend.ainvoke_agent every parameter", "ainvoke_agent", "agent-c3", **_INVOKE_ARGS),
+    invoke("Backend.ainvoke_agent agent_version", "ainvoke_agent", "agent-c4", prompt="hi", agent_version="2"),
+    invoke(
+        "Backend.ainvoke_agent xpander_task_id", "ainvoke_agent", "agent-c5", prompt='{"xpander_task_id": "task-1"}'
+    ),
+    invoke("Backend.invoke_agent xpander_task_id, sync", "invoke_agent", prompt='{"xpander_task_id": "task-1"}'),
+    invoke("Backend.ainvoke_agent JSON prompt without xpander_task_id", "ainvoke_agent", "agent-c6", prompt='{"a": 1}'),
+    invoke("Backend.ainvoke_agent without an agent id", "ainvoke_agent", prompt="hi"),
+]
+ALL_CALLS = CREATE_CALLS + LIFECYCLE_CALLS + AGENT_CALLS
 _RESPONSES_OF = {item["name"]: item.get("responses", {}) for item in ALL_CALLS}
 _CREATE_FIXTURE = {item["name"]: item["response"] for item in RESPONSE_CALLS}
 NO_ROUTE = (404, b'{"detail":"compat: no such route"}')
@@ -656,6 +791,7 @@ LIFECYCLE_ROUTES = (
     ("GET", re.compile(r"/agent-execution/[^/]+/status"), "get"),
     ("DELETE", re.compile(r"/agent-execution/[^/]+"), "stop"),
     ("PATCH", re.compile(r"/agent-execution/[^/]+/update"), "update"),
+    ("GET", re.compile(r"/agents/[^/]+"), "agent"),
 )
 """The lifecycle routes, each id one path segment: an id the official SDK does not encode (`team/task-1`)
 reaches no route, as on the real server, and gets a 404."""

@@ -41,7 +41,23 @@ HOMES = {
     "Tokens": "xpander_sdk.models.shared",
     "DeepPlanning": "xpander_sdk.models.deep_planning",
     "DeepPlanningItem": "xpander_sdk.models.deep_planning",
+    "Agent": "xpander_sdk.modules.agents.sub_modules.agent",
 }
+AGENT_FIELDS = [
+    "id",
+    "organization_id",
+    "name",
+    "unique_name",
+    "framework",
+    "model_provider",
+    "model_name",
+    "description",
+    "version",
+    "status",
+    "created_at",
+]
+"""The Agent fields compared: the official SDK's required ones and those this SDK types (the official model has
+some sixty more, with defaults; this SDK keeps the server's other keys in `extra`)."""
 SKIPPED_FIELDS = frozenset({"configuration", "extra", "_requestor"})
 """Task attributes that are not response fields (the official SDK's configuration, this SDK's unknown keys and
 the `Tasks` a task follows)."""
@@ -89,7 +105,9 @@ def plain(value: Any) -> Any:  # noqa: PLR0911 - one case per kind of value
         return [plain(item) for item in value]
     if isinstance(value, dict):
         return {str(key): plain(item) for key, item in value.items()}
-    if hasattr(type(value), "model_fields"):
+    if type(value).__name__ == "Agent":
+        names = AGENT_FIELDS
+    elif hasattr(type(value), "model_fields"):
         names = list(type(value).model_fields)
     elif hasattr(value, "__attrs_attrs__"):
         names = [attribute.name for attribute in value.__attrs_attrs__]
@@ -143,9 +161,13 @@ def kind(value: Any) -> str:
 
 
 def target(tasks: Any, on: str, subject: Any) -> Any:
-    """What a step calls a method of: the Tasks, a class, the subject or the first item of it."""
+    """What a step calls a method of: the Tasks, an `Agents` or a `Backend` (on the runner's configuration), a
+    class, the subject or the first item of it."""
     if on == "tasks":
         return tasks
+    if on in ("agents", "backend"):
+        cls = getattr(xpander_sdk, on.capitalize())
+        return cls(configuration=CONFIGURATION[0])
     if on == "subject":
         return subject
     if on == "subject[0]":

@@ -12,6 +12,8 @@ there only to save load time, marked `lazy:`. From the top:
 
 - cli (with _cli_args), testing, modules.* and models.<name>: the command line, the testing kit and the
   official SDK's import paths
+- _backend: `Backend`, the official runtime helpers (invoke an agent)
+- _agents: `Agents` and `Agent`, an agent's configuration and the tasks created on it
 - _facade: `Tasks`, the facade users call
 - _bulk: create then wait, and many at once
 - _task_model: `Task` and `TasksListItem`, active records pointing at the requestor they came through
@@ -40,6 +42,9 @@ _HOMES = {
     "Task": "._task_model",
     "TasksListItem": "._task_model",
     "Tasks": "._facade",
+    "Agents": "._agents",
+    "Agent": "._agents",
+    "Backend": "._backend",
     "TaskUpdateEvent": ".models.events",
     "TaskUpdateEventType": ".models.events",
     "MessageIdentity": ".models.events",
@@ -76,6 +81,8 @@ def __dir__() -> list[str]:
 
 
 if _typing.TYPE_CHECKING:
+    from ._agents import Agent, Agents
+    from ._backend import Backend
     from ._events import AsyncEventStream, EventStream
     from ._facade import Tasks
     from ._task_model import Task, TasksListItem
@@ -131,11 +138,14 @@ __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "Agent",
     "AgentExecutionStatus",
+    "Agents",
     "AsyncEventStream",
     "AttachmentKind",
     "AttachmentRef",
     "AuthenticationError",
+    "Backend",
     "BadRequestError",
     "Configuration",
     "ConflictError",

@@ -95,6 +95,14 @@ def agent_version_header(value: object) -> str | None:
     return check_header_value("agent_version", str(value))
 
 
+def agent_create_order(body: dict[str, Any]) -> dict[str, Any]:
+    """A create body in the key order of the official `Agent.acreate_task`, which writes `tool_call_limit` last
+    (the official `Tasks.acreate` writes it after `disable_attachment_injection`): the same bytes as each."""
+    if "tool_call_limit" in body:
+        body["tool_call_limit"] = body.pop("tool_call_limit")
+    return body
+
+
 def in_official_order(body: dict[str, Any]) -> dict[str, Any]:
     """`body` with `input.user`'s keys in the official SDK's order, so that the bytes are the official ones."""
     user = body["input"].get("user")

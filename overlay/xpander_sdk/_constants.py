@@ -55,6 +55,11 @@ STREAM_LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=20,
 it lasts, so they never take the places create and get calls wait for (bound them with `acreate_many`)."""
 CREATE_MANY_CONCURRENCY = 16
 
+AGENT_CACHE_SECONDS = 5.0
+"""How long an agent read (`Agents().aget`) is reused, as the official SDK: an agent is mutable state (tools
+attached or detached must reach the next task), so this only spares the repeated reads of one task's setup."""
+AGENT_CACHE_SIZE = 256
+"""The most agent reads kept (per base URL, organization, API key, agent id and version), oldest dropped first."""
 HTTP_TRANSPORTS = ("aiohttp", "httpx")
 DEFAULT_HTTP_TRANSPORT = "aiohttp"
 """The SDK's own async clients run on aiohttp's connection pool under asyncio (through httpx-aiohttp: the httpx

@@ -136,6 +136,14 @@ class Tasks:
         tasks._requestor = Requestor.shared(configuration)
         return tasks
 
+    @classmethod
+    def _on(cls, requestor: Requestor) -> Tasks:
+        """A `Tasks` sending through `requestor` (an Agent's or an `Agents`'s), so that their creates and reads
+        take the one create path of `acreate`; closing it is left to whoever made `requestor`."""
+        tasks = object.__new__(cls)
+        tasks._requestor = requestor
+        return tasks
+
     # -- what it holds -------------------------------------------------------------------------------------------
     @property
     def requestor(self) -> Requestor:

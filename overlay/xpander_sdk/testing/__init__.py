@@ -15,7 +15,8 @@ With pytest, the fixture `xpander_backend` (this package's pytest plugin, loaded
 
 Scripting: `complete(task_id, result=...)`, `fail(task_id, error=...)`, `start(task_id)`, `emit(task_id,
 type, data)`, `complete_next(...)`/`fail_next(...)` for the tasks about to be created, `respond_next(status=429,
-retry_after=1)` and `disconnect_next()` for the next requests. Reading: `requests` (each a
+retry_after=1)` and `disconnect_next()` for the next requests, `add_agent(agent_id, name=...)` for what
+`Agents().aget` reads (any other agent id reads as a default agent). Reading: `requests` (each a
 `RecordedRequest`), `tasks[task_id]` (a `Task`), `events(task_id)` (the event log). Plugging in:
 `client()`, `transport` (httpx, sync and async), `install()`, `serve()` (a loopback server).
 

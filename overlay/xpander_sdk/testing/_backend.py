@@ -1,11 +1,12 @@
 """`FakeBackend`: the task API in memory, behind an httpx transport (sync and async) or a loopback server.
 
 It implements the routes of openapi.yaml: create, get, list (by agent and by user), update (the `aupdate` body,
-or the whole task `asave` sends), stop, each task's event stream (Server-Sent Events with ids, `: ping`
-heartbeats and `Last-Event-ID` resume), and each task's activity log (`set_activity_log`). It reads request
-bodies as the real server does (FastAPI on pydantic models, `_validation`): unknown keys ignored and not stored,
-values coerced in pydantic's lax mode (`"3"` for an int), and what it cannot use answered with FastAPI's 400 or
-422 (pydantic's error types, locations and messages).
+or the whole task `asave` sends), stop, an agent's configuration (`add_agent` scripts one; any other agent id
+reads as a default agent), each task's event stream (Server-Sent Events with ids, `: ping` heartbeats and
+`Last-Event-ID` resume), and each task's activity log (`set_activity_log`). It reads request bodies as the real
+server does (FastAPI on pydantic models, `_validation`): unknown keys ignored and not stored, values coerced in
+pydantic's lax mode (`"3"` for an int), and what it cannot use answered with FastAPI's 400 or 422 (pydantic's
+error types, locations and messages).
 Every answer and event is checked against its response schema (`_schemas`), so a test fails where the real
 server would refuse, and the SDK reads what the real server sends.
 
@@ -31,10 +32,10 @@ from ._agent import DemoAgent
 from ._arguments import count, json_text, known_operation, seconds, text
 from ._install import route_sdk, tasks_client, unroute_sdk
 from ._requests import RecordedRequest
-from ._routes import Routes
+from ._routes import Routes, default_agent
 from ._schemas import violations
 from ._scripting import Outcome, Scripted
-from ._sdk import InvalidArgumentError, Task, Tasks, TaskUpdateEventType
+from ._sdk import InvalidArgumentError, Task, Tasks, TaskUpdateEventType, clear_agent_cache
 from ._states import TERMINAL
 from ._wire import FakeTransport, serve_on_loopback
 
@@ -76,6 +77,7 @@ class FakeBackend(Routes):
         """Seconds between the `: ping` comments of an event stream that has nothing new."""
         self.transport = FakeTransport(self)
         """The httpx transport (sync and async) that serves requests from this backend."""
+        clear_agent_cache()  # the SDK's agent reads of another fake (same base URL) are not this one's agents
 
     # -- what a test reads -------------------------------------------------------------------------------------
     @property
@@ -166,6 +168,22 @@ class FakeBackend(Routes):
                 self._agent = DemoAgent(self, delay)
             self._agent.delay = delay
 
+    def add_agent(self, agent_id: str, **fields: Any) -> None:
+        """From now on `GET /agents/{agent_id}` (`Agents().aget`) answers this agent: the default one (every
+        agent id has it: framework `agno`, model `openai`/`gpt-4.1`, version 1) with `fields` over it, such as
+        `name="Sales analyst"`, `framework="langchain"` or keys the SDK does not type (`tools=[...]`). Checked
+        against openapi.yaml's Agent schema; the SDK's cached agent reads are forgotten."""
+        text(agent_id, "agent_id")
+        record = {**default_agent(agent_id, self.organization_id), **fields}
+        json_text(record, "fields")
+        problems = violations("Agent", record)
+        if problems:
+            described = "; ".join(str(problem) for problem in problems)
+            raise InvalidArgumentError("fields", f"the agent is not an openapi.yaml Agent: {described}")
+        with self._lock:
+            self._agent_records[agent_id] = record
+        clear_agent_cache()
+
     def respond_next(
         self,
         status: int,
@@ -209,6 +227,7 @@ class FakeBackend(Routes):
         While installed it takes any API key: a `Tasks` made before may hold the key of its time (and one made
         without a key uses this backend's)."""
         saved = route_sdk(self.transport, self.api_key, self.base_url, self.organization_id)
+        clear_agent_cache()
         self._installed = True
         try:
             yield self

@@ -28,6 +28,7 @@ ROUTES = (
     ("POST", re.compile(r"/agent-execution/([^/]+)"), "create_task"),
     ("DELETE", re.compile(r"/agent-execution/([^/]+)"), "stop_task"),
     ("GET", re.compile(r"/activity/([^/]+)/([^/]+)"), "get_task_activity_log"),
+    ("GET", re.compile(r"/agents/([^/]+)"), "get_agent"),
 )
 OPERATIONS = frozenset(name for _, _, name in ROUTES)
 """The spec's operationIds of the routes (what `respond_next(operation=...)` takes)."""
@@ -69,7 +70,7 @@ class Route:
     second: str = ""
 
 
-_ROOTS = ("/agent-execution/", "/activity/")
+_ROOTS = ("/agent-execution/", "/activity/", "/agents/")
 """Where the routes' paths begin, after the base URL's own path."""
 
 
@@ -126,7 +127,7 @@ def check_answer(operation: str, answer: Any) -> None:
             raise AssertionError(f"the fake backend answered {operation} outside openapi.yaml: {described}")
 
 
-_ANSWER_SCHEMAS = {"get_task_activity_log": "AgentActivityThread"}
+_ANSWER_SCHEMAS = {"get_task_activity_log": "AgentActivityThread", "get_agent": "Agent"}
 """The answers that are not a task (or a list of task summaries)."""
 
 

@@ -44,6 +44,8 @@ class Routes(Scripts):
         self._installed = False
         self._activity_logs: dict[str, dict[str, Any]] = {}
         """The activity logs a test set (`set_activity_log`), by task id."""
+        self._agent_records: dict[str, dict[str, Any]] = {}
+        """The agents a test scripted (`add_agent`), by id: what `GET /agents/{agent_id}` answers for them."""
 
     def answer(self, request: httpx.Request) -> httpx.Response | EventFeed:
         """The response to one request (its body read), or the event feed that a stream response sends."""
@@ -161,6 +163,36 @@ class Routes(Scripts):
         filters = {key: value for key, value in query.items() if key in _LIST_FILTERS and value}
         items = [_list_item(task) for task in self._tasks.values() if matches(task)]
         return [item for item in items if all(item.get(key) == value for key, value in filters.items())]
+
+    def _get_agent(self, agent_id: str, body: Any, query: Any, headers: httpx.Headers) -> tuple[int, Any]:
+        """The scripted agent `agent_id`, else a default one (any agent id is one the fake knows, as for a
+        create), with the version `x-agent-version` pins."""
+        record = copy.deepcopy(self._agent_records.get(agent_id) or default_agent(agent_id, self.organization_id))
+        pinned = headers.get("x-agent-version")
+        if pinned is not None:
+            record["version"] = int(pinned) if pinned.isdigit() else record.get("version")
+        return 200, record
+
+
+def default_agent(agent_id: str, organization_id: str) -> dict[str, Any]:
+    """What the fake answers for an agent the test did not script: the official SDK's required keys, and a few."""
+    return {
+        "id": agent_id,
+        "organization_id": organization_id,
+        "name": agent_id,
+        "unique_name": agent_id,
+        "description": None,
+        "framework": "agno",
+        "model_provider": "openai",
+        "model_name": "gpt-4.1",
+        "version": 1,
+        "status": "ACTIVE",
+        "created_at": AGENT_CREATED_AT,
+        "instructions": {"role": [], "goal": [], "general": ""},
+    }
+
+
+AGENT_CREATED_AT = "2026-01-01T00:00:00Z"
 
 
 def default_activity_log(task: dict[str, Any]) -> dict[str, Any]:

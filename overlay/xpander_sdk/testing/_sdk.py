@@ -9,6 +9,7 @@ the kit take the names from here: a change to the SDK's module layout is one fil
 from __future__ import annotations
 
 from .. import _pool
+from .._agents import clear_agent_cache
 from .._constants import API_KEY_ENV, BASE_URL_ENV, DEFAULT_TIMEOUT, ORGANIZATION_ID_ENV, SDK_HEADERS, STAGING_ENV
 from .._deadline import DEADLINE_REACHED, Deadline
 from .._facade import Tasks
@@ -32,4 +33,5 @@ __all__ = [
     "TaskUpdateEventType",
     "Tasks",
     "_pool",
+    "clear_agent_cache",
 ]

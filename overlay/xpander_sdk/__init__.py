@@ -12,9 +12,11 @@ there only to save load time, marked `lazy:`. From the top:
 
 - cli (with _cli_args), testing, modules.* and models.<name>: the command line, the testing kit and the
   official SDK's import paths
+- _backend: `Backend`, agent code's access (a task run elsewhere reported)
 - _facade: `Tasks`, the facade users call
 - _bulk: create then wait, and many at once
 - _task_model: `Task` and `TasksListItem`, active records pointing at the requestor they came through
+- _task_reports: a Task's worker-side reports (its metrics, a task run elsewhere, its deep plan's status)
 - _wait: waiting for a task (events, else polls)
 - _events: following a task's events
 - _requestor: the one low-level client (configuration, pool, options, API key) every call goes through
@@ -36,6 +38,7 @@ from ._version import __version__
 # Names are loaded on first use (PEP 562), so that `import xpander_sdk` costs next to nothing; the imports
 # under TYPE_CHECKING tell type checkers and IDEs what each name is.
 _HOMES = {
+    "Backend": "._backend",
     "Configuration": ".configuration",
     "Task": "._task_model",
     "TasksListItem": "._task_model",
@@ -76,6 +79,7 @@ def __dir__() -> list[str]:
 
 
 if _typing.TYPE_CHECKING:
+    from ._backend import Backend
     from ._events import AsyncEventStream, EventStream
     from ._facade import Tasks
     from ._task_model import Task, TasksListItem
@@ -136,6 +140,7 @@ __all__ = [
     "AttachmentKind",
     "AttachmentRef",
     "AuthenticationError",
+    "Backend",
     "BadRequestError",
     "Configuration",
     "ConflictError",

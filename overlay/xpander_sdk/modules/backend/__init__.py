@@ -1,0 +1,1 @@
+"""Compatibility paths of the official SDK (re-exports only)."""

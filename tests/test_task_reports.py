@@ -408,6 +408,22 @@ def test_metrics_without_usable_tokens_are_refused(
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(
+    ("field", "value"),
+    [("source", 3), ("result", ["r"]), ("internal_status", b"x"), ("used_tools", [object()])],
+)
+def test_metrics_of_a_task_with_a_field_of_the_wrong_type_are_refused(
+    server: FaultServer, tasks: Tasks, mode: str, field: str, value: object
+) -> None:
+    task = reporting_task({**MINIMAL_TASK, "agent_id": f"wrong-{field}-{mode}"}, {}, tasks)
+    setattr(task, field, value)
+    error = attempt(mode, task, "report_metrics")
+    assert isinstance(error, InvalidArgumentError)
+    assert error.parameter == ("task" if field == "used_tools" else f"task.{field}")
+    assert sent_to(server, metrics_path(f"wrong-{field}-{mode}")) == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
     ("kwargs", "parameter"),
     [
         ({"duration": float("nan")}, "duration"),
@@ -457,6 +473,8 @@ def test_llm_response_objects_are_written_as_pydantic_writes_them(server: FaultS
     assert written[1] == {"text": "4", "index": 0}
     tokens = {"completion_tokens": 0, "prompt_tokens": 2, "cache_read_tokens": 0, "cache_write_tokens": 0}
     assert written[2] == [{**tokens, "total_tokens": 2}]
+    run(mode, Task, "report_external_task", configuration, f"tokens-dict-{mode}", tokens={"prompt_tokens": 2})
+    assert json.loads(sent_to(server, report_path(f"tokens-dict-{mode}"))[0])["tokens"] == {**tokens, "total_tokens": 2}
 
 
 # -- faults: a report is not idempotent -------------------------------------------------------------------------------

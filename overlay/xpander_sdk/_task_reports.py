@@ -151,23 +151,24 @@ def metrics_body(task: Task) -> dict[str, Any]:
             "tokens", "task.tokens must be set to report metrics: task.tokens = Tokens(prompt_tokens=..., ...)"
         )
     tokens = _tokens("tokens", task.tokens)
-    orchestrated = task.return_metrics is True and task.source == "orchestration"
+    source = optional_str("task.source", task.source)
+    orchestrated = task.return_metrics is True and source == "orchestration"
     body = {
         "execution_id": task.id,
-        "source": UNKNOWN_SOURCE if task.source is None else task.source,
+        "source": UNKNOWN_SOURCE if source is None else source,
         "sub_executions": [],
         "memory_thread_id": task.id,
         "task": task.input.text or "",
         "triggered_by": "N/A",
         "skills": [],
         "status": jsonable(task.status),
-        "internal_status": task.internal_status,
+        "internal_status": optional_str("task.internal_status", task.internal_status),
         "duration": 0.0,
         "ai_model": served_model(task) or "xpander",
         "worker": None,
         "ai_employee_id": None,
         "api_calls_made": [] if orchestrated else jsonable(task.used_tools),
-        "result": task.result or None,
+        "result": optional_str("task.result", task.result) or None,
         "llm_tokens": {"inner": _ZERO_TOKENS, "worker": _ZERO_TOKENS if orchestrated else tokens},
     }
     json_object("task", body)  # a field set to a value JSON cannot hold is refused, naming the task

@@ -47,7 +47,7 @@ class TaskReports:
     ) -> None:
         """Report the task's metrics (its tokens, the tools it called, its result) to xpander.ai, as
         `POST /agents-metrics/{agent_id}/execution`. Sent through the `Tasks` this task follows, or through
-        `configuration` when given (the official SDK always uses the environment's). `task.tokens` must be set:
+        `configuration` when given (given none, the official SDK uses the environment's). `task.tokens` must be set:
         InvalidArgumentError (naming `tokens`) before anything is sent. Not retried once the server may have
         recorded it (a report is not idempotent)."""
         task = _task(self)

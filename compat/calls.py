@@ -398,6 +398,10 @@ LIFECYCLE_RESPONSES: dict[str, tuple[int, bytes]] = {
     "list": _ok(LIST_ITEMS),
     "list with an unknown status": _ok([*LIST_ITEMS, {**LIST_ITEMS[1], "id": "task-3", "status": "queued"}]),
     "list 204": (204, b""),
+    "plan done": _ok(
+        _task(deep_planning={**LIFECYCLE_TASK["deep_planning"], "tasks": [{"id": "p1", "completed": True}]})
+    ),
+    "not found": (404, b'{"detail":"Task not found"}'),
 }
 AGENT_RECORD: dict[str, Any] = {
     "id": AGENT,
@@ -452,6 +456,82 @@ SAVE_VARIANTS = (
     "conversation_kind gateway",
 )
 DEEP_PLAN_VARIANTS = ("minimal", "deep_planning null", "deep_planning absent", "nested unknown keys")
+
+# -- the worker-side reports (a POST is answered as a create: the full task) -----------------------------------------
+METRICS = "areport_metrics"
+REPORT_CALLS: list[dict[str, Any]] = [
+    lifecycle("Task.aload, areport_metrics(configuration=cfg)", load(), step("subject", METRICS, configuration=CONFIG)),
+    lifecycle("Task.load, report_metrics(configuration=cfg)", load("sync"), step("subject", "report_metrics", CONFIG)),
+    lifecycle(
+        "Task.aload, set fields, areport_metrics(configuration=cfg)",
+        load(),
+        assign(
+            result="",
+            used_tools=["a", "b"],
+            llm_model_name=" GPT-5 ",
+            status=member("AgentExecutionStatus.Completed"),
+            tokens={"$like": {"prompt_tokens": 7, "completion_tokens": None, "cache_write_tokens": 2}},
+        ),
+        step("subject", METRICS, configuration=CONFIG),
+    ),
+    lifecycle(
+        "Task.aload, orchestration returning metrics, areport_metrics(configuration=cfg)",
+        load(),
+        assign(source="orchestration", return_metrics=True),
+        step("subject", METRICS, configuration=CONFIG),
+    ),
+    lifecycle("Task.aload, areport_metrics (no configuration)", load(), step("subject", METRICS)),
+    lifecycle(
+        "Task.aload, source null, areport_metrics(configuration=cfg)",
+        load(),
+        assign(source=None),
+        step("subject", METRICS, configuration=CONFIG),
+    ),
+    lifecycle(
+        "Task.aload, tokens None, areport_metrics(configuration=cfg)",
+        load(),
+        assign(tokens=None),
+        step("subject", METRICS, configuration=CONFIG),
+    ),
+    lifecycle(
+        "Task.areport_external_task(configuration=cfg), every field",
+        step(
+            "Task",
+            "areport_external_task",
+            configuration=CONFIG,
+            agent_id=AGENT,
+            id="ext-1",
+            input="What is 2+2? ✓",
+            llm_response={"choices": [{"message": {"content": "4"}}], "usage": None},
+            tokens=obj("Tokens", prompt_tokens=9, completion_tokens=1, cache_read_tokens=4),
+            is_success=False,
+            result="4",
+            duration=3,
+            used_tools=["calc"],
+        ),
+    ),
+    lifecycle(
+        "Task.report_external_task(configuration=cfg), defaults",
+        step("Task", "report_external_task", configuration=CONFIG, agent_id=AGENT),
+    ),
+    lifecycle(
+        "Task.areport_external_task(configuration=cfg), nulls",
+        step("Task", "areport_external_task", CONFIG, AGENT, duration=None, used_tools=None, is_success=None),
+    ),
+    lifecycle("Task.aload, aget_plan_following_status", load(), step("subject", "aget_plan_following_status")),
+    lifecycle(
+        "Task.load, get_plan_following_status, plan done",
+        load("sync"),
+        step("subject", "get_plan_following_status"),
+        get=["task", "plan done"],
+    ),
+    lifecycle(
+        "Task.aload, aget_plan_following_status, reload 404",
+        load(),
+        step("subject", "aget_plan_following_status"),
+        get=["task", "not found"],
+    ),
+]
 
 LIFECYCLE_CALLS: list[dict[str, Any]] = [
     # Tasks.aget / get
@@ -672,6 +752,7 @@ LIFECYCLE_CALLS: list[dict[str, Any]] = [
         )
         for name in DEEP_PLAN_VARIANTS
     ),
+    *REPORT_CALLS,
 ]
 
 

@@ -12,11 +12,12 @@ there only to save load time, marked `lazy:`. From the top:
 
 - cli (with _cli_args), testing, modules.* and models.<name>: the command line, the testing kit and the
   official SDK's import paths
-- _backend: `Backend`, the official runtime helpers (invoke an agent)
+- _backend: `Backend`, the official runtime helpers (invoke an agent, report a task run elsewhere)
 - _agents: `Agents` and `Agent`, an agent's configuration and the tasks created on it
 - _facade: `Tasks`, the facade users call
 - _bulk: create then wait, and many at once
 - _task_model: `Task` and `TasksListItem`, active records pointing at the requestor they came through
+- _task_reports: a Task's worker-side reports (its metrics, a task run elsewhere, its deep plan's status)
 - _wait: waiting for a task (events, else polls)
 - _events: following a task's events
 - _requestor: the one low-level client (configuration, pool, options, API key) every call goes through

@@ -5,19 +5,21 @@
 
 `ainvoke_agent` reads the agent (`Agents().aget`, with the pinned `agent_version` too) and creates a task on it
 (`agent.acreate_task`); a prompt that is a JSON object holding `xpander_task_id` only reads that task, as in
-the official SDK. The parameters, their order and their defaults are the official SDK's.
+the official SDK. `areport_external_task` records a task run outside xpander.ai (see
+`Task.areport_external_task`). The parameters, their order and their defaults are the official SDK's.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ._agents import Agents
 from ._facade import Tasks
-from ._requestor import Requestor
+from ._requestor import Requestor, check_configuration
 from ._task_model import Task
+from ._task_reports import external_task_body, external_task_call
 from .configuration import Configuration
 from .models import AttachmentRef, OutputFormat, User
 
@@ -25,8 +27,16 @@ if TYPE_CHECKING:
     from typing import Unpack
 
     from ._requestor import RequestOptions
+    from .models import TokenUsage
 
 TASK_ID_KEY = "xpander_task_id"
+
+
+class HasId(Protocol):
+    """What `agent` stands for: an agent (`Agents().aget(...)`), of which only the id is used."""
+
+    @property
+    def id(self) -> str: ...
 
 
 class Backend:
@@ -140,7 +150,54 @@ class Backend:
             **options,
         )
 
-    # -- reporting an external task: areport_external_task / report_external_task go here ------------------------
+    # -- reporting a task run elsewhere ------------------------------------------------------------------------------
+    async def areport_external_task(
+        self,
+        agent_id: str | None = None,
+        agent: HasId | None = None,
+        id: str | None = None,
+        input: str | None = None,
+        llm_response: Any | None = None,
+        tokens: TokenUsage | None = None,
+        is_success: bool | None = True,
+        result: str | None = None,
+        duration: float | None = 0,
+        used_tools: list[str] | None = None,
+        configuration: Configuration | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> Task:
+        """Record a task that ran outside xpander.ai and return it as recorded (see
+        `Task.areport_external_task`). The agent is `agent.id` when `agent` is given, else `agent_id`, else the
+        configuration's (`XPANDER_AGENT_ID`); sent through this Backend's requestor unless `configuration` is
+        given."""
+        body = external_task_body(id, input, llm_response, tokens, is_success, result, duration, used_tools or [])
+        requestor = self._reporter(configuration)
+        call = external_task_call(requestor, agent.id if agent is not None else agent_id, body, Task)
+        return (await requestor.acall(call, requestor.options(options))).bind(requestor)
+
+    def report_external_task(
+        self,
+        agent_id: str | None = None,
+        agent: HasId | None = None,
+        id: str | None = None,
+        input: str | None = None,
+        llm_response: Any | None = None,
+        tokens: TokenUsage | None = None,
+        is_success: bool | None = True,
+        result: str | None = None,
+        duration: float | None = 0,
+        used_tools: list[str] | None = None,
+        configuration: Configuration | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> Task:
+        """The sync twin of `areport_external_task`."""
+        body = external_task_body(id, input, llm_response, tokens, is_success, result, duration, used_tools or [])
+        requestor = self._reporter(configuration)
+        call = external_task_call(requestor, agent.id if agent is not None else agent_id, body, Task)
+        return requestor.call(call, requestor.options(options)).bind(requestor)
+
+    def _reporter(self, configuration: Configuration | None) -> Requestor:
+        return self.requestor if configuration is None else Requestor.shared(check_configuration(configuration))
 
 
 def task_id_in(prompt: object) -> str | None:

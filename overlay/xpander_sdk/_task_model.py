@@ -21,6 +21,7 @@ from ._checks import flag
 from ._request import Call
 from ._requestor import Requestor
 from ._task_json import SAVE_KEYS, dump, read_list_item, read_task
+from ._task_reports import TaskReports
 from .exceptions import InvalidArgumentError
 from .models import (
     AgentExecutionStatus,
@@ -86,7 +87,7 @@ class _ActiveRecord:
 
 
 @define(kw_only=True, repr=False, getstate_setstate=False)
-class Task(_ActiveRecord):
+class Task(_ActiveRecord, TaskReports):
     """A task (agent execution) as the server returned it. `task.status.value` is always a string, even for a
     state this version does not know. Secrets the server echoes (`user_oidc_token`, `user_tokens`, MCP keys)
     never appear in its repr.

@@ -330,6 +330,15 @@ class DeepPlanning:
 
 
 @define(kw_only=True)
+class PlanFollowingStatus:
+    """Whether a task may finish under its enforced deep plan (`task.aget_plan_following_status()`), and the
+    steps of the plan still open when it may not."""
+
+    can_finish: bool
+    uncompleted_tasks: list[DeepPlanningTask] = field(factory=list)
+
+
+@define(kw_only=True)
 class TokenUsage:
     """Token usage of a task (with `return_metrics=True`)."""
 

@@ -17,8 +17,9 @@ Scripting: `complete(task_id, result=...)`, `fail(task_id, error=...)`, `start(t
 type, data)`, `complete_next(...)`/`fail_next(...)` for the tasks about to be created, `respond_next(status=429,
 retry_after=1)` and `disconnect_next()` for the next requests, `add_agent(agent_id, name=...)` for what
 `Agents().aget` reads (any other agent id reads as a default agent). Reading: `requests` (each a
-`RecordedRequest`), `tasks[task_id]` (a `Task`), `events(task_id)` (the event log). Plugging in:
-`client()`, `transport` (httpx, sync and async), `install()`, `serve()` (a loopback server).
+`RecordedRequest`), `tasks[task_id]` (a `Task`), `events(task_id)` (the event log), `metrics(agent_id)` (the
+metrics reports of `task.report_metrics()`; a task reported with `Task.report_external_task()` is served as a
+task). Plugging in: `client()`, `transport` (httpx, sync and async), `install()`, `serve()` (a loopback server).
 
 `play_agent(delay=0.5)` runs every task created with a demo agent (a tool call, the answer in chunks, the result
 `Done: <prompt>`); `python -m xpander_sdk.testing` serves a fake with it on port 8765, to try the SDK and its

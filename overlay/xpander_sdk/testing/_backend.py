@@ -3,12 +3,15 @@
 It implements the routes of openapi.yaml: create, get, list (by agent and by user), update (the `aupdate` body,
 or the whole task `asave` sends), stop, an agent's configuration (`add_agent` scripts one; any other agent id
 reads as a default agent), each task's event stream (Server-Sent Events with ids, `: ping` heartbeats and
-`Last-Event-ID` resume), and each task's activity log (`set_activity_log`). It reads request bodies as the real
-server does (FastAPI on pydantic models, `_validation`): unknown keys ignored and not stored, values coerced in
-pydantic's lax mode (`"3"` for an int), and what it cannot use answered with FastAPI's 400 or 422 (pydantic's
-error types, locations and messages).
-Every answer and event is checked against its response schema (`_schemas`), so a test fails where the real
-server would refuse, and the SDK reads what the real server sends.
+`Last-Event-ID` resume), each task's activity log (`set_activity_log`), and agent code's reports: a task's
+metrics (recorded, read with `metrics()`) and a task run elsewhere (recorded as a finished task, served like the
+others).
+
+It reads request bodies as the real server does (FastAPI on pydantic models, `_validation`): unknown keys ignored
+and not stored, values coerced in pydantic's lax mode (`"3"` for an int), and what it cannot use answered with
+FastAPI's 400 or 422 (pydantic's error types, locations and messages). Every answer and event is checked against
+its response schema (`_schemas`), so a test fails where the real server would refuse, and the SDK reads what the
+real server sends.
 
 A task stays `pending` until the test says what happens to it: `complete`, `fail`, `emit` for one task,
 `complete_next`/`fail_next` for the tasks the code under test will create, or `play_agent` (a demo agent runs
@@ -53,7 +56,8 @@ class FakeBackend(Routes):
     loopback HTTP server, for another process such as the command line), or `backend.transport` (its httpx
     transport, sync and async, for clients of your own).
 
-    `requests` lists what was received; `tasks[task_id]` is the stored task as a `Task`.
+    `requests` lists what was received; `tasks[task_id]` is the stored task as a `Task`; `metrics()` the
+    metrics reports.
 
     `unscripted_wait` (seconds, None for never): a wait on a task that nothing will finish (no `complete_next`/
     `fail_next` outcome, no `play_agent`) and that nothing has changed for that long is refused with a 409
@@ -86,6 +90,12 @@ class FakeBackend(Routes):
         with self._lock:
             stored = copy.deepcopy(self._tasks)
         return {task_id: Task.from_dict(data) for task_id, data in stored.items()}
+
+    def metrics(self, agent_id: str | None = None) -> list[dict[str, Any]]:
+        """The metrics reports received (`task.areport_metrics()`), of `agent_id` only when given: each body as
+        the server read it, in the order received."""
+        with self._lock:
+            return [copy.deepcopy(body) for agent, body in self._metrics if agent_id in (None, agent)]
 
     def events(self, task_id: str) -> list[dict[str, Any]]:
         """The event log of a task created with `events_streaming=True`: each event's JSON, in order."""

@@ -25,11 +25,29 @@ ROUTES = (
     ("GET", re.compile(r"/agent-execution/([^/]+)/status"), "get_task"),
     ("GET", re.compile(r"/agent-execution/([^/]+)/events"), "get_task_events"),
     ("PATCH", re.compile(r"/agent-execution/([^/]+)/update"), "update_task"),
+    ("POST", re.compile(r"/agent-execution/([^/]+)/report_task"), "report_external_task"),
     ("POST", re.compile(r"/agent-execution/([^/]+)"), "create_task"),
     ("DELETE", re.compile(r"/agent-execution/([^/]+)"), "stop_task"),
     ("GET", re.compile(r"/activity/([^/]+)/([^/]+)"), "get_task_activity_log"),
     ("GET", re.compile(r"/agents/([^/]+)"), "get_agent"),
+    ("POST", re.compile(r"/agents-metrics/([^/]+)/execution"), "report_execution_metrics"),
 )
+_ROOTS = ("/agent-execution/", "/agents-metrics/", "/activity/", "/agents/")
+"""Where a route's path starts (what is before it is the prefix: an agent controller's organization id)."""
+REQUEST_SCHEMAS = {
+    "create_task": "CreateTaskRequest",
+    "report_external_task": "TaskReportRequest",
+    "report_execution_metrics": "ExecutionMetricsReport",
+}
+"""The request schema of each route that reads a body (but the update's, which depends on the body)."""
+ANSWER_SCHEMAS = {
+    "report_external_task": "Task",
+    "report_execution_metrics": None,
+    "get_task_activity_log": "AgentActivityThread",
+    "get_agent": "Agent",
+}
+"""The response schema of a route, when it is not a task's (`Task`, or `TasksListItem` for a list); None for a
+route whose answer is any JSON value."""
 OPERATIONS = frozenset(name for _, _, name in ROUTES)
 """The spec's operationIds of the routes (what `respond_next(operation=...)` takes)."""
 
@@ -70,16 +88,13 @@ class Route:
     second: str = ""
 
 
-_ROOTS = ("/agent-execution/", "/activity/", "/agents/")
-"""Where the routes' paths begin, after the base URL's own path."""
-
-
 def route(method: str, path: str) -> Route:
     """The route of a request, from its path as sent (percent-encoded: a parameter is decoded once)."""
-    starts = [start for start in (path.find(root) for root in _ROOTS) if start >= 0]
+    starts = [index for index in (path.find(root) for root in _ROOTS) if index >= 0]
     if not starts:
         return Route(None)
-    prefix, rest = path[: min(starts)], path[min(starts) :]
+    start = min(starts)
+    prefix, rest = path[:start], path[start:]
     known_path = False
     for route_method, pattern, operation in ROUTES:
         match = pattern.fullmatch(rest)
@@ -91,14 +106,14 @@ def route(method: str, path: str) -> Route:
 
 
 def check_request(operation: str, request: httpx.Request) -> Any:
-    """The body of a create or an update as the server reads it (`_validation`: unknown keys dropped, values
-    coerced), or Refused with FastAPI's 400 or 422. The other routes take no body: one sent is ignored, as
+    """The body of a create, an update or a report as the server reads it (`_validation`: unknown keys dropped,
+    values coerced), or Refused with FastAPI's 400 or 422. The other routes take no body: one sent is ignored, as
     FastAPI does (`requests` still shows it)."""
-    if operation not in ("create_task", "update_task"):
+    if operation not in REQUEST_SCHEMAS and operation != "update_task":
         return None
     try:
         body = read_body(request.content, request.headers.get("content-type"))
-        schema = "CreateTaskRequest" if operation == "create_task" else _update_schema(body)
+        schema = REQUEST_SCHEMAS.get(operation) or _update_schema(body)
         return check_body(schema, body)
     except BodyRefused as refused:
         raise Refused(refused.status, refused.detail) from None
@@ -119,16 +134,14 @@ def recorded_json(body: bytes) -> Any:
 
 def check_answer(operation: str, answer: Any) -> None:
     """The fake's own answers are the spec's: a failure here is a bug of the fake (or of a scripted value)."""
-    schema = _ANSWER_SCHEMAS.get(operation) or ("TasksListItem" if operation.startswith("list") else "Task")
+    schema = ANSWER_SCHEMAS.get(operation, "TasksListItem" if operation.startswith("list") else "Task")
+    if schema is None:
+        return
     for item in answer if isinstance(answer, list) else [answer]:
         problems = violations(schema, item)
         if problems:
             described = "; ".join(str(problem) for problem in problems)
             raise AssertionError(f"the fake backend answered {operation} outside openapi.yaml: {described}")
-
-
-_ANSWER_SCHEMAS = {"get_task_activity_log": "AgentActivityThread", "get_agent": "Agent"}
-"""The answers that are not a task (or a list of task summaries)."""
 
 
 def json_response(status: int, body: Any) -> httpx.Response:

@@ -1,6 +1,7 @@
 """How `FakeBackend` serves one request: recorded, answered as scripted (`respond_next`/`disconnect_next`), else
 authenticated, read as the real server reads it, and routed to the handler of its operation (create, get, list,
-update, stop, the event stream, or the activity log), whose answer is checked against the spec.
+update, stop, the event stream, the activity log, an agent, or a report: metrics, a task run elsewhere),
+whose answer is checked against the spec.
 
 `Routes` is the layer over `Scripts` (see `_events`); the request helpers without state are in `_requests`.
 """
@@ -46,6 +47,8 @@ class Routes(Scripts):
         """The activity logs a test set (`set_activity_log`), by task id."""
         self._agent_records: dict[str, dict[str, Any]] = {}
         """The agents a test scripted (`add_agent`), by id: what `GET /agents/{agent_id}` answers for them."""
+        self._metrics: list[tuple[str, dict[str, Any]]] = []
+        """The metrics reports received: the agent id of each and its body as the server read it."""
 
     def answer(self, request: httpx.Request) -> httpx.Response | EventFeed:
         """The response to one request (its body read), or the event feed that a stream response sends."""
@@ -172,6 +175,28 @@ class Routes(Scripts):
         if pinned is not None:
             record["version"] = int(pinned) if pinned.isdigit() else record.get("version")
         return 200, record
+
+    def _report_execution_metrics(
+        self, agent_id: str, body: dict[str, Any], query: Any, headers: Any
+    ) -> tuple[int, Any]:
+        self._metrics.append((agent_id, copy.deepcopy(body)))
+        return 200, {}
+
+    def _report_external_task(self, agent_id: str, body: dict[str, Any], query: Any, headers: Any) -> tuple[int, Any]:
+        """A task run elsewhere, recorded finished (`completed`, or `failed` when `is_success` is false): a new
+        task, or the stored task with the report's id, updated. Served as any task from then on."""
+        task_id = body.get("id") or str(uuid.uuid4())
+        task = self._tasks.get(task_id)
+        if task is None:
+            task = {"id": task_id, "agent_id": agent_id, "organization_id": self.organization_id, "created_at": now()}
+            task["input"] = {"text": body.get("input") or ""}
+            self._tasks[task_id] = task
+        reported = {
+            key: body[key] for key in ("result", "used_tools", "duration", "tokens") if body.get(key) is not None
+        }
+        task.update(reported, status="failed" if body.get("is_success") is False else "completed", finished_at=now())
+        self._changed(task_id)
+        return 200, copy.deepcopy(task)
 
 
 def default_agent(agent_id: str, organization_id: str) -> dict[str, Any]:

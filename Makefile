@@ -93,6 +93,7 @@ dist: $(VENV_STAMP) ## Build the wheel and the sdist into dist/ (install with: p
 compat: $(VENV_STAMP) ## Send the same calls through the official xpander-sdk (own venv) and this SDK; compare.
 	$(PY) -m compat
 	$(PY) -m tests.activity_samples --check
+	$(PY) -m tests.reports_official --check
 
 lock: $(VENV_STAMP) ## Re-pin requirements/dev.txt from requirements/dev.in (in a scratch venv).
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; $(PYTHON) -m venv "$$tmp/v"; \

@@ -1,8 +1,9 @@
 """The worker-side reports of a Task: `task.areport_metrics()`, `Task.areport_external_task()` (and `Backend`'s) and
 `task.aget_plan_following_status()`, each sync and async (on both async transports: `MODES`).
 
-The bodies are held byte for byte to what the official xpander-sdk 2.0.537 sends for the same tasks and arguments:
-it runs in its own venv (bench/.official) in a subprocess, against the same loopback FaultServer. Faults run on the
+The bodies are held byte for byte to what the official xpander-sdk 2.0.537 sent for the same tasks and arguments
+(recorded with the official package against a loopback FaultServer, re-checked live by `make compat`; see
+tests/reports_official.py); this SDK's bodies are the ones the loopback FaultServer receives. Faults run on the
 real FaultServer; the testing kit's report routes on FakeBackend.
 """
 
@@ -13,7 +14,6 @@ import dataclasses
 import importlib
 import inspect
 import json
-import subprocess
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -21,11 +21,9 @@ from typing import Any
 import httpx
 import pytest
 
-from bench import official
 from tests.conftest import MODES
 from tests.faultserver import (
     API_KEY,
-    FULL_TASK,
     MINIMAL_TASK,
     Action,
     FaultServer,
@@ -35,6 +33,17 @@ from tests.faultserver import (
     ok,
     running,
     tasks_for,
+)
+from tests.reports_official import (
+    EXTERNAL_CASES,
+    METRICS_CASES,
+    QUESTIONS,
+    RECORDING,
+    SIGNATURES,
+    cases_digest,
+    metrics_path,
+    report_path,
+    slug,
 )
 from xpander_sdk import (
     APIConnectionError,
@@ -54,114 +63,6 @@ from xpander_sdk import (
 from xpander_sdk._task_reports import UNKNOWN_SOURCE, ends_with_question
 from xpander_sdk.models.deep_planning import DeepPlanningItem, PlanFollowingStatus
 from xpander_sdk.testing import FakeBackend
-
-# -- what both SDKs are given ----------------------------------------------------------------------------------------
-METRICS_CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
-    "full task": (
-        {
-            **FULL_TASK,
-            "status": "completed",
-            "result": "Done",
-            "used_tools": ["search", "crm"],
-            "llm_model_name": " GPT-5 ",
-        },
-        {"prompt_tokens": 120, "completion_tokens": 30, "cache_read_tokens": 10, "cache_write_tokens": 5},
-    ),
-    "orchestration returning metrics": (
-        {**MINIMAL_TASK, "source": "orchestration", "return_metrics": True, "used_tools": ["x"], "result": "r"},
-        {"prompt_tokens": 4, "completion_tokens": 2},
-    ),
-    "orchestration not returning metrics": (
-        {**MINIMAL_TASK, "source": "orchestration", "return_metrics": False, "used_tools": ["x"]},
-        {"prompt_tokens": 4},
-    ),
-    "bare": (
-        {**MINIMAL_TASK, "input": {}, "source": "web", "result": "", "status": "executing", "internal_status": "th"},
-        {},
-    ),
-    "null counts, unicode": (
-        {**MINIMAL_TASK, "input": {"text": "ünï ✓"}, "source": "slack", "llm_model_name": "   "},
-        {"prompt_tokens": None, "completion_tokens": 7},
-    ),
-    "source null": ({**MINIMAL_TASK, "source": None}, {"prompt_tokens": 1}),
-}
-EXTERNAL_CASES: dict[str, dict[str, Any]] = {
-    "defaults": {},
-    "full": {
-        "id": "ext-1",
-        "input": "What is 2+2?",
-        "llm_response": {"choices": [{"message": {"content": "4"}}], "usage": {"total": 10}},
-        "tokens": {"prompt_tokens": 9, "completion_tokens": 1},
-        "is_success": True,
-        "result": "4",
-        "duration": 1.5,
-        "used_tools": ["calc"],
-    },
-    "failure, int duration, no tools": {"is_success": False, "result": "boom", "duration": 3, "used_tools": None},
-    "string response, null duration": {
-        "llm_response": "plain text ✓",
-        "duration": None,
-        "tokens": {"cache_read_tokens": 2},
-    },
-}
-QUESTIONS = [
-    None,
-    "",
-    "Done.",
-    "Which region?",
-    "Which region? (y/n)",
-    'Shall I go on?)"',
-    "Is it? Then I did it.",
-    "First?\nDone.",
-    "Proceed?  \n\n",
-    "Okay? (a very long parenthetical hint)",
-    "Ready? ”",
-]
-SIGNATURES = {
-    "Task.areport_metrics": "xpander_sdk.modules.tasks.sub_modules.task:Task.areport_metrics",
-    "Task.report_metrics": "xpander_sdk.modules.tasks.sub_modules.task:Task.report_metrics",
-    "Task.areport_external_task": "xpander_sdk.modules.tasks.sub_modules.task:Task.areport_external_task",
-    "Task.report_external_task": "xpander_sdk.modules.tasks.sub_modules.task:Task.report_external_task",
-    "Task.aget_plan_following_status": "xpander_sdk.modules.tasks.sub_modules.task:Task.aget_plan_following_status",
-    "Task.get_plan_following_status": "xpander_sdk.modules.tasks.sub_modules.task:Task.get_plan_following_status",
-    "Backend.areport_external_task": "xpander_sdk.modules.backend.backend_module:Backend.areport_external_task",
-    "Backend.report_external_task": "xpander_sdk.modules.backend.backend_module:Backend.report_external_task",
-}
-OFFICIAL_SCRIPT = r"""
-import asyncio, importlib, inspect, json, sys
-from xpander_sdk import Configuration
-from xpander_sdk.models.shared import Tokens
-from xpander_sdk.modules.tasks.sub_modules.task import Task
-from xpander_sdk.utils.answer_guards import ends_with_question
-
-spec = json.load(sys.stdin)
-configuration = Configuration(api_key="official-key", base_url=spec["url"], organization_id="org-1")
-out = {"metrics": {}, "external": {}, "questions": [], "signatures": {}}
-
-def attempt(coroutine):
-    try:
-        asyncio.run(coroutine)
-        return "sent"
-    except Exception as exc:
-        return f"{type(exc).__name__}: {exc}"
-
-for name, (task, tokens, agent_id) in spec["metrics"].items():
-    task = Task.model_validate({**task, "agent_id": agent_id, "configuration": configuration})
-    task.tokens = Tokens(**tokens)
-    out["metrics"][name] = attempt(task.areport_metrics(configuration=configuration))
-for name, (kwargs, agent_id) in spec["external"].items():
-    if "tokens" in kwargs:
-        kwargs["tokens"] = Tokens(**kwargs["tokens"])
-    report = Task.areport_external_task(configuration=configuration, agent_id=agent_id, **kwargs)
-    out["external"][name] = attempt(report)
-out["questions"] = [ends_with_question(text) for text in spec["questions"]]
-for name, where in spec["signatures"].items():
-    module, _, qualified = where.partition(":")
-    owner, _, method = qualified.partition(".")
-    function = getattr(getattr(importlib.import_module(module), owner), method)
-    out["signatures"][name] = [[p.name, repr(p.default)] for p in inspect.signature(function).parameters.values()]
-print(json.dumps(out))
-"""
 
 
 def run(mode: str, target: object, name: str, *args: Any, **kwargs: Any) -> Any:
@@ -191,18 +92,6 @@ def headers_to(server: FaultServer, path: str, name: str) -> list[str | None]:
     return [request.header(name) for request in server.requests if request.path == path]
 
 
-def metrics_path(agent_id: str) -> str:
-    return f"/agents-metrics/{agent_id}/execution"
-
-
-def report_path(agent_id: str) -> str:
-    return f"/agent-execution/{agent_id}/report_task"
-
-
-def slug(name: str) -> str:
-    return "".join(char if char.isalnum() else "-" for char in name)
-
-
 def reporting_task(data: dict[str, Any], tokens: dict[str, Any] | None, tasks: Tasks | None = None) -> Task:
     task = Task.from_dict(data)
     task.tokens = None if tokens is None else Tokens(**tokens)
@@ -222,31 +111,15 @@ def tasks(server: FaultServer) -> Iterator[Tasks]:
 
 
 @pytest.fixture(scope="module")
-def official_run(server: FaultServer) -> dict[str, Any]:
-    """What the official SDK did with every case (its requests are on `server`, under agent ids `official-...`)."""
-    try:
-        python = official.ensure_official(log=lambda line: None)
-    except official.OfficialUnavailable as exc:
-        pytest.fail(f"the official SDK is needed for the differential checks: {exc}", pytrace=False)
-    spec = {
-        "url": server.url,
-        "metrics": {name: [task, tokens, f"official-{slug(name)}"] for name, (task, tokens) in METRICS_CASES.items()},
-        "external": {name: [kwargs, f"official-ext-{slug(name)}"] for name, kwargs in EXTERNAL_CASES.items()},
-        "questions": QUESTIONS,
-        "signatures": SIGNATURES,
-    }
-    completed = subprocess.run(
-        [python, "-I", "-c", OFFICIAL_SCRIPT],
-        input=json.dumps(spec),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-        cwd="/",
+def official_run() -> dict[str, Any]:
+    """What the official SDK did with every case, recorded (see tests/reports_official.py), checked to be a run of
+    today's cases (re-record it with `python -m tests.reports_official --record` when they change)."""
+    recording: dict[str, Any] = json.loads(RECORDING.read_text())
+    assert recording["cases_digest"] == cases_digest(), (
+        "the cases changed since the official run was recorded: run `python -m tests.reports_official --record`"
     )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
-    return result
+    reading: dict[str, Any] = recording["run"]
+    return reading
 
 
 # -- the bodies, against the official's ------------------------------------------------------------------------------
@@ -255,12 +128,12 @@ def official_run(server: FaultServer) -> dict[str, Any]:
 def test_metrics_body_is_the_officials(
     server: FaultServer, tasks: Tasks, official_run: dict[str, Any], case: str, mode: str
 ) -> None:
-    assert official_run["metrics"][case] == "sent"
+    assert official_run["metrics"][case]["outcome"] == "sent"
+    (theirs,) = official_run["metrics"][case]["bodies"]
     data, tokens = METRICS_CASES[case]
     agent_id = f"ours-{slug(case)}-{mode}"
     assert run(mode, reporting_task({**data, "agent_id": agent_id}, tokens, tasks), "report_metrics") is None
-    (theirs,) = sent_to(server, metrics_path(f"official-{slug(case)}"))
-    assert sent_to(server, metrics_path(agent_id)) == [theirs]
+    assert sent_to(server, metrics_path(agent_id)) == [theirs.encode()]
 
 
 def test_metrics_body_key_by_key(server: FaultServer, tasks: Tasks) -> None:
@@ -289,8 +162,8 @@ def test_a_task_without_source_is_reported_as_sdk(
     server: FaultServer, tasks: Tasks, official_run: dict[str, Any], mode: str
 ) -> None:
     """The official model requires a string: it fails without sending. This sends `sdk` (see UNKNOWN_SOURCE)."""
-    assert "validation error" in official_run["metrics"]["source null"]
-    assert sent_to(server, metrics_path("official-source-null")) == []
+    assert "validation error" in official_run["metrics"]["source null"]["outcome"]
+    assert official_run["metrics"]["source null"]["bodies"] == []
     data, tokens = METRICS_CASES["source null"]
     run(mode, reporting_task({**data, "agent_id": f"no-source-{mode}"}, tokens, tasks), "report_metrics")
     (body,) = sent_to(server, metrics_path(f"no-source-{mode}"))
@@ -302,7 +175,8 @@ def test_a_task_without_source_is_reported_as_sdk(
 def test_external_report_body_is_the_officials(
     server: FaultServer, official_run: dict[str, Any], case: str, mode: str
 ) -> None:
-    assert official_run["external"][case] == "sent"
+    assert official_run["external"][case]["outcome"] == "sent"
+    (theirs,) = official_run["external"][case]["bodies"]
     kwargs = dict(EXTERNAL_CASES[case])
     if "tokens" in kwargs:
         kwargs["tokens"] = Tokens(**kwargs["tokens"])
@@ -311,8 +185,7 @@ def test_external_report_body_is_the_officials(
     task = run(mode, Task, "report_external_task", configuration=configuration, agent_id=agent_id, **kwargs)
     assert isinstance(task, Task)
     assert task.id == MINIMAL_TASK["id"]
-    (theirs,) = sent_to(server, report_path(f"official-ext-{slug(case)}"))
-    assert sent_to(server, report_path(agent_id)) == [theirs]
+    assert sent_to(server, report_path(agent_id)) == [theirs.encode()]
 
 
 def test_ends_with_question_is_the_officials(official_run: dict[str, Any]) -> None:

@@ -131,6 +131,9 @@ COUNTS: dict[str, dict[str, int]] = {
         "many_memory_sample_every": 2000,
         "many_memory_in_flight": 100,
         "many_import_runs": 7,
+        "files_number": 20,
+        "files_delayed_number": 4,
+        "files_rounds": 7,
     },
     "quick": {
         "import_runs": 3,
@@ -166,6 +169,9 @@ COUNTS: dict[str, dict[str, int]] = {
         "many_memory_sample_every": 30,
         "many_memory_in_flight": 10,
         "many_import_runs": 1,
+        "files_number": 2,
+        "files_delayed_number": 1,
+        "files_rounds": 1,
     },
 }
 MANY_LEVELS: dict[str, tuple[tuple[int, int, int], ...]] = {
@@ -560,6 +566,49 @@ def measure(
     except (WorkerError, subprocess.TimeoutExpired, ValueError, KeyError) as exc:
         log(f"FAILED: {exc}")
         return {"error": str(exc)}
+
+
+# -- 2. per call: a task's message with ten text files ------------------------------------------------------------
+TASK_FILES = 10
+FILE_DELAY_MS = 20
+"""The files of the second measure are answered this late, as a remote host would (ours reads them at once)."""
+
+
+def summarise_task_files(timings: dict[str, list[float]]) -> dict[str, Any]:
+    return {
+        **timings,
+        "sdk_median_ms": median(timings["sdk_ms"]),
+        "raw_median_ms": median(timings["raw_ms"]),
+        "ratio": paired_ratio(timings["sdk_ms"], timings["raw_ms"]),
+    }
+
+
+def bench_task_files(request: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
+    """`Task.to_message()` of a task with ten text files on the bench server (guarded fetch, all at once) against
+    raw httpx reading them one by one on a pooled connection: answered at once, and `FILE_DELAY_MS` late."""
+    env = worker_env("ours")
+    result: dict[str, Any] = {}
+    for key, delay, number in (("immediate", 0, "files_number"), ("delayed", FILE_DELAY_MS, "files_delayed_number")):
+        log(f"ours: to_message with {TASK_FILES} text files ({key})")
+        spec = {"kind": "task_files", "port": request["port"], "files": TASK_FILES, "delay_ms": delay}
+        spec.update(number=counts[number], rounds=counts["files_rounds"])
+        result[key] = measure(summarise_task_files, sys.executable, spec, env)
+    return result
+
+
+def _task_files_rows(table: Table, entries: dict[str, Any]) -> None:
+    """No target: a fresh guarded connection per file costs about a millisecond on loopback, which a remote
+    host's round trip dwarfs (the second row)."""
+    for key, measure_name in (
+        ("immediate", f"to_message, {TASK_FILES} text files, ms/call"),
+        ("delayed", f"to_message, {TASK_FILES} files answered in {FILE_DELAY_MS} ms, ms/call"),
+    ):
+        entry = entries[key]
+        if "error" in entry:
+            table.add_error("2. per call, sequential", measure_name, entry["error"], judged=False)
+            continue
+        baseline = _ms(entry["raw_median_ms"]) + " (httpx, pooled, one by one)"
+        table.add("2. per call, sequential", measure_name, _ms(entry["sdk_median_ms"]), baseline, entry["ratio"])
 
 
 # -- 4. parsing, and the overhead without I/O -----------------------------------------------------------------
@@ -1011,7 +1060,7 @@ def fill_table(table: Table, results: dict[str, Any]) -> None:
     if "import" in results:
         _import_rows(table, results["import"])
     if "ours" in results:
-        _client_rows(table, results["ours"])
+        _client_rows(table, results["ours"], results.get("task_files"))
     if "official" in results:
         _official_rows(table, results["official"], results["ours"])
     if "parse" in results:
@@ -1081,7 +1130,7 @@ httpx's async transport against raw httpx, when it is measured)."""
 AIOHTTP_LABEL, HTTPX_LABEL = " (httpx-aiohttp)", " (httpx)"
 
 
-def _client_rows(table: Table, client: dict[str, Any]) -> None:
+def _client_rows(table: Table, client: dict[str, Any], task_files: dict[str, Any] | None = None) -> None:
     for key_call, mode, call, bound, httpx_bound in PER_CALL_ROWS:
         entry = client.get(per_call_key(key_call, mode))
         if entry is None:
@@ -1111,6 +1160,8 @@ def _client_rows(table: Table, client: dict[str, Any]) -> None:
             ("<=", httpx_bound),
         )
         _cpu_row(table, "2. per call, sequential", f"{call}, httpx transport", on_httpx)
+    if task_files is not None:
+        _task_files_rows(table, task_files)
     entry = client["concurrency"]
     if "error" in entry:
         table.add_error("3. concurrency", "acreate, calls/s", entry["error"], judged=True)
@@ -1628,6 +1679,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 results["official"] = bench_client(
                     other_python, "official", request, official_counts, with_memory=False
                 )
+            results["task_files"] = bench_task_files(request, counts)
         if "parse" in sections:
             results.update(bench_parse(request, counts))
         if "events" in sections:
@@ -1670,7 +1722,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _entries(results: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     entries = [
         (f"{group}.{key}", value)
-        for group in ("ours", "official", "events", "many")
+        for group in ("ours", "official", "events", "many", "task_files")
         for key, value in results.get(group, {}).items()
         if isinstance(value, dict)
     ]

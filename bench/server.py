@@ -14,8 +14,10 @@ task id (`stream_task_id`, `finishing_task_id`):
 
 A POST to `/agent-execution/agent-wait-<ms>` (`wait_agent_id`: a create for that agent) answers a Task with a
 new id `ev-fin-<ms>-c<n>`, and a status GET of an `ev-` id answers that task, completed once its final event was
-sent. `GET /_bench/stats` answers the open connections, their peak and the requests of each kind counted so far,
-and the server's CPU seconds so far (`cpu_s`), as JSON; `?reset` starts the peak and the counts afresh.
+sent. `GET /_bench/files/<name>` answers a small text file (for `Task.to_message()` with files), after
+`?delay_ms=<n>` when given. `GET /_bench/stats` answers the open connections, their peak and the requests of
+each kind counted so far, and the server's CPU seconds so far (`cpu_s`), as JSON; `?reset` starts the peak and
+the counts afresh.
 
 It runs in a process of its own (`python -m bench.server`), so that it does not share the GIL with the client
 being measured. It listens on 127.0.0.1 only, prints its port on the first line of stdout, and stops when its
@@ -60,6 +62,9 @@ STATUS_PREFIX, STATUS_SUFFIX = b"/agent-execution/", b"/status"
 EVENTS_SEGMENT, EVENTS_SUFFIX = b"agent-execution", b"events"
 """The events route: `GET /<organization id>/agent-execution/<task id>/events`."""
 STATS_PATH = b"/_bench/stats"
+FILES_PREFIX = b"/_bench/files/"
+"""`GET /_bench/files/<name>`: a text file (`FILE_BODY`, `text/plain`), for `Task.to_message()` with files."""
+FILE_BODY = ("Quarterly notes\n" + "revenue,region,growth\n" * 100).encode()
 EVENT_TASK_PREFIX = "ev-"
 WAIT_AGENT_PREFIX = "agent-wait-"
 EVENT_TIME = datetime.datetime(2026, 5, 1, 12, tzinfo=datetime.UTC)
@@ -86,9 +91,9 @@ def wait_agent_id(delay_ms: int) -> str:
     return f"{WAIT_AGENT_PREFIX}{delay_ms}"
 
 
-def _response(status: str, body: bytes, *, close: bool = False) -> bytes:
+def _response(status: str, body: bytes, *, close: bool = False, content_type: str = "application/json") -> bytes:
     head = (
-        f"HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n"
+        f"HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {len(body)}\r\n"
         f"{'connection: close' if close else 'connection: keep-alive'}\r\n\r\n"
     )
     return head.encode("ascii") + body
@@ -278,9 +283,8 @@ class _Connection(asyncio.Protocol):
         elif status_id is not None:
             counts["status"] += 1
             self._transport.write(self._status(status_id, close))
-        elif events_id is not None:
-            counts["events"] += 1
-            return self._events(events_id, close)
+        elif events_id is not None or (method == b"GET" and target.startswith(FILES_PREFIX)):
+            return self._answer_held(target, events_id, close)
         elif method == b"GET" and target.split(b"?", 1)[0] == STATS_PATH:
             self._transport.write(_response("200 OK", self._state.stats(b"?reset" in target), close=close))
         else:
@@ -335,6 +339,37 @@ class _Connection(asyncio.Protocol):
             self._close()
             return False
         return True
+
+    def _answer_held(self, target: bytes, events_id: str | None, close: bool) -> bool:
+        """An event stream or a file, whose answer may be held back; True when the next request may be answered
+        at once."""
+        if events_id is not None:
+            self._state.counts["events"] += 1
+            return self._events(events_id, close)
+        self._state.counts["other"] += 1
+        return self._file(target, close)
+
+    def _file(self, target: bytes, close: bool) -> bool:
+        """Answer a file request, after `?delay_ms=<n>` when given (a remote host's latency); True when the next
+        request may be answered at once."""
+        answer = _response("200 OK", FILE_BODY, close=close, content_type="text/plain")
+        delay = target.partition(b"?delay_ms=")[2]
+        if delay.isdigit() and int(delay) > 0:
+            self._held = asyncio.get_running_loop().call_later(int(delay) / 1000, self._release, answer, close)
+            return False
+        self._release(answer, close, held=False)
+        return not close
+
+    def _release(self, answer: bytes, close: bool, *, held: bool = True) -> None:
+        """Write a held (or immediate) answer; then close, or go on with the requests already buffered."""
+        self._held = None
+        if self._transport is None:
+            return
+        self._transport.write(answer)
+        if close:
+            self._close()
+        elif held:
+            self._answer_buffered()
 
     def _finish(self, task_id: str, final: bytes, close: bool) -> None:
         """The held stream's `task_finished` (built beforehand), stamped with the time just before it is written,

@@ -1096,6 +1096,40 @@ def many_memory(spec: Spec) -> dict[str, Any]:
     return asyncio.run(_many_memory(spec))
 
 
+# -- a task's message with ten text files -------------------------------------------------------------------------
+def task_files(spec: Spec) -> dict[str, list[float]]:
+    """Milliseconds per `Task.to_message()` of a task whose `files` are text files on the bench server (each read
+    through the guarded fetch: resolving, validating, a client of its own, all at once under one deadline)
+    against a raw pooled `httpx.Client` reading the same files one after the other (its connection kept alive),
+    interleaved, `number` of each per round. With `delay_ms`, the server answers each file that late (a remote
+    host's latency)."""
+    from xpander_sdk import Task
+
+    os.environ["XPANDER_INTERNAL_FETCH_ALLOWLIST"] = "127.0.0.1"  # the bench server is on loopback
+    delay = f"?delay_ms={spec['delay_ms']}" if spec.get("delay_ms") else ""
+    urls = [f"http://127.0.0.1:{spec['port']}/_bench/files/{n}.txt{delay}" for n in range(spec["files"])]
+    data = {"id": "t1", "agent_id": "a", "organization_id": "o", "created_at": "2026-01-01T00:00:00Z"}
+    task = Task.from_dict({**data, "input": {"text": "Summarize these files", "files": urls}})
+    client = httpx.Client(timeout=TIMEOUT)
+
+    def raw() -> list[str]:
+        return [client.get(url).raise_for_status().text for url in urls]
+
+    contents = raw()
+    message = task.to_message()
+    if message.count('"content": ') != len(urls) or json.dumps(contents[0])[1:-1] not in message:
+        raise RuntimeError(f"to_message did not read the files: {message[:300]!r}")
+    number, rounds = spec["number"], spec["rounds"]
+    results: dict[str, list[float]] = {"sdk_ms": [], "raw_ms": []}
+    try:
+        for _ in range(rounds):
+            results["sdk_ms"] += [us / 1000 for us in _time_per_call(task.to_message, number, 1)]
+            results["raw_ms"] += [us / 1000 for us in _time_per_call(raw, number, 1)]
+        return results
+    finally:
+        client.close()
+
+
 KINDS: dict[str, Callable[[Spec], Any]] = {
     "per_call": per_call,
     "concurrency": concurrency,
@@ -1109,6 +1143,7 @@ KINDS: dict[str, Callable[[Spec], Any]] = {
     "create_and_wait": create_and_wait,
     "many_rate": many_rate,
     "many_memory": many_memory,
+    "task_files": task_files,
 }
 
 

@@ -10,7 +10,9 @@ interpreter running this module, the official one in bench/.official/venv (insta
 HTTPS_PROXY at the recording server: a call that falls back on the environment's configuration (the official
 `TasksListItem.aload()`) is recorded, and anything meant for the cloud ends at the server's refused CONNECT.
 Known differences are listed, with their reason, in compat/differences.toml: the run fails on a difference not
-listed there, and on a listed one that no longer occurs.
+listed there, and on a listed one that no longer occurs. Then the events roots (`compat.events_root`) and
+`Task.to_message()` with the file methods (`compat.messages`: tasks whose files a loopback server serves) are
+compared, each with its own list of known differences.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import Any
 from attrs import define
 
 from bench import official
-from compat import events_root
+from compat import events_root, messages
 from compat.calls import ALL_CALLS, Answers
 from compat.compare import Verdict, compare
 from compat.server import Recorded, Recorder, recording
@@ -198,8 +200,9 @@ def main() -> int:
     print_details(all_verdicts, listed)
     line, passed = summary(all_verdicts, listed)
     roots_line, roots_passed = events_root.compare(official_python)
-    print(f"\n{roots_line}\n{line}")
-    return 0 if passed and roots_passed else 1
+    messages_line, messages_passed = messages.compare(official_python)
+    print(f"\n{roots_line}\n{messages_line}\n{line}")
+    return 0 if passed and roots_passed and messages_passed else 1
 
 
 if __name__ == "__main__":

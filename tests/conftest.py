@@ -28,6 +28,13 @@ ENV_VARS = (
     "XPANDER_TIMEOUT",
     "XPANDER_MAX_RETRIES",
     "XPANDER_HTTP_TRANSPORT",
+    "XPANDER_SAFE_FETCH",
+    "XPANDER_EGRESS_ALLOWLIST",
+    "XPANDER_INTERNAL_FETCH_ALLOWLIST",
+    "XPANDER_MEDIA_PIPELINE",
+    "XPANDER_MAX_INLINE_TEXT_CHARS",
+    "XPANDER_MAX_INLINE_TOTAL_CHARS",
+    "XPANDER_MAX_INLINE_DOC_BYTES",
 )
 MODES = ("sync", "async", "async-httpx")
 """How a test that depends on the transport calls the SDK: `create` (httpx's sync transport), `acreate` on the

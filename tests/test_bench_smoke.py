@@ -33,6 +33,16 @@ def _all_positive(values: Any) -> bool:
     return isinstance(values, list) and bool(values) and all(_positive(value) for value in values)
 
 
+def _check_task_files(entries: dict[str, Any], counts: dict[str, int], stdout: str) -> None:
+    """`to_message` with ten text files: ours only, reported (no target)."""
+    for key in ("immediate", "delayed"):
+        entry = entries[key]
+        assert "error" not in entry, entry
+        assert len(entry["sdk_ms"]) == len(entry["raw_ms"]) == counts["files_rounds"], key
+        assert _all_positive(entry["sdk_ms"]) and _all_positive(entry["raw_ms"]) and _positive(entry["ratio"]), key
+    assert "to_message, 10 text files, ms/call" in stdout
+
+
 def test_quick_run_writes_sane_numbers(tmp_path: Path) -> None:
     output = tmp_path / "bench.json"
     completed = subprocess.run(
@@ -93,6 +103,8 @@ def test_quick_run_writes_sane_numbers(tmp_path: Path) -> None:
     assert report["request"]["get_headers"]["x-api-key"] == report["request"]["headers"]["x-api-key"]
     assert "content-type" not in report["request"]["get_headers"]  # a GET: no body
 
+    _check_task_files(results["task_files"], report["counts"], completed.stdout)
+
     for target in ("sdk", "raw"):
         entry = results["ours"][f"memory_{target}"]
         assert "error" not in entry, entry
@@ -150,6 +162,7 @@ def test_quick_run_writes_sane_numbers(tmp_path: Path) -> None:
     assert judged["aiohttp loaded by `from xpander_sdk import Tasks`"]["target"] == "no"
     assert "list of 1,000: parse_task_list, ms/list" in completed.stdout
     assert not any("list of" in measure for measure in judged)  # reported, not judged: the issue set no target
+    assert not any("to_message" in measure for measure in judged)
     for call in ("aevents", "events"):
         assert judged[f"{call}, events/s ({counts['events_stream']:,}-event mix)"]["target"] == ">= 0.9x", call
     assert judged[f"await_result after task_finished, median of {counts['events_latency_runs']}"]["target"] == "<= 5 ms"

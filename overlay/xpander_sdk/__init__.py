@@ -17,14 +17,16 @@ there only to save load time, marked `lazy:`. From the top:
 - _facade: `Tasks`, the facade users call
 - _bulk: create then wait, and many at once
 - _task_model: `Task` and `TasksListItem`, active records pointing at the requestor they came through
-- _task_reports: a Task's worker-side reports (its metrics, a task run elsewhere, its deep plan's status)
+- _task_reports, _task_files: a Task's worker side: its reports (metrics, a task run elsewhere, the deep plan's
+  status), and its files and message (`Task.to_message`, `get_human_readable_files`)
 - _wait: waiting for a task (events, else polls)
 - _events: following a task's events
 - _requestor: the one low-level client (configuration, pool, options, API key) every call goes through
 - _routes, _create_body, _bodies: the API's routes and their request bodies
 - the transport: _send (the one call path), _request (what a call is, and its httpx request), _pool (clients,
-  fork and exit), _aiohttp and _httpcore_backend (network layers), _failures (errors), _retry (the one retry
-  rule), _deadline (the one deadline mechanism)
+  fork and exit), _safe_fetch (the guarded fetch of a user-supplied URL, on clients of its own), _aiohttp and
+  _httpcore_backend (network layers), _failures (errors), _retry (the one retry rule), _deadline (the one
+  deadline mechanism)
 - _task_json: reading (and writing) the server's JSON
 - configuration, models (enums and value objects): what the user configures and passes
 - _checks: every argument check
@@ -59,9 +61,9 @@ _MODELS = (
 )
 _EXCEPTIONS = (
     "APIConnectionError APIStatusError APITimeoutError AuthenticationError BadRequestError ConflictError "
-    "EventStreamError FieldError InternalServerError InvalidArgumentError InvalidResponseError ModuleException "
-    "NotFoundError PermissionDeniedError RateLimitError RequestInfo TaskFailedError UnprocessableEntityError "
-    "WaitTimeoutError"
+    "EventStreamError FieldError FileFetchError InternalServerError InvalidArgumentError InvalidResponseError "
+    "ModuleException NotFoundError PermissionDeniedError RateLimitError RequestInfo TaskFailedError "
+    "UnprocessableEntityError WaitTimeoutError"
 )
 _HOMES.update(dict.fromkeys(_MODELS.split(), ".models"))
 _HOMES.update(dict.fromkeys(_EXCEPTIONS.split(), ".exceptions"))
@@ -97,6 +99,7 @@ if _typing.TYPE_CHECKING:
         ConflictError,
         EventStreamError,
         FieldError,
+        FileFetchError,
         InternalServerError,
         InvalidArgumentError,
         InvalidResponseError,
@@ -156,6 +159,7 @@ __all__ = [
     "EventStream",
     "EventStreamError",
     "FieldError",
+    "FileFetchError",
     "HITLRequest",
     "InternalServerError",
     "InvalidArgumentError",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
@@ -156,6 +157,17 @@ def whole_number(parameter: str, value: object, minimum: int = 0, expected: str 
     if isinstance(value, int) and not isinstance(value, bool) and value >= minimum:
         return value
     raise refuse(parameter, expected, value)
+
+
+def environment_whole_number(name: str, default: int) -> int:
+    """The whole number the environment variable `name` holds now, or `default` when it is unset or blank."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidArgumentError(name, f"{name} must be a whole number, got {raw!r}") from None
 
 
 def flag(parameter: str, value: object) -> bool:

@@ -82,3 +82,37 @@ SDK_HEADERS = {"accept": "application/json", "user-agent": USER_AGENT}
 """Sent with every request: default headers of the clients the SDK makes, added per request to a caller's."""
 MAX_DESCRIPTION_CHARS = 2000
 """An error's description is cut here (a proxy's HTML page can be long)."""
+
+# -- the files a task names (the worker side: `Task.to_message`, `get_human_readable_files`) ----------------------
+SAFE_FETCH_ENV = "XPANDER_SAFE_FETCH"
+"""How user-supplied URLs are fetched: unset or "enforce" (internal addresses refused), "warn" (logged, then
+fetched), "legacy" (no checks). Read at each fetch, as the other two below."""
+EGRESS_ALLOWLIST_ENV = "XPANDER_EGRESS_ALLOWLIST"
+"""Comma-separated hosts or domains (a domain matches its subdomains): when set, only those are fetched, and
+"warn" and "legacy" are ignored."""
+INTERNAL_FETCH_ALLOWLIST_ENV = "XPANDER_INTERNAL_FETCH_ALLOWLIST"
+"""Comma-separated hosts, domains or CIDRs allowed to resolve to private or loopback space (link-local and the
+metadata address, multicast, unspecified and reserved addresses stay refused whatever is listed)."""
+MEDIA_PIPELINE_ENV = "XPANDER_MEDIA_PIPELINE"
+""""legacy" leaves the attachment plan out of `to_message` (no attachment notes, no transcripts)."""
+MAX_INLINE_TEXT_CHARS_ENV = "XPANDER_MAX_INLINE_TEXT_CHARS"
+MAX_INLINE_TOTAL_CHARS_ENV = "XPANDER_MAX_INLINE_TOTAL_CHARS"
+MAX_INLINE_DOC_BYTES_ENV = "XPANDER_MAX_INLINE_DOC_BYTES"
+MAX_INLINE_TEXT_CHARS = 8000
+"""Characters of one file's text put into a message (the rest is cut, with a note naming the file's URL)."""
+MAX_INLINE_TOTAL_CHARS = 24000
+"""Characters of all the files' texts of one message together."""
+MAX_FILE_BYTES = 15 * 1024 * 1024
+"""The largest file read for a message (bigger: "Error: file could not be read")."""
+FILE_FETCH_TIMEOUT = 10.0
+"""Seconds for reading all the files of a message, together (one deadline: resolving, connecting, redirects)."""
+FILE_FETCH_WORKERS = 10
+"""Files of one message read at the same time."""
+FILE_FETCH_MAX_REDIRECTS = 5
+MAX_ATTACHED_IMAGES = 20
+"""Images passed to a model with one message (`get_images`); the others get an attachment note."""
+MAX_ATTACHMENT_BYTES = 30 * 1024 * 1024
+"""An image or PDF whose attachment says it is larger is not attached (an attachment note names it)."""
+FILE_FETCH_HEADERS = {"accept-encoding": "identity"}
+"""The only header sent to a file host besides httpx's defaults (never the API key or the SDK's headers):
+identity, so that the size cap counts the bytes that come."""

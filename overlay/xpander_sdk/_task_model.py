@@ -17,7 +17,7 @@ from attrs import define, field, fields
 
 from . import _routes
 from ._bodies import mcp_secrets
-from ._checks import flag
+from ._checks import flag, whole_number
 from ._request import Call
 from ._requestor import Requestor
 from ._task_json import SAVE_KEYS, dump, read_list_item, read_task
@@ -352,6 +352,51 @@ class Task(_ActiveRecord, TaskReports):
         seconds, raising = _wait.check_wait_timeout(timeout), flag("raise_on_failure", raise_on_failure)
         refresh = partial(self._refresh, keep_local_plan=True)
         return _wait.Waiter(self, self._sender(), refresh, seconds, raising)
+
+    # -- the message and files of the task (the worker side; see _task_files) -------------------------------------
+    def to_message(self, retry_count: int = 0, with_timestamp: bool = True) -> str:
+        """The task as the message for a model, as the official SDK writes it: the prompt, `Files: <urls>`, the
+        text files' contents (read through the guarded fetch), attachment notes, the retry prompt when a started
+        deep plan has open items (the task is reloaded for it), and `Message timestamp (UTC)` (from `created_at`;
+        not with `with_timestamp=False`). A JSON prompt is returned as it is."""
+        checked = whole_number("retry_count", retry_count), flag("with_timestamp", with_timestamp)
+        from . import _task_files  # noqa: PLC0415 - lazy: ~2 ms of import (attrs classes, a regex), for workers only
+
+        return _task_files.message(self, *checked)
+
+    def get_human_readable_files(self) -> list[dict[str, str]]:
+        """The task's text files (.txt, .csv, .json, .py...) with their content: `[{"url", "content"}]`, read
+        concurrently (10 s for all), each cut to 8,000 characters and all to 24,000; a file that cannot be read
+        (or is refused: internal addresses) has "Error: file could not be read"."""
+        from . import _task_files  # noqa: PLC0415 - lazy: ~2 ms of import (attrs classes, a regex), for workers only
+
+        return _task_files.human_readable_files(self)
+
+    def get_files(self) -> list[str]:
+        """The PDF URLs for a model (the official SDK returns agno `File`s when agno is installed)."""
+        from . import _task_files  # noqa: PLC0415 - lazy: ~2 ms of import (attrs classes, a regex), for workers only
+
+        return _task_files.pdf_urls(self)
+
+    def get_images(self) -> list[str]:
+        """The image URLs for a model, at most 20 (the official SDK returns agno `Image`s when agno is installed)."""
+        from . import _task_files  # noqa: PLC0415 - lazy: ~2 ms of import (attrs classes, a regex), for workers only
+
+        return _task_files.image_urls(self)
+
+    def get_audios(self) -> list[Any]:
+        """[] (as the official SDK for every model that takes no audio: transcripts go into the message)."""
+        return []
+
+    def get_videos(self) -> list[Any]:
+        """[] (as the official SDK for every model that takes no video)."""
+        return []
+
+    def get_media_texts(self) -> list[dict[str, str]]:
+        """The transcripts of the task's audio and video attachments that carry one: `[{"url", "content"}]`."""
+        from . import _task_files  # noqa: PLC0415 - lazy: ~2 ms of import (attrs classes, a regex), for workers only
+
+        return _task_files.media_texts(self)
 
     # -- as data -----------------------------------------------------------------------------------------------
     def to_save_body(self, with_deep_plan_update: bool = False) -> dict[str, Any]:

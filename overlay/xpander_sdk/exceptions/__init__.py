@@ -9,6 +9,8 @@
     ├── TaskFailedError           the task finished failed, error or stopped (only with raise_on_failure=True)
     ├── InvalidResponseError      a 2xx the SDK cannot read (not JSON, wrong shape, missing keys), or a
     │                             response head too large to read (status 0)
+    ├── FileFetchError            a file a task names (a user-supplied URL) was refused or could not be read;
+    │                             status 0, or the file host's status when it answered
     └── APIStatusError            any other non-2xx answer (3xx are not followed)
         ├── BadRequestError            400
         │   └── UnprocessableEntityError   422, with the server's field errors
@@ -46,6 +48,7 @@ __all__ = [
     "ConflictError",
     "EventStreamError",
     "FieldError",
+    "FileFetchError",
     "InternalServerError",
     "InvalidArgumentError",
     "InvalidResponseError",
@@ -134,6 +137,24 @@ class InvalidResponseError(ModuleException):
     @property
     def outcome_unknown(self) -> bool:
         return not self._repeatable
+
+
+class FileFetchError(ModuleException):
+    """A file a task names (a URL its user supplied) was refused by the fetch policy or could not be read.
+    `url` is the URL without its query string (which may hold a presigned signature) or userinfo; `reason` says
+    why; `refused` is True when the policy refused it (an internal address, a host off the allowlist), False when
+    the fetch failed (unreachable, a 4xx/5xx, too large, too slow). `status_code` is the file host's status when
+    it answered with an error, else 0. `Task.to_message` and `get_human_readable_files` show such a file as
+    "Error: file could not be read", as the official SDK does, and log this error."""
+
+    def __init__(self, url: str, reason: str, *, refused: bool, status_code: int = NO_HTTP_STATUS) -> None:
+        super().__init__(status_code, f"{'refused to fetch' if refused else 'could not fetch'} {url}: {reason}")
+        self.url = url
+        self.reason = reason
+        self.refused = refused
+
+    def _extra_state(self) -> dict[str, Any]:
+        return {"url": self.url, "reason": self.reason, "refused": self.refused}
 
 
 class APIStatusError(ModuleException):

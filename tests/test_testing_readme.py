@@ -37,3 +37,20 @@ def test_the_example_fails_when_the_code_under_test_breaks(pytester: pytest.Pyte
     pytester.path.joinpath("test_myapp.py").write_text(files["test_myapp.py"])
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", "test_myapp.py", timeout=60)
     result.assert_outcomes(passed=2, failed=1)
+
+
+def test_the_readme_handler_example_passes_under_pytest(pytester: pytest.Pytester) -> None:
+    """The worker-side example ("Testing agent code"): a handler's metrics report, read back from the fake."""
+    files = readme_files()
+    for name in ("handler.py", "test_handler.py"):
+        pytester.path.joinpath(name).write_text(files[name])
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", "test_handler.py", timeout=60)
+    result.assert_outcomes(passed=1)
+
+
+def test_the_handler_example_fails_when_the_handler_reports_nothing(pytester: pytest.Pytester) -> None:
+    files = readme_files()
+    pytester.path.joinpath("handler.py").write_text(files["handler.py"].replace("    task.report_metrics()\n", ""))
+    pytester.path.joinpath("test_handler.py").write_text(files["test_handler.py"])
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", "test_handler.py", timeout=60)
+    result.assert_outcomes(failed=1)

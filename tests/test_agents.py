@@ -496,3 +496,11 @@ def test_the_official_import_paths() -> None:
     assert ModuleAgents is Agents and ModuleAgent is SubAgent is Agent and ModuleBackend is Backend
     assert (OfficialFramework, OfficialStatus) == (Framework, AgentStatus)
     assert {"Agent", "Agents", "Backend"} <= set(dir(xpander_sdk))
+
+
+def test_the_cache_repr_shows_no_agent_json(backend: FakeBackend, tasks: Tasks) -> None:
+    """A cached agent may hold secrets (an MCP server's key): the cache's repr shows its settings only."""
+    backend.add_agent("agent-secret", mcp_servers=[{"name": "s", "api_key": "mcp-secret-key"}])
+    Agents(tasks=tasks).get("agent-secret")
+    assert CACHE._entries
+    assert "mcp-secret-key" not in repr(CACHE) and "agent-secret" not in repr(CACHE)

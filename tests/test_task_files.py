@@ -29,8 +29,17 @@ import pytest
 
 from tests.faultserver import FaultServer, Hang, Reply, Stream, Trickle, running, tasks_for
 from tests.mock_api import FakeAPI
-from xpander_sdk import FileFetchError, InvalidArgumentError, Task, _safe_fetch, _task_files
+from xpander_sdk import (
+    FileFetchError,
+    InvalidArgumentError,
+    InvalidResponseError,
+    Task,
+    _safe_fetch,
+    _task_files,
+    _task_plan,
+)
 from xpander_sdk._deadline import Deadline
+from xpander_sdk._routes import parse_task
 from xpander_sdk.models import AttachmentRef
 
 ALLOW_ENV = "XPANDER_INTERNAL_FETCH_ALLOWLIST"
@@ -188,10 +197,10 @@ def test_media_pipeline_legacy_drops_the_plan(monkeypatch: pytest.MonkeyPatch) -
 def test_truncation_and_questions() -> None:
     assert _task_files.truncate("abcdef", "u", 4) == "abcd\n... [truncated: 6 chars total - full file at u]"
     assert _task_files.truncate("abc", "u", 3) == "abc"
-    assert _task_files.ends_with_question("Done.\nWhich one? (y/n)")
-    assert _task_files.ends_with_question("Which one?'")
-    assert not _task_files.ends_with_question("Is it? I checked, it is.")
-    assert not _task_files.ends_with_question(None)
+    assert _task_plan.ends_with_question("Done.\nWhich one? (y/n)")
+    assert _task_plan.ends_with_question("Which one?'")
+    assert not _task_plan.ends_with_question("Is it? I checked, it is.")
+    assert not _task_plan.ends_with_question(None)
 
 
 @pytest.mark.parametrize(("name", "value"), [("retry_count", -1), ("retry_count", "1"), ("with_timestamp", 1)])
@@ -545,3 +554,15 @@ def test_iwork_and_office_documents(server: FaultServer, allow_loopback: None) -
     contents = [item["content"] for item in make_task(files=files).get_human_readable_files()]
     assert contents == [_task_files._IWORK_NOTES["unsupported"], _task_files.DOC_UNREADABLE_NOTE]
     assert [request.path for request in server.requests] == ["/deck.key"]  # a .docx has no converter: not read
+
+
+def test_file_urls_that_are_not_strings_are_refused_naming_them() -> None:
+    """A read task is checked (InvalidResponseError); one changed by hand is refused at the call, named."""
+    data = {"id": "t", "agent_id": "a", "organization_id": "o", "created_at": CREATED, "input": {"files": [5]}}
+    with pytest.raises(InvalidResponseError):
+        parse_task(httpx.Response(200, json=data), (), Task.from_dict)
+    task = make_task("x")
+    task.input.files = [None]  # type: ignore[list-item]
+    with pytest.raises(InvalidArgumentError) as caught:
+        task.to_message()
+    assert caught.value.parameter == "task.input.files"

@@ -60,7 +60,8 @@ from xpander_sdk import (
     Tasks,
     Tokens,
 )
-from xpander_sdk._task_reports import UNKNOWN_SOURCE, ends_with_question
+from xpander_sdk._task_plan import ends_with_question
+from xpander_sdk._task_reports import UNKNOWN_SOURCE
 from xpander_sdk.models.deep_planning import DeepPlanningItem, PlanFollowingStatus
 from xpander_sdk.testing import FakeBackend
 
@@ -535,3 +536,48 @@ def test_kit_scripts_report_failures(mode: str) -> None:
         assert backend.metrics() == []
         run(mode, task, "report_metrics")
         assert len(backend.metrics("kit-agent")) == 1
+
+
+class _BrokenDump:
+    """An object whose own `model_dump` cannot write it (as a model with a field of no JSON form)."""
+
+    def model_dump(self) -> dict[str, Any]:  # no `mode` parameter: the call with mode="json" fails
+        return {}
+
+
+@dataclasses.dataclass
+class _WithLock:
+    lock: Any = dataclasses.field(default_factory=__import__("threading").Lock)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("response", [_BrokenDump(), _WithLock()], ids=["model_dump fails", "dataclass with a lock"])
+def test_an_llm_response_that_cannot_be_written_is_refused_naming_it(
+    server: FaultServer, mode: str, response: object
+) -> None:
+    before = server.count
+    error = attempt(
+        mode, Task, "report_external_task", Configuration(api_key="k", base_url=server.url), "a-1", None, None, response
+    )
+    assert isinstance(error, InvalidArgumentError) and error.parameter == "llm_response"
+    assert server.count == before
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_backend_refuses_an_agent_without_a_string_id(server: FaultServer, mode: str) -> None:
+    before = server.count
+    backend = Backend(Configuration(api_key="k", base_url=server.url))
+    error = attempt(mode, backend, "report_external_task", agent="agent-123", result="4")
+    assert isinstance(error, InvalidArgumentError) and error.parameter == "agent"
+    assert server.count == before
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_agent_id_of_the_environment_is_read_at_call_time(
+    server: FaultServer, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One rule with `Agents().aget()`: a configuration made before `XPANDER_AGENT_ID` was set still finds it."""
+    configuration = Configuration(api_key="k", base_url=server.url)
+    monkeypatch.setenv("XPANDER_AGENT_ID", f"later-{mode}")
+    run(mode, Task, "report_external_task", configuration, result="4")
+    assert len(sent_to(server, report_path(f"later-{mode}"))) == 1

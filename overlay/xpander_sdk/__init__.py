@@ -19,6 +19,7 @@ there only to save load time, marked `lazy:`. From the top:
 - _task_model: `Task` and `TasksListItem`, active records pointing at the requestor they came through
 - _task_reports, _task_files: a Task's worker side: its reports (metrics, a task run elsewhere, the deep plan's
   status), and its files and message (`Task.to_message`, `get_human_readable_files`)
+- _task_plan: the official deep-plan rules both follow (a result that asks a question, may the task finish)
 - _wait: waiting for a task (events, else polls)
 - _events: following a task's events
 - _requestor: the one low-level client (configuration, pool, options, API key) every call goes through

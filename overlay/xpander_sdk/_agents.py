@@ -32,7 +32,7 @@ from attrs import define, evolve, field, fields
 from . import _routes
 from ._bodies import agent_create_order
 from ._checks import check_header_value, refuse
-from ._constants import AGENT_CACHE_SECONDS, AGENT_CACHE_SIZE, AGENT_ID_ENV
+from ._constants import AGENT_CACHE_SECONDS, AGENT_CACHE_SIZE
 from ._facade import Tasks
 from ._requestor import Requestor
 from ._task_json import dump, extra_keys
@@ -275,8 +275,9 @@ class AgentCache:
     seconds: float = AGENT_CACHE_SECONDS
     size: int = AGENT_CACHE_SIZE
     clock: Callable[[], float] = time.monotonic
-    _entries: OrderedDict[CacheKey, tuple[float, dict[str, Any]]] = field(factory=OrderedDict)
-    _lock: threading.Lock = field(factory=threading.Lock)
+    _entries: OrderedDict[CacheKey, tuple[float, dict[str, Any]]] = field(factory=OrderedDict, repr=False)
+    """Agents' JSON, which may hold secrets (MCP keys): never in the repr."""
+    _lock: threading.Lock = field(factory=threading.Lock, repr=False)
 
     def get(self, key: CacheKey) -> dict[str, Any] | None:
         with self._lock:
@@ -380,11 +381,7 @@ class Agents:
     ) -> tuple[Call[Agent], CacheKey, CallOptions]:
         """The checked call, its cache key and options; InvalidArgumentError before anything is sent."""
         requestor = self.requestor
-        chosen = agent_id or self.configuration.agent_id or os.environ.get(AGENT_ID_ENV)
-        if chosen is None:
-            raise InvalidArgumentError(
-                "agent_id", f"No agent id: pass agent_id, or set {AGENT_ID_ENV} or Configuration(agent_id=...)"
-            )
+        chosen = self.configuration.agent_id_or_default(agent_id)
         pinned = _version_header(version)
         call_options = requestor.options(options)
         key = _cache_key(self.configuration, str(chosen), pinned)

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ._agents import Agents
+from ._checks import refuse
 from ._facade import Tasks
 from ._requestor import Requestor, check_configuration
 from ._task_model import Task
@@ -172,7 +173,7 @@ class Backend:
         given."""
         body = external_task_body(id, input, llm_response, tokens, is_success, result, duration, used_tools or [])
         requestor = self._reporter(configuration)
-        call = external_task_call(requestor, agent.id if agent is not None else agent_id, body, Task)
+        call = external_task_call(requestor, _agent_id_of(agent, agent_id), body, Task)
         return (await requestor.acall(call, requestor.options(options))).bind(requestor)
 
     def report_external_task(
@@ -193,11 +194,21 @@ class Backend:
         """The sync twin of `areport_external_task`."""
         body = external_task_body(id, input, llm_response, tokens, is_success, result, duration, used_tools or [])
         requestor = self._reporter(configuration)
-        call = external_task_call(requestor, agent.id if agent is not None else agent_id, body, Task)
+        call = external_task_call(requestor, _agent_id_of(agent, agent_id), body, Task)
         return requestor.call(call, requestor.options(options)).bind(requestor)
 
     def _reporter(self, configuration: Configuration | None) -> Requestor:
         return self.requestor if configuration is None else Requestor.shared(check_configuration(configuration))
+
+
+def _agent_id_of(agent: object, agent_id: str | None) -> object:
+    """`agent.id` when an agent is given (anything with a string `id`: an `Agent`), else `agent_id`."""
+    if agent is None:
+        return agent_id
+    agent_id_given = getattr(agent, "id", None)
+    if not isinstance(agent_id_given, str):
+        raise refuse("agent", "an Agent (an object with a string id), or None", agent)
+    return agent_id_given
 
 
 def task_id_in(prompt: object) -> str | None:

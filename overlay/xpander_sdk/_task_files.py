@@ -19,13 +19,12 @@ import datetime
 import json
 import logging
 import os
-import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from attrs import frozen
 
-from ._checks import environment_whole_number
+from ._checks import environment_whole_number, refuse
 from ._constants import (
     FILE_FETCH_TIMEOUT,
     FILE_FETCH_WORKERS,
@@ -40,6 +39,7 @@ from ._constants import (
     MEDIA_PIPELINE_ENV,
 )
 from ._deadline import Deadline
+from ._task_plan import ends_with_question, kept_local_run
 from .exceptions import FileFetchError
 
 if TYPE_CHECKING:
@@ -130,10 +130,16 @@ class Categories:
 
 
 def file_urls(task_input: TaskInput) -> list[str]:
-    """The URLs of a task's files: its attachments' when it has any, else `input.files`."""
+    """The URLs of a task's files: its attachments' when it has any, else `input.files`; InvalidArgumentError
+    naming `task.input.files` when one is not a string (a task made or changed by hand: a read one is checked)."""
     if task_input.attachments:
-        return [attachment.url for attachment in task_input.attachments]
-    return list(task_input.files or [])
+        urls = [attachment.url for attachment in task_input.attachments]
+    else:
+        urls = list(task_input.files or [])
+    for url in urls:
+        if not isinstance(url, str):
+            raise refuse("task.input.files", "file URLs as strings", url)
+    return urls
 
 
 def attachment_refs(task_input: TaskInput) -> dict[str, AttachmentRef]:
@@ -397,9 +403,9 @@ def message(task: Task, retry_count: int, with_timestamp: bool) -> str:
 def _with_retry_prompt(task: Task, message: str, retry_count: int) -> str:
     """The official plan-following retry: reload the task (through its requestor), keep its local result, status,
     tokens and plan, and when the plan has open items and the result is not a question, the continuation prompt."""
-    kept_plan, result, status, tokens = task.deep_planning, task.result, task.status, task.tokens
-    task.reload()
-    task.result, task.status, task.tokens = result, status, tokens
+    kept_plan = task.deep_planning
+    with kept_local_run(task):
+        task.reload()
     if kept_plan is not None and kept_plan.tasks:
         task.deep_planning = kept_plan
     if task.deep_planning is None or ends_with_question(task.result):
@@ -435,19 +441,3 @@ def retry_message(task: Task, message: str, open_items: list[DeepPlanningTask], 
         f"xpcomplete_agent_plan_items with the FULL UUID immediately after finishing it."
     )
     return f"<task_input>\n{message}\n</task_input>\n\n{prompt}" if message else prompt
-
-
-# After a final '?', only closers, quotes, spaces and one short parenthetical hint ("(y/n)") may follow.
-_QUESTION_TAIL = re.compile(r"[\)\]\}\"'\u201d\u2019\s]*(\([^()]{0,14}\))?[\)\]\}\"'\u201d\u2019\s]*")
-
-
-def ends_with_question(text: str | None) -> bool:
-    """The official `ends_with_question`: the last non-empty line ends on a question."""
-    if not isinstance(text, str) or not text.strip():
-        return False
-    line = text.strip().splitlines()[-1].strip()
-    index = line.rfind("?")
-    if index == -1:
-        return False
-    tail = line[index + 1 :].strip()
-    return not tail or (len(tail) <= 16 and bool(_QUESTION_TAIL.fullmatch(tail)))

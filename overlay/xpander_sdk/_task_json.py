@@ -196,9 +196,12 @@ def extra_keys(data: Json, known: frozenset[str]) -> dict[str, Any]:
 
 def _task_input(data: Json) -> TaskInput:
     user, principal = data.get("user"), data.get("principal")
+    files = list(data.get("files") or ())
+    if files and not all(type(url) is str for url in files):
+        raise TypeError("input.files holds a value that is not a string")
     return TaskInput(
         text=data.get("text") or "",
-        files=list(data.get("files") or ()),
+        files=files,
         attachments=[_attachment(item) for item in _objects(data.get("attachments"))],
         user=None if user is None else _user(_object(user)),
         principal=None if principal is None else _principal(_object(principal)),

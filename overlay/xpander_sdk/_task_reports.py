@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from typing import TYPE_CHECKING, Any, cast
 
 from . import _routes
 from ._checks import json_object, optional_flag, optional_str, refuse, string_list, value_object
 from ._requestor import Requestor
+from ._task_plan import kept_local_run, plan_following_status
 from .exceptions import InvalidArgumentError
-from .models import DeepPlanning, PlanFollowingStatus, TokenUsage
+from .models import PlanFollowingStatus, TokenUsage
 from .models._json import jsonable
 
 if TYPE_CHECKING:
@@ -34,7 +34,6 @@ UNKNOWN_SOURCE = "sdk"
 (it fails without sending); a task without a source was created through the API without one, which is what the
 official SDK's own creates label `sdk` (`Agent.acreate_task`, `Backend.ainvoke_agent`)."""
 _TOKEN_COUNTS = ("completion_tokens", "prompt_tokens", "cache_read_tokens", "cache_write_tokens")
-_QUESTION_TAIL = re.compile(r"[\)\]\}\"'\u201d\u2019\s]*(\([^()]{0,14}\))?[\)\]\}\"'\u201d\u2019\s]*")
 
 
 class TaskReports:
@@ -114,17 +113,15 @@ class TaskReports:
         under an enabled, started and enforced deep plan, lists the steps still open, unless the result ends on
         a question to the user. A failed reload raises (the official SDK answers `can_finish=True` instead)."""
         task = _task(self)
-        kept = (task.result, task.status, task.tokens)
-        await task.areload(**options)
-        task.result, task.status, task.tokens = kept
+        with kept_local_run(task):
+            await task.areload(**options)
         return plan_following_status(task.deep_planning, task.result)
 
     def get_plan_following_status(self, **options: Unpack[RequestOptions]) -> PlanFollowingStatus:
         """The sync twin of `aget_plan_following_status`."""
         task = _task(self)
-        kept = (task.result, task.status, task.tokens)
-        task.reload(**options)
-        task.result, task.status, task.tokens = kept
+        with kept_local_run(task):
+            task.reload(**options)
         return plan_following_status(task.deep_planning, task.result)
 
 
@@ -136,16 +133,7 @@ def _task(mixin: TaskReports) -> Task:
 def external_task_call(requestor: Requestor, agent_id: object, body: dict[str, Any], cls: type[Task]) -> Call[Task]:
     """The report of a task run elsewhere, on the agent `agent_id` (default: the requestor's configuration's), read
     as a `cls`: `Task.areport_external_task` and `Backend.areport_external_task` send it."""
-    return _routes.report_external_task(_agent_id(agent_id, requestor), body, cls.from_dict)
-
-
-def _agent_id(agent_id: object, requestor: Requestor) -> object:
-    """The agent id given, else the configuration's (`XPANDER_AGENT_ID`); refused when there is neither."""
-    if agent_id is None:
-        agent_id = requestor.configuration.agent_id
-        if agent_id is None:
-            raise InvalidArgumentError("agent_id", "agent_id is required: pass it, or set XPANDER_AGENT_ID")
-    return agent_id
+    return _routes.report_external_task(requestor.configuration.agent_id_or_default(agent_id), body, cls.from_dict)
 
 
 # -- the bodies ----------------------------------------------------------------------------------------------------
@@ -247,32 +235,13 @@ def llm_response_json(value: object) -> Any:
     models (such as an OpenAI completion) through their `model_dump`, dataclasses and attrs objects as objects,
     enums as values, date-times in ISO-8601. Anything else is refused, naming `llm_response`."""
     dump = getattr(value, "model_dump", None)
-    if callable(dump) and not isinstance(value, type):
-        value = dump(mode="json")
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        value = dataclasses.asdict(value)
+    try:
+        if callable(dump) and not isinstance(value, type):
+            value = dump(mode="json")
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            value = dataclasses.asdict(value)
+    except Exception as exc:  # the object's own dump failed: whatever it raised, the argument cannot be sent
+        expected = f"a value that can be written as JSON ({type(exc).__name__}: {exc})"
+        raise refuse("llm_response", expected, value) from None
     wrapped = json_object("llm_response", {"value": jsonable(value)})
     return None if wrapped is None else wrapped["value"]
-
-
-# -- the deep plan ---------------------------------------------------------------------------------------------------
-def plan_following_status(plan: DeepPlanning | None, result: str | None) -> PlanFollowingStatus:
-    """The official rule: under an enabled, started and enforced plan, a result that does not end on a question
-    to the user may finish only when every step is completed."""
-    if plan is None or not (plan.enabled and plan.started and plan.enforce) or ends_with_question(result):
-        return PlanFollowingStatus(can_finish=True)
-    open_steps = [step for step in plan.tasks or () if not step.completed]
-    return PlanFollowingStatus(can_finish=not open_steps, uncompleted_tasks=open_steps)
-
-
-def ends_with_question(text: object) -> bool:
-    """The official `ends_with_question`: the last non-empty line ends on a `?`, followed by nothing but
-    closing brackets or quotes and at most one short parenthetical hint (`(y/n)`)."""
-    if not isinstance(text, str) or not text.strip():
-        return False
-    line = text.strip().splitlines()[-1].strip()
-    index = line.rfind("?")
-    if index == -1:
-        return False
-    tail = line[index + 1 :].strip()
-    return not tail or (len(tail) <= 16 and _QUESTION_TAIL.fullmatch(tail) is not None)

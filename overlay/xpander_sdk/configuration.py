@@ -96,6 +96,18 @@ class Configuration:
         if self.agent_id is None:
             self.agent_id = _env(AGENT_ID_ENV)
 
+    def agent_id_or_default(self, agent_id: object) -> object:
+        """The agent a call works for: `agent_id` when given (not None or empty, as the official `or` chains), else
+        this configuration's, else `XPANDER_AGENT_ID` as it is now. InvalidArgumentError naming `agent_id` when
+        there is none (the official SDK sends `None` in the path). The one rule `Agents`, `Backend` and the
+        reports follow; a given value is checked by the route."""
+        chosen = agent_id or self.agent_id or _env(AGENT_ID_ENV)
+        if chosen is None:
+            raise InvalidArgumentError(
+                "agent_id", f"No agent id: pass agent_id, or set {AGENT_ID_ENV} or Configuration(agent_id=...)"
+            )
+        return chosen
+
     @property
     def root_url(self) -> str:
         """The URL the API's paths are added to: the base URL, plus `/{organization_id}` on an agent controller.

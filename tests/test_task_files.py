@@ -11,6 +11,7 @@ Only loopback is contacted: a "public" host name is one the test's resolver maps
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import logging
 import pickle
@@ -20,6 +21,8 @@ import ssl
 import subprocess
 import threading
 import time
+import tracemalloc
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -210,11 +213,26 @@ def test_bad_arguments_are_refused(name: str, value: object) -> None:
     assert caught.value.parameter == name
 
 
-def test_a_bad_cap_in_the_environment_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XPANDER_MAX_INLINE_TEXT_CHARS", "lots")
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("XPANDER_MAX_INLINE_TEXT_CHARS", "lots"),
+        ("XPANDER_MAX_INLINE_TEXT_CHARS", "-3"),
+        ("XPANDER_MAX_INLINE_TOTAL_CHARS", "-1"),
+        ("XPANDER_MAX_INLINE_DOC_BYTES", "-5"),
+        ("XPANDER_MAX_INLINE_DOC_BYTES", "0"),  # no file could be read at all
+    ],
+)
+def test_a_bad_cap_in_the_environment_is_refused(name: str, value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(name, value)
     with pytest.raises(InvalidArgumentError) as caught:
-        _task_files.truncate("abc", "u", 10)
-    assert caught.value.parameter == "XPANDER_MAX_INLINE_TEXT_CHARS"
+        make_task("x", files=["http://127.0.0.1:9/a.txt"]).to_message()
+    assert caught.value.parameter == name and f"got {value!r}" in str(caught.value)
+
+
+def test_zero_inline_characters_leaves_only_the_notes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XPANDER_MAX_INLINE_TEXT_CHARS", "0")
+    assert _task_files.truncate("abc", "u", 10) == "\n... [truncated: 3 chars total - full file at u]"
 
 
 def test_the_deep_plan_retry_reloads_through_the_tasks_requestor() -> None:
@@ -270,7 +288,13 @@ def test_link_local_metadata_multicast_unspecified_reserved_stay_refused_when_li
 
 @pytest.mark.parametrize(
     ("address", "kind"),
-    [("10.1.2.3", "private"), ("100.64.0.1", "CGNAT"), ("::1", "loopback"), ("2002:7f00:1::", "loopback")],
+    [
+        ("10.1.2.3", "private"),
+        ("100.64.0.1", "CGNAT"),
+        ("::1", "loopback"),
+        ("2002:7f00:1::", "loopback"),
+        ("fec0::1", "site-local"),  # deprecated (RFC 3879), still routed inside some networks
+    ],
 )
 def test_internal_addresses_behind_a_name(
     address: str, kind: str, resolver: Callable[[dict[str, list[str]]], Lookups]
@@ -278,6 +302,8 @@ def test_internal_addresses_behind_a_name(
     resolver({PUBLIC: [f"93.184.216.34 {address}"]})  # one internal address among public ones is enough
     error = refused(f"https://{PUBLIC}/a.txt")
     assert error.refused and kind in error.reason and f"resolves to {address}" in error.reason
+    literal = f"[{address}]" if ":" in address else address
+    assert kind in refused(f"http://{literal}:1/a.txt").reason
 
 
 def test_a_redirect_to_an_unlisted_internal_host_is_refused(
@@ -481,6 +507,192 @@ def test_a_proxied_hop_goes_through_the_proxy(
     assert server.count == 1
 
 
+def zeros_gzipped(size: int, layers: int) -> bytes:
+    """`size` zero bytes gzipped `layers` times (a megabyte at a time: the zeros are never all in memory)."""
+    compressor = zlib.compressobj(9, wbits=31)
+    block = bytes(1 << 20)
+    data = b"".join(compressor.compress(block) for _ in range(size >> 20)) + compressor.flush()
+    for _ in range(layers - 1):
+        data = gzip.compress(data, 9)
+    return data
+
+
+def peak_memory(action: Callable[[], object]) -> int:
+    """The most memory Python held at once (above what it held before) while `action` ran."""
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        action()
+        return tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+
+
+def compressed(body: bytes, encoding: str) -> Reply:
+    return Reply(200, body, headers=(("content-encoding", encoding),), content_type="text/plain")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "body"),
+    [
+        ("gzip", gzip.compress(b"hello")),
+        ("x-gzip", gzip.compress(b"hello")),
+        ("Deflate", zlib.compress(b"hello")),
+        ("identity", b"hello"),
+        ("identity, gzip", gzip.compress(b"hello")),
+    ],
+)
+def test_a_compressed_file_is_inflated_once(
+    encoding: str, body: bytes, server: FaultServer, allow_loopback: None
+) -> None:
+    """A host that compresses despite `accept-encoding: identity`: one gzip or deflate layer is read."""
+    server.script("/a.txt", compressed(body, encoding))
+    assert fetch(f"{server.url}/a.txt").content == b"hello"
+
+
+@pytest.mark.parametrize("encoding", ["gzip, gzip", "deflate,gzip", "br", "zstd", "compress", "made-up"])
+def test_other_content_encodings_are_not_read(encoding: str, server: FaultServer, allow_loopback: None) -> None:
+    server.script("/a.txt", compressed(gzip.compress(gzip.compress(b"hello")), encoding))
+    error = refused(f"{server.url}/a.txt")
+    assert (
+        not error.refused and error.reason == f"the file is sent with Content-Encoding {encoding!r}, which is not read"
+    )
+
+
+def test_a_broken_compressed_body_fails(server: FaultServer, allow_loopback: None) -> None:
+    server.script("/a.txt", compressed(b"not gzip at all", "gzip"))
+    assert refused(f"{server.url}/a.txt").reason == "the compressed content from 127.0.0.1 cannot be decoded"
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+def test_a_compression_bomb_is_cut_off_with_little_memory(
+    layers: int, server: FaultServer, allow_loopback: None
+) -> None:
+    """64 MB of zeros gzipped once (65 KB) or twice (a few hundred bytes), read with a 1 MB cap: the inflated
+    bytes are counted (one layer) or never made (two), and no more than the cap is ever held."""
+    body = zeros_gzipped(64 << 20, layers)
+    encoding = ", ".join(["gzip"] * layers)
+    server.script("/bomb.txt", compressed(body, encoding))
+    errors: list[FileFetchError] = []
+    peak = peak_memory(lambda: errors.append(refused(f"{server.url}/bomb.txt", max_bytes=MAX)))
+    assert peak < 8 * MAX, f"{peak:,} bytes held to read {len(body):,}"
+    expected = "the file is larger than 1,000,000 bytes" if layers == 1 else f"Content-Encoding {encoding!r}"
+    assert expected in errors[0].reason
+
+
+def test_a_compressed_body_is_capped_on_the_wire_and_inflated(server: FaultServer, allow_loopback: None) -> None:
+    body = zeros_gzipped(8 << 20, 1)
+    server.script("/a.txt", compressed(body, "gzip"))
+    assert "larger than" in refused(f"{server.url}/a.txt", max_bytes=len(body) - 1).reason  # the wire bytes
+    assert "larger than" in refused(f"{server.url}/a.txt", max_bytes=(8 << 20) - 1).reason  # the inflated bytes
+    assert fetch(f"{server.url}/a.txt", max_bytes=8 << 20).content == bytes(8 << 20)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://alice:s3cr?et@files.example.com/a.txt", _safe_fetch.UNPARSEABLE),  # a port "s3cr" for httpx
+        ("http://alice:s3cr#et@files.example.com/a.txt", _safe_fetch.UNPARSEABLE),
+        ("http://alice:s3cr/et@files.example.com/a.txt", _safe_fetch.UNPARSEABLE),
+        ("http://alice:1234?et@files.example.com/a.txt", "http://alice:1234/"),  # the host httpx would reach
+        ("http://alice:/s3cret@files.example.com/a.txt", "http://alice/..."),
+        ("http://alice:12/34@files.example.com/d/a.txt", "http://alice:12/..."),
+        ("http://alice:s3@cr@files.example.com/d/a.txt?sig=1#frag", "http://files.example.com/d/a.txt"),
+        ("https://alice:s3cr%40et@[::1]:8443/d/a b.txt?x=1", "https://[::1]:8443/d/a%20b.txt"),
+        ("https://bücher.example/ä.txt", "https://xn--bcher-kva.example/%C3%A4.txt"),
+        ("http://files.example.com/a\nb.txt", _safe_fetch.UNPARSEABLE),
+        ("file:///etc/passwd", "file:///etc/passwd"),
+        ("a.txt", "a.txt"),
+    ],
+)
+def test_the_url_shown_never_holds_userinfo_or_query(url: str, expected: str) -> None:
+    assert _safe_fetch.shown(url) == expected
+
+
+def test_an_unparseable_url_with_a_password_is_not_shown() -> None:
+    error = refused("http://alice:s3cr?et@files.example.com/a.txt?sig=SECRET")
+    assert error.url == _safe_fetch.UNPARSEABLE and "s3cr" not in str(error) and "SECRET" not in str(error)
+
+
+@pytest.mark.parametrize(
+    ("variable", "also"), [(ALLOW_ENV, {}), ("XPANDER_EGRESS_ALLOWLIST", {ALLOW_ENV: "127.0.0.1"})]
+)
+def test_a_name_entry_never_matches_an_ip_address(
+    variable: str,
+    also: dict[str, str],
+    server: FaultServer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """`0.0.1` is no name (a name entry matches its subdomains: 127.0.0.1 would be one) nor an address: it is
+    ignored, with one warning; a real address or network still lists an address."""
+    caplog.set_level(logging.WARNING, logger="xpander_sdk")
+    monkeypatch.setattr(_safe_fetch, "_warned_entries", set())
+    for name, value in also.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv(variable, "0.0.1, 0.1, 1, ::1::, example.test")
+    server.script("/a.txt", text("hello"))
+    for _ in range(2):
+        assert refused(f"{server.url}/a.txt").refused and server.count == 0
+    warnings = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
+    for entry in ("0.0.1", "0.1", "1", "::1::"):
+        assert sum(f"{variable}: {entry!r} is neither" in warning for warning in warnings) == 1, warnings
+    monkeypatch.setenv(variable, "0.0.1, 127.0.0.0/8")
+    assert fetch(f"{server.url}/a.txt").content == b"hello"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1.", "localhost.", "localhost", "files.localhost", "[::1]"])
+def test_loopback_never_reaches_the_proxy(
+    host: str, server: FaultServer, monkeypatch: pytest.MonkeyPatch, resolver: Callable[[dict[str, list[str]]], Lookups]
+) -> None:
+    """Through a proxy, a name that does not resolve here goes to the proxy by name; a loopback address or name
+    (a trailing dot changes nothing, `*.localhost` is loopback too) never does, unless listed."""
+    monkeypatch.setenv("HTTP_PROXY", server.url)
+    resolver({name: [""] for name in ("127.0.0.1.", "localhost.", "localhost", "files.localhost")})  # nowhere
+    error = refused(f"http://{host}/a.txt")
+    assert error.refused and "loopback" in error.reason and server.count == 0
+    monkeypatch.setenv(ALLOW_ENV, "localhost")
+    server.script("http://files.localhost/a.txt", text("the proxy's own"))
+    assert fetch("http://files.localhost/a.txt").content == b"the proxy's own"
+
+
+def test_a_trailing_dot_is_the_same_host(server: FaultServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert "127.0.0.1 is a loopback address" in refused(f"http://127.0.0.1.:{server.port}/a.txt").reason
+    monkeypatch.setenv(ALLOW_ENV, "127.0.0.1")
+    server.script("/a.txt", text("hello"))
+    assert fetch(f"http://127.0.0.1.:{server.port}/a.txt").content == b"hello"
+    assert server.requests[-1].header("host") == f"127.0.0.1:{server.port}"
+
+
+@pytest.mark.parametrize("mode", ["warn", "legacy"])
+def test_warn_and_legacy_resolve_once_under_the_deadline(
+    mode: str,
+    server: FaultServer,
+    monkeypatch: pytest.MonkeyPatch,
+    resolver: Callable[[dict[str, list[str]]], Lookups],
+) -> None:
+    """They skip the refusal (warn logs it) or the checks (legacy), not the pinning: the name is resolved once,
+    under the deadline, and the connection goes to that address. A second lookup here would take 2 s."""
+    monkeypatch.setenv("XPANDER_SAFE_FETCH", mode)
+    lookups = resolver({PUBLIC: ["127.0.0.1"]})
+    quick = socket.getaddrinfo
+
+    def slow_after_the_first(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == PUBLIC and lookups[PUBLIC] >= 1:
+            time.sleep(2.0)
+        return quick(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow_after_the_first)
+    server.script("/a.txt", text("hello"))
+    started = time.monotonic()
+    assert fetch(f"http://{PUBLIC}:{server.port}/a.txt", seconds=1.0).content == b"hello"
+    assert time.monotonic() - started < 1.0 and lookups[PUBLIC] == 1
+    assert server.requests[-1].header("host") == f"{PUBLIC}:{server.port}"
+    started = time.monotonic()
+    error = refused(f"http://{PUBLIC}:{server.port}/a.txt", seconds=0.5)  # now every lookup is slow
+    assert time.monotonic() - started < 1.5 and "did not end before the deadline" in error.reason
+
+
 # -- through the Task ------------------------------------------------------------------------------------------------
 def test_human_readable_files_in_order_with_errors(server: FaultServer, allow_loopback: None) -> None:
     server.script("/a.txt", text("alpha"))
@@ -566,3 +778,15 @@ def test_file_urls_that_are_not_strings_are_refused_naming_them() -> None:
     with pytest.raises(InvalidArgumentError) as caught:
         task.to_message()
     assert caught.value.parameter == "task.input.files"
+
+
+def test_a_compression_bomb_in_a_message_is_an_unreadable_file(server: FaultServer, allow_loopback: None) -> None:
+    """The reported bomb: 400 MB of zeros gzipped twice (824 bytes), 15 MB cap: to_message reads nothing of it."""
+    server.script("/bomb.txt", compressed(zeros_gzipped(400 << 20, 2), "gzip, gzip"))
+    server.script("/a.txt", text("hello"))
+    task = make_task("x", files=[f"{server.url}/bomb.txt", f"{server.url}/a.txt"])
+    messages: list[str] = []
+    assert peak_memory(lambda: messages.append(task.to_message(with_timestamp=False))) < 4 * MAX
+    bomb, hello = (json.dumps({"url": f"{server.url}/{name}", "content": content}) for name, content in
+                   (("bomb.txt", _task_files.FILE_UNREADABLE), ("a.txt", "hello")))  # fmt: skip
+    assert messages[0].endswith(f"Files contents:\n{bomb}\n{hello}")

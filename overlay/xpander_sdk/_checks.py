@@ -159,15 +159,20 @@ def whole_number(parameter: str, value: object, minimum: int = 0, expected: str 
     raise refuse(parameter, expected, value)
 
 
-def environment_whole_number(name: str, default: int) -> int:
-    """The whole number the environment variable `name` holds now, or `default` when it is unset or blank."""
+def environment_whole_number(name: str, default: int, minimum: int = 0) -> int:
+    """The whole number (at least `minimum`) the environment variable `name` holds now, or `default` when it is
+    unset or blank; InvalidArgumentError naming `name` otherwise."""
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
-        raise InvalidArgumentError(name, f"{name} must be a whole number, got {raw!r}") from None
+        value = None
+    if value is None or value < minimum:
+        shown = repr(raw) if len(raw) <= 80 else f"a value of {len(raw)} characters"
+        raise InvalidArgumentError(name, f"{name} must be a whole number of at least {minimum}, got {shown}")
+    return value
 
 
 def flag(parameter: str, value: object) -> bool:

@@ -115,4 +115,5 @@ MAX_ATTACHMENT_BYTES = 30 * 1024 * 1024
 """An image or PDF whose attachment says it is larger is not attached (an attachment note names it)."""
 FILE_FETCH_HEADERS = {"accept-encoding": "identity"}
 """The only header sent to a file host besides httpx's defaults (never the API key or the SDK's headers):
-identity, so that the size cap counts the bytes that come."""
+identity, so that the size cap counts the bytes that come (a host that compresses anyway: one gzip or deflate
+layer is inflated, no further than the cap; any other encoding is refused)."""

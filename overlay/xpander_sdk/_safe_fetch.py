@@ -4,23 +4,29 @@ A worker runs next to what such a URL must never reach (the cloud metadata addre
 the private network, the machine's own ports), and what it fetches goes into a model's prompt. So, as the
 official SDK's `utils/safe_fetch.py` does, each hop of a fetch:
 
-- resolves the host and refuses it when any of its addresses is internal: private, loopback, CGNAT, link-local
-  (the metadata address among them), multicast, unspecified, reserved (an IPv6 address that carries an IPv4 one,
-  mapped or 6to4, is judged by the IPv4 one);
+- resolves the host (one trailing dot dropped) and refuses it when any of its addresses is internal: private,
+  loopback, CGNAT, site-local (IPv6 fec0::/10), link-local (the metadata address among them), multicast,
+  unspecified, reserved (an IPv6 address that carries an IPv4 one, mapped or 6to4, is judged by the IPv4 one);
 - connects to the very address it validated: the request goes to the IP, with the Host header and TLS's server
   name (and certificate check) on the host name, so that no second lookup can rebind the name;
 - follows no redirect by itself: a Location is a new hop, validated again, at most `FILE_FETCH_MAX_REDIRECTS`;
-- counts the bytes as they come, and stops past the cap;
+- counts the bytes as they come, and stops past the cap: the bytes on the wire, and, for a body a host sends
+  compressed anyway (one gzip or deflate layer), the bytes it inflates to, inflated here no further than the cap
+  (any other Content-Encoding is refused, never decoded: a compressed body is how a few bytes become gigabytes);
 - keeps to one deadline (`_deadline.Deadline`) for all of it: the lookup, the connects, every read of every hop
-  (the network backend of `_httpcore_backend` applies it to each socket operation);
+  (the network backend of `_httpcore_backend` applies it to each socket operation); in the "warn" and "legacy"
+  modes too, which resolve and pin the same way and only skip the refusal (warn logs it) or the checks (legacy);
 - sends nothing of the SDK's: a client of its own for each hop (no pooled connection, no API key, no SDK header,
   no netrc or environment credentials), with httpx's default headers and `accept-encoding: identity`.
 
 The settings are read from the environment at each fetch (`_constants`): XPANDER_SAFE_FETCH,
 XPANDER_EGRESS_ALLOWLIST, XPANDER_INTERNAL_FETCH_ALLOWLIST. A hop the environment sends through a proxy
 (HTTP_PROXY/HTTPS_PROXY, NO_PROXY honoured) goes through it by name, as in the official SDK (the proxy resolves
-it: no pinning there); the allowlist still applies, a literal internal address is refused, and a name that
-resolves here must resolve to allowed addresses. A refused or failed fetch raises `FileFetchError`.
+it: no pinning there); the allowlist still applies, a literal internal address is refused, `localhost` and
+`*.localhost` are refused even when they do not resolve here, and a name that resolves here must resolve to
+allowed addresses. In the allowlists, a host name matches names and domains only, and an IP address CIDRs and
+addresses only (an entry that looks like an address but is none is ignored, with a warning). A refused or failed
+fetch raises `FileFetchError`.
 """
 
 from __future__ import annotations
@@ -28,13 +34,14 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import re
 import socket
 import threading
 import urllib.request
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -59,9 +66,15 @@ logger = logging.getLogger("xpander_sdk")
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")  # RFC 6598: not `is_private` for Python
+_SITE_LOCAL = ipaddress.ip_network("fec0::/10")  # RFC 3879 deprecated it: neither private nor reserved for Python
 _METADATA = ipaddress.ip_address("169.254.169.254")
+_LOOKS_NUMERIC = re.compile(r"[0-9./]+|.*:.*")  # an allowlist entry meant as an address or a CIDR
+_INFLATED = frozenset({"gzip", "x-gzip", "deflate"})
+_GZIP_OR_ZLIB = 32 + zlib.MAX_WBITS  # zlib's wbits: a gzip or a zlib header, detected
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 MAX_SHOWN_URL = 200
+UNPARSEABLE = "(a URL that cannot be parsed)"
+_warned_entries: set[tuple[str, str]] = set()
 
 
 class Fetched(NamedTuple):
@@ -73,33 +86,58 @@ class Fetched(NamedTuple):
     content: bytes
 
 
+class Allowlist(NamedTuple):
+    """The entries of an allowlist: host names and domains (a domain matches its subdomains), and networks."""
+
+    names: tuple[str, ...]
+    networks: tuple[IPNetwork, ...]
+
+    @classmethod
+    def parse(cls, variable: str) -> Allowlist | None:
+        """The list the environment variable `variable` holds, or None when it lists nothing. An entry that looks
+        like an address or a CIDR (digits and dots, or a colon) but is none is ignored, with one warning."""
+        names: list[str] = []
+        networks: list[IPNetwork] = []
+        listed = False
+        for item in _entries(os.environ.get(variable)):
+            listed, entry = True, item.strip(".")
+            try:
+                networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
+                continue
+            except ValueError:
+                pass
+            if _LOOKS_NUMERIC.fullmatch(entry):
+                if (variable, entry) not in _warned_entries:
+                    _warned_entries.add((variable, entry))
+                    logger.warning("%s: %r is neither an IP address nor a network: ignored", variable, entry)
+            elif entry:
+                names.append(entry)
+        return cls(tuple(names), tuple(networks)) if listed else None
+
+    def lists(self, hop: _Hop) -> bool:
+        """Whether the hop's host is listed: an IP address by an address or a network, a name by a name."""
+        ip = _address(hop.host) if hop.literal else None
+        return _listed(ip, self.networks) if ip is not None else _matches(hop.host, self.names)
+
+
 class Policy(NamedTuple):
     """The fetch settings of the environment, read at each fetch."""
 
     mode: str
     """"enforce", "warn" or "legacy" ("enforce" whenever the egress allowlist is set)."""
-    egress: tuple[str, ...] | None
-    internal_names: tuple[str, ...]
-    internal_networks: tuple[IPNetwork, ...]
+    egress: Allowlist | None
+    internal: Allowlist
     proxies: dict[str, str]
     """The environment's proxies by scheme, and `no` (NO_PROXY), as urllib reads them."""
 
     @classmethod
     def from_environment(cls) -> Policy:
-        listed = tuple(entry.strip(".") for entry in _entries(os.environ.get(EGRESS_ALLOWLIST_ENV)))
-        egress = tuple(entry for entry in listed if entry) or None
+        egress = Allowlist.parse(EGRESS_ALLOWLIST_ENV)  # set, even to nothing valid: only what it lists is fetched
         mode = (os.environ.get(SAFE_FETCH_ENV) or "").strip().lower()
         if egress is not None or mode not in ("warn", "legacy"):
             mode = "enforce"
-        names: list[str] = []
-        networks: list[IPNetwork] = []
-        for entry in _entries(os.environ.get(INTERNAL_FETCH_ALLOWLIST_ENV)):
-            try:
-                networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
-            except ValueError:
-                if entry.strip("."):
-                    names.append(entry.strip("."))
-        return cls(mode, egress, tuple(names), tuple(networks), urllib.request.getproxies_environment())
+        internal = Allowlist.parse(INTERNAL_FETCH_ALLOWLIST_ENV) or Allowlist((), ())
+        return cls(mode, egress, internal, urllib.request.getproxies_environment())
 
 
 def _entries(raw: str | None) -> Iterable[str]:
@@ -146,6 +184,7 @@ class _Hop(NamedTuple):
             raise _Stop("it is not a valid URL") from None
         if parsed.scheme not in ("http", "https"):
             raise _Stop("only http and https URLs are fetched", refused=True)
+        host = host[:-1] if host.endswith(".") else host  # `127.0.0.1.` and `localhost.` are what they spell
         if not host:
             raise _Stop("the URL has no host")
         port = parsed.port or (443 if parsed.scheme == "https" else 80)
@@ -178,6 +217,7 @@ def _verdict(ip: IPAddress) -> tuple[str, bool] | None:
         ("a reserved address", ip.is_reserved, False),
         ("a shared (CGNAT) address", isinstance(ip, ipaddress.IPv4Address) and ip in _CGNAT, True),
         ("a private address", ip.is_private, True),
+        ("a site-local address", isinstance(ip, ipaddress.IPv6Address) and ip in _SITE_LOCAL, True),
     )
     for kind, found, listable in kinds:
         if found:
@@ -187,25 +227,44 @@ def _verdict(ip: IPAddress) -> tuple[str, bool] | None:
 
 
 def _listed(ip: IPAddress, networks: Sequence[IPNetwork]) -> bool:
+    """Whether `ip` (or the IPv4 address an IPv4-mapped one carries) is in one of `networks`."""
     mapped = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None
     candidates = (ip,) if mapped is None else (ip, mapped)
     return any(c.version == n.version and c in n for c in candidates for n in networks)
 
 
-def _check(hop: _Hop, addresses: Sequence[str], policy: Policy) -> None:
-    """Refuse the hop when one of the host's addresses may not be reached."""
-    host_listed = _matches(hop.host, policy.internal_names)
+def _refusal(hop: _Hop, addresses: Sequence[str], policy: Policy) -> _Stop | None:
+    """Why the hop is refused, when one of the host's addresses may not be reached; None when all may."""
+    host_listed = not hop.literal and _matches(hop.host, policy.internal.names)
     for text in addresses:
         ip = _address(text.partition("%")[0])
         verdict = ("an unreadable address", False) if ip is None else _verdict(ip)
         if verdict is None:
             continue
         kind, listable = verdict
-        if ip is not None and listable and (host_listed or _listed(ip, policy.internal_networks)):
+        if ip is not None and listable and (host_listed or _listed(ip, policy.internal.networks)):
             continue
         where = f"{hop.host} is {kind}" if hop.literal else f"{hop.host} resolves to {text}, {kind}"
         advice = f" (not listed in {INTERNAL_FETCH_ALLOWLIST_ENV})" if listable else " (never fetched)"
-        raise _Stop(where + advice, refused=True)
+        return _Stop(where + advice, refused=True)
+    return None
+
+
+def _loopback_name_refusal(hop: _Hop, policy: Policy) -> _Stop | None:
+    """`localhost` and `*.localhost` name the machine's own loopback wherever they are resolved (RFC 6761): a
+    proxy would reach its own, so they are refused on the proxy path even when they do not resolve here."""
+    if not _matches(hop.host, ("localhost",)) or _matches(hop.host, policy.internal.names):
+        return None
+    return _Stop(f"{hop.host} is a loopback name (not listed in {INTERNAL_FETCH_ALLOWLIST_ENV})", refused=True)
+
+
+def _enforce(refusal: _Stop | None, hop: _Hop, policy: Policy) -> None:
+    """Raise the refusal; in the "warn" mode, log it instead."""
+    if refusal is None:
+        return
+    if policy.mode != "warn":
+        raise refusal
+    logger.warning("%s=warn: %s would be refused (%s); fetched anyway", SAFE_FETCH_ENV, hop.host, refusal.reason)
 
 
 def _lookup(hop: _Hop, deadline: Deadline) -> list[str]:
@@ -233,16 +292,20 @@ def _lookup(hop: _Hop, deadline: Deadline) -> list[str]:
 
 
 def _allowed_addresses(hop: _Hop, policy: Policy, deadline: Deadline, *, proxied: bool) -> list[str]:
-    """The validated addresses to connect to ([] through a proxy, which resolves the name itself)."""
-    if policy.egress is not None and not _matches(hop.host, policy.egress):
+    """The addresses to connect to, resolved under the deadline and validated (in the "legacy" mode, not
+    validated; in the "warn" mode, a refusal is logged); [] through a proxy, which resolves the name itself."""
+    if policy.mode == "legacy":
+        return [] if proxied else _lookup(hop, deadline)
+    if policy.egress is not None and not policy.egress.lists(hop):
         raise _Stop(f"{hop.host} is not in {EGRESS_ALLOWLIST_ENV}", refused=True)
     try:
         addresses = _lookup(hop, deadline)
     except _Stop:
-        if proxied:  # a name only the proxy can resolve is the proxy's to reach
-            return []
-        raise
-    _check(hop, addresses, policy)
+        if not proxied:
+            raise
+        _enforce(_loopback_name_refusal(hop, policy), hop, policy)
+        return []  # a name only the proxy can resolve is the proxy's to reach
+    _enforce(_refusal(hop, addresses, policy), hop, policy)
     return [] if proxied else addresses
 
 
@@ -308,30 +371,54 @@ def _read(response: httpx.Response, hop: _Hop, max_bytes: int) -> Fetched | http
         return hop.url.join(location)
     if response.status_code >= 400:
         raise _Stop(f"{hop.host} answered {response.status_code}", status=response.status_code)
-    too_large = f"the file is larger than {max_bytes:,} bytes"
+    too_large = _Stop(f"the file is larger than {max_bytes:,} bytes")
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
-        raise _Stop(too_large)
-    content = bytearray()
-    for chunk in response.iter_bytes():
-        content += chunk
+        raise too_large
+    inflater = _inflater(response.headers.get("content-encoding", ""))
+    content, received = bytearray(), 0
+    for chunk in response.iter_raw():  # the bytes as they come: httpx decodes nothing here
+        received += len(chunk)
+        if received > max_bytes:
+            raise too_large
+        if inflater is None:
+            content += chunk
+        else:
+            _inflate(inflater, chunk, content, max_bytes, hop)
         if len(content) > max_bytes:
-            raise _Stop(too_large)
+            raise too_large
     return Fetched(str(hop.url), response.status_code, response.headers.get("content-type"), bytes(content))
+
+
+def _inflate(inflater: zlib._Decompress, data: bytes, content: bytearray, max_bytes: int, hop: _Hop) -> None:
+    """`data` inflated onto `content`, but never more than one byte past `max_bytes` (so a few compressed bytes
+    cannot become gigabytes in memory): what is left of `data` then stays unread."""
+    while data and len(content) <= max_bytes:
+        try:
+            content += inflater.decompress(data, max_bytes + 1 - len(content))
+        except zlib.error:
+            raise _Stop(f"the compressed content from {hop.host} cannot be decoded") from None
+        data = inflater.unconsumed_tail
+
+
+def _inflater(encoding: str) -> zlib._Decompress | None:
+    """How a body sent with this Content-Encoding is decoded: as it is (none, or identity), inflated (one gzip or
+    deflate layer); any other (several layers, br, zstd...) is refused."""
+    layers = [layer.strip().lower() for layer in encoding.split(",")]
+    layers = [layer for layer in layers if layer and layer != "identity"]
+    if not layers:
+        return None
+    if len(layers) == 1 and layers[0] in _INFLATED:
+        return zlib.decompressobj(wbits=_GZIP_OR_ZLIB)
+    shown_encoding = encoding if len(encoding) <= 40 else encoding[:40] + "..."
+    raise _Stop(f"the file is sent with Content-Encoding {shown_encoding!r}, which is not read")
 
 
 def _fetch_hop(hop: _Hop, policy: Policy, max_bytes: int, deadline: Deadline) -> Fetched | httpx.URL:
     if deadline.passed():
         raise _Stop("the deadline passed before the file was read")
     proxy = _proxy_for(hop, policy.proxies)
-    addresses: list[str] = []
-    if policy.mode != "legacy":
-        try:
-            addresses = _allowed_addresses(hop, policy, deadline, proxied=proxy is not None)
-        except _Stop as stop:
-            if policy.mode != "warn" or not stop.refused:
-                raise
-            logger.warning("%s=warn: %s would be refused (%s); fetched anyway", SAFE_FETCH_ENV, hop.host, stop.reason)
+    addresses = _allowed_addresses(hop, policy, deadline, proxied=proxy is not None)
     if not addresses:
         return _get(hop, None, proxy, max_bytes, deadline)
     unreachable = _Unreachable(f"cannot connect to {hop.host}")
@@ -381,11 +468,19 @@ def fetch_many(
 
 
 def shown(url: str) -> str:
-    """`url` as errors and logs show it: no userinfo, query string or fragment (a presigned URL's signature is in
-    its query), and at most `MAX_SHOWN_URL` characters."""
+    """`url` as errors and logs show it: scheme, host, port and path as httpx reads them, so never the userinfo
+    (whatever characters it holds), the query string or the fragment (a presigned URL's signature is in its
+    query); a path is cut before an `@` (a password with a `/` in it ends up in the path); at most
+    `MAX_SHOWN_URL` characters."""
     try:
-        parts = urlsplit(url)
-        text = urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
-    except ValueError:
-        return "(a URL that cannot be parsed)"
+        parsed = httpx.URL(url)
+        host = parsed.raw_host.decode("ascii")
+        path = parsed.raw_path.decode("ascii").partition("?")[0]
+    except (httpx.InvalidURL, ValueError, TypeError):
+        return UNPARSEABLE
+    if "@" in path:
+        path = path[: path.index("@")].rpartition("/")[0] + "/..."
+    host = f"[{host}]" if ":" in host else host
+    port = "" if parsed.port is None else f":{parsed.port}"
+    text = f"{parsed.scheme}://{host}{port}{path}" if parsed.scheme or host else path
     return text if len(text) <= MAX_SHOWN_URL else text[:MAX_SHOWN_URL] + "..."

@@ -264,7 +264,7 @@ def _total_chars() -> int:
 
 
 def _max_bytes() -> int:
-    return environment_whole_number(MAX_INLINE_DOC_BYTES_ENV, MAX_FILE_BYTES)
+    return environment_whole_number(MAX_INLINE_DOC_BYTES_ENV, MAX_FILE_BYTES, minimum=1)  # 0: no file could be read
 
 
 def human_readable_files(task: Task) -> list[dict[str, str]]:

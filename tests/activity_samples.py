@@ -1,7 +1,7 @@
 """Sample activity-log JSON for tests/test_activity_log.py, and the official SDK's reading of it.
 
-`official_reading(python, payload)` runs the official `xpander-sdk` (its own venv, see `official_python`) once in a
-subprocess on everything a test module needs: threads read as the official `aget_activity_log` reads them
+`official_reading(python, payload)` runs the official `xpander-sdk` (its own venv, see tests/official_recording.py)
+once in a subprocess on everything a test module needs: threads read as the official `aget_activity_log` reads them
 (`AgentActivityThread(**data)`), the names and fields of the official classes, and values read by pydantic's
 lax validators.
 
@@ -15,29 +15,15 @@ The reading is recorded in tests/fixtures/activity-official-readings.json, so `m
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
 import random
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-OFFICIAL_PYTHON_VARIABLE = "XPANDER_OFFICIAL_PYTHON"
-
-
-def official_python() -> str | None:
-    """The python of the official SDK's venv: $XPANDER_OFFICIAL_PYTHON, else bench/.official/venv (made by `make
-    bench-official`), else None."""
-    given = os.environ.get(OFFICIAL_PYTHON_VARIABLE)
-    if given:
-        return given
-    venv = ROOT / "bench" / ".official" / "venv" / "bin" / "python"
-    return str(venv) if venv.exists() else None
-
+from tests.official_recording import record_or_check
 
 _OFFICIAL_SCRIPT = r"""
 import datetime, inspect, json, sys
@@ -302,24 +288,11 @@ def main(argv: list[str] | None = None) -> int:
     """`--record` the official SDK's reading, or `--check` the recorded one against it."""
     from tests.test_activity_log import RECORDING, official_payload  # here: that test module imports this one
 
-    parser = argparse.ArgumentParser(prog="python -m tests.activity_samples")
-    modes = parser.add_mutually_exclusive_group(required=True)
-    modes.add_argument("--record", action="store_const", const="--record", dest="mode")
-    modes.add_argument("--check", action="store_const", const="--check", dest="mode")
-    mode = parser.parse_args(argv).mode
-    python = official_python()
-    if python is None:
-        print("the official xpander-sdk is not installed: run `make compat` (or set XPANDER_OFFICIAL_PYTHON)")
-        return 2
-    payload = official_payload()
-    recording = {"payload_digest": payload_digest(payload), "reading": official_reading(python, payload)}
-    if mode == "--record":
-        RECORDING.write_text(json.dumps(recording, separators=(",", ":"), sort_keys=True) + "\n")
-        print(f"recorded {RECORDING}")
-        return 0
-    same = json.loads(RECORDING.read_text()) == recording
-    print("activity log: the recorded official reading is current" if same else f"{RECORDING} is stale: --record")
-    return 0 if same else 1
+    def recording(python: str) -> dict[str, Any]:
+        payload = official_payload()
+        return {"payload_digest": payload_digest(payload), "reading": official_reading(python, payload)}
+
+    return record_or_check(argv, "python -m tests.activity_samples", "activity log", RECORDING, recording)
 
 
 if __name__ == "__main__":

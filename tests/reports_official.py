@@ -1,6 +1,6 @@
 """The cases of tests/test_task_reports.py, and what the official SDK did with them.
 
-`official_run(python)` runs the official `xpander-sdk` 2.0.537 (its own venv, see `official_python`) once in a
+`official_run(python)` runs the official `xpander-sdk` 2.0.537 (its own venv: tests/official_recording.py) once in a
 subprocess against a loopback FaultServer of its own, on every case: the metrics it reports for each task of
 `METRICS_CASES` and the external reports of `EXTERNAL_CASES` (each: "sent" or the failure it raised, and the exact
 bodies the server received for it), its `ends_with_question` on `QUESTIONS`, and the parameters of `SIGNATURES`.
@@ -12,7 +12,6 @@ official venv: `python -m tests.reports_official --record` records it again (aft
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -21,8 +20,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.activity_samples import official_python
 from tests.faultserver import FULL_TASK, MINIMAL_TASK, FaultServer, running
+from tests.official_recording import record_or_check
 
 RECORDING = Path(__file__).parent / "fixtures" / "reports-official-run.json"
 
@@ -200,23 +199,11 @@ def official_run(python: str) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     """`--record` the official SDK's run, or `--check` the recorded one against it."""
-    parser = argparse.ArgumentParser(prog="python -m tests.reports_official")
-    modes = parser.add_mutually_exclusive_group(required=True)
-    modes.add_argument("--record", action="store_const", const="--record", dest="mode")
-    modes.add_argument("--check", action="store_const", const="--check", dest="mode")
-    mode = parser.parse_args(argv).mode
-    python = official_python()
-    if python is None:
-        print("the official xpander-sdk is not installed: run `make compat` (or set XPANDER_OFFICIAL_PYTHON)")
-        return 2
-    recording = {"cases_digest": cases_digest(), "run": official_run(python)}
-    if mode == "--record":
-        RECORDING.write_text(json.dumps(recording, indent=1, sort_keys=True) + "\n")
-        print(f"recorded {RECORDING}")
-        return 0
-    same = json.loads(RECORDING.read_text()) == recording
-    print("task reports: the recorded official run is current" if same else f"{RECORDING} is stale: --record")
-    return 0 if same else 1
+
+    def recording(python: str) -> dict[str, Any]:
+        return {"cases_digest": cases_digest(), "run": official_run(python)}
+
+    return record_or_check(argv, "python -m tests.reports_official", "task reports", RECORDING, recording)
 
 
 if __name__ == "__main__":

@@ -132,9 +132,7 @@ class Tasks:
     def on_shared_pool(cls, configuration: Configuration | None = None) -> Tasks:
         """A `Tasks` for `configuration` (default: the environment's) on the process-wide pool of `Tasks()`:
         nothing to close."""
-        tasks = object.__new__(cls)
-        tasks._requestor = Requestor.shared(configuration)
-        return tasks
+        return cls._on(Requestor.shared(configuration))
 
     @classmethod
     def _on(cls, requestor: Requestor) -> Tasks:

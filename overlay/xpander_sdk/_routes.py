@@ -233,3 +233,38 @@ def get_agent(agent_id: object, version: str | None, read: Read[T]) -> Call[T]:
     pinned = {} if version is None else {"x_agent_version": version}
     generated = _builder("get_agent", "agents")._get_kwargs(check_path_id("agent_id", agent_id), **pinned)
     return Call.of(GET_AGENT, generated, _task(read, "the agent"))
+
+
+REGISTER_WORKER = Endpoint("register the worker", idempotent=True)
+"""Its response is read as a stream of the worker's events (see `_worker_stream`), never as a whole body."""
+WORKER_EVENT = Endpoint("tell the controller about the worker", idempotent=True)
+"""A heartbeat or a capacity update: sending one twice tells the controller nothing new."""
+
+
+def register_worker(agent_id: object, environment: str) -> Call[httpx.Response]:
+    """`GET /events/{agent_id}/?environment=...&supports_llm_gateway=true` (under the events root): the worker's
+    stream of registrations and tasks."""
+    from xpander_api.models import RegisterWorkerEnvironment  # noqa: PLC0415 - lazy: the generated models (see _builder)
+
+    generated = _builder("register_worker", "workers")._get_kwargs(
+        check_path_id("agent_id", agent_id),
+        environment=RegisterWorkerEnvironment(environment),
+        supports_llm_gateway=True,
+    )
+    generated["headers"] = dict(EVENT_STREAM_HEADERS)
+    return Call.of(REGISTER_WORKER, generated, _streamed)
+
+
+def send_worker_event(worker_id: object, agent_id: object, body: dict[str, Any]) -> Call[None]:
+    """`POST /events/{worker_id}?type=worker&agent_id=...` with `{id, event, data}` (in that order, the official's);
+    the answer is not read."""
+    from xpander_api.models import SendWorkerEventType, WorkerEvent  # noqa: PLC0415 - lazy: the generated models
+
+    generated = _builder("send_worker_event", "workers")._get_kwargs(
+        check_path_id("worker_id", worker_id),
+        body=WorkerEvent.from_dict({"id": "", "event": body["event"], "data": ""}),
+        type_=SendWorkerEventType.WORKER,
+        agent_id=check_path_id("agent_id", agent_id),
+    )
+    generated["json"] = body
+    return Call.of(WORKER_EVENT, generated, _ignored)

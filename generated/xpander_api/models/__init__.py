@@ -11,6 +11,9 @@ from .conversation_kind import ConversationKind
 from .create_task_request import CreateTaskRequest
 from .deep_planning import DeepPlanning
 from .deep_planning_task import DeepPlanningTask
+from .deployed_asset import DeployedAsset
+from .deployed_asset_configuration_type_0 import DeployedAssetConfigurationType0
+from .deployed_asset_metadata_type_0 import DeployedAssetMetadataType0
 from .error_response import ErrorResponse
 from .execution_metrics_report import ExecutionMetricsReport
 from .execution_tokens import ExecutionTokens
@@ -37,7 +40,9 @@ from .permission_mode import PermissionMode
 from .principal import Principal
 from .principal_kind import PrincipalKind
 from .principal_record import PrincipalRecord
+from .register_worker_environment import RegisterWorkerEnvironment
 from .reported_tokens import ReportedTokens
+from .send_worker_event_type import SendWorkerEventType
 from .task import Task
 from .task_input import TaskInput
 from .task_input_record import TaskInputRecord
@@ -59,6 +64,10 @@ from .user_record import UserRecord
 from .user_record_attributes import UserRecordAttributes
 from .user_tokens import UserTokens
 from .validation_error import ValidationError
+from .worker_capacity import WorkerCapacity
+from .worker_environment_conflict import WorkerEnvironmentConflict
+from .worker_event import WorkerEvent
+from .worker_event_event import WorkerEventEvent
 
 __all__ = (
     "Agent",
@@ -72,6 +81,9 @@ __all__ = (
     "CreateTaskRequest",
     "DeepPlanning",
     "DeepPlanningTask",
+    "DeployedAsset",
+    "DeployedAssetConfigurationType0",
+    "DeployedAssetMetadataType0",
     "ErrorResponse",
     "ExecutionMetricsReport",
     "ExecutionTokens",
@@ -98,7 +110,9 @@ __all__ = (
     "Principal",
     "PrincipalKind",
     "PrincipalRecord",
+    "RegisterWorkerEnvironment",
     "ReportedTokens",
+    "SendWorkerEventType",
     "Task",
     "TaskInput",
     "TaskInputRecord",
@@ -120,4 +134,8 @@ __all__ = (
     "UserRecordAttributes",
     "UserTokens",
     "ValidationError",
+    "WorkerCapacity",
+    "WorkerEnvironmentConflict",
+    "WorkerEvent",
+    "WorkerEventEvent",
 )

@@ -262,7 +262,7 @@ def send_worker_event(worker_id: object, agent_id: object, body: dict[str, Any])
 
     generated = _builder("send_worker_event", "workers")._get_kwargs(
         check_path_id("worker_id", worker_id),
-        body=WorkerEvent.from_dict({"id": "", "event": body["event"], "data": ""}),
+        body=WorkerEvent.from_dict(body),
         type_=SendWorkerEventType.WORKER,
         agent_id=check_path_id("agent_id", agent_id),
     )

@@ -89,15 +89,27 @@ REQUEST_SCHEMAS = frozenset(
         "ExecutionTokens",
         "ReportedTokens",
         "TaskReportRequest",
+        "WorkerEvent",
+        "WorkerCapacity",
     }
 )
+# Controller messages a worker reads one key of (`_worker_link`): not parsed into an overlay class.
+WORKER_READ_KEYS = {"DeployedAsset": "id", "WorkerEnvironmentConflict": "error"}
 # Operations sent by Task methods (async, sync) under another root (the events root), checked in
 # tests/test_events_unit.py.
 TASK_OPERATIONS: dict[str, tuple[str, str]] = {"get_task_events": ("aevents", "events")}
 # Operations sent by the worker side (Task, Agents, Backend methods), whose requests are checked by their own tests
 # (tests/test_worker_side*.py, tests/test_activity_log.py).
 WORKER_OPERATIONS = frozenset(
-    {"get_task_activity_log", "report_execution_metrics", "report_external_task", "push_task_events", "get_agent"}
+    {
+        "get_task_activity_log",
+        "report_execution_metrics",
+        "report_external_task",
+        "push_task_events",
+        "get_agent",
+        "register_worker",
+        "send_worker_event",
+    }
 )
 # Every operation of the spec, and the Tasks methods (async, sync) that send it.
 OPERATION_METHODS: dict[str, tuple[str, str]] = {
@@ -386,8 +398,15 @@ def test_every_object_schema_has_an_overlay_class() -> None:
     objects = {
         name for name, node in spec_tools.schemas().items() if node.get("type") == "object" and node.get("properties")
     }
-    not_parsed = REQUEST_SCHEMAS | {"ErrorResponse", "HTTPValidationError", "ValidationError"}
+    not_parsed = REQUEST_SCHEMAS | WORKER_READ_KEYS.keys() | {"ErrorResponse", "HTTPValidationError", "ValidationError"}
     assert objects - not_parsed == set(OVERLAY_CLASSES)
+
+
+@pytest.mark.parametrize(("schema_name", "key"), WORKER_READ_KEYS.items())
+def test_the_key_a_worker_reads_is_required_by_its_schema(schema_name: str, key: str) -> None:
+    schema = spec_tools.schemas()[schema_name]
+    assert key in schema["required"]
+    assert schema["properties"][key]["type"] == "string"
 
 
 def test_task_attribute_drift_is_caught() -> None:

@@ -91,6 +91,8 @@ def test_idempotency_belongs_to_the_endpoint() -> None:
         "REPORT_EXTERNAL_TASK": False,
         "PUSH_EVENTS": False,
         "GET_AGENT": True,
+        "REGISTER_WORKER": True,
+        "WORKER_EVENT": True,
     }
 
 

@@ -12,6 +12,10 @@ there only to save load time, marked `lazy:`. From the top:
 
 - cli (with _cli_args), testing, modules.* and models.<name>: the command line, the testing kit and the
   official SDK's import paths
+- _on_task: `@on_task`, `@on_boot`, `@on_shutdown`, the official decorators of agent code
+- _worker: `Worker`, which runs a handler for each task the agent controller dispatches
+- _worker_run, _worker_link: one task's run on a worker (executing, the handler, the reports), and the worker's
+  link to the agent controller (the registration stream, heartbeats, capacity)
 - _backend: `Backend`, the official runtime helpers (invoke an agent, report a task run elsewhere)
 - _agents: `Agents` and `Agent`, an agent's configuration and the tasks created on it
 - _facade: `Tasks`, the facade users call
@@ -49,6 +53,11 @@ _HOMES = {
     "Agents": "._agents",
     "Agent": "._agents",
     "Backend": "._backend",
+    "Worker": "._worker",
+    "WorkerStats": "._worker",
+    "on_task": "._on_task",
+    "on_boot": "._on_task",
+    "on_shutdown": "._on_task",
     "TaskUpdateEvent": ".models.events",
     "TaskUpdateEventType": ".models.events",
     "MessageIdentity": ".models.events",
@@ -64,7 +73,7 @@ _EXCEPTIONS = (
     "APIConnectionError APIStatusError APITimeoutError AuthenticationError BadRequestError ConflictError "
     "EventStreamError FieldError FileFetchError InternalServerError InvalidArgumentError InvalidResponseError "
     "ModuleException NotFoundError PermissionDeniedError RateLimitError RequestInfo TaskFailedError "
-    "UnprocessableEntityError WaitTimeoutError"
+    "UnprocessableEntityError WaitTimeoutError WorkerError"
 )
 _HOMES.update(dict.fromkeys(_MODELS.split(), ".models"))
 _HOMES.update(dict.fromkeys(_EXCEPTIONS.split(), ".exceptions"))
@@ -89,7 +98,9 @@ if _typing.TYPE_CHECKING:
     from ._backend import Backend
     from ._events import AsyncEventStream, EventStream
     from ._facade import Tasks
+    from ._on_task import on_boot, on_shutdown, on_task
     from ._task_model import Task, TasksListItem
+    from ._worker import Worker, WorkerStats
     from .configuration import Configuration
     from .exceptions import (
         APIConnectionError,
@@ -112,6 +123,7 @@ if _typing.TYPE_CHECKING:
         TaskFailedError,
         UnprocessableEntityError,
         WaitTimeoutError,
+        WorkerError,
     )
     from .models import (
         AgentExecutionStatus,
@@ -194,5 +206,11 @@ __all__ = [
     "UnprocessableEntityError",
     "User",
     "WaitTimeoutError",
+    "Worker",
+    "WorkerError",
+    "WorkerStats",
     "__version__",
+    "on_boot",
+    "on_shutdown",
+    "on_task",
 ]

@@ -8,7 +8,15 @@ from collections.abc import Sequence
 from enum import IntEnum
 
 from . import _checks as checks
-from ._constants import API_KEY_ENV, CLOUD_URL, WAIT_TIMEOUT
+from ._constants import (
+    API_KEY_ENV,
+    CLOUD_URL,
+    WAIT_TIMEOUT,
+    WORKER_CONCURRENCY,
+    WORKER_CONFIG_EXIT_STATUS,
+    WORKER_GRACE_PERIOD,
+    WORKER_READ_TIMEOUT,
+)
 from ._version import __version__
 from .models import AgentExecutionStatus, OutputFormat
 
@@ -28,6 +36,7 @@ class ExitCode(IntEnum):
     CONNECTION = 7
     TIMEOUT = 8
     TASK_FAILED = 9
+    CONFIG = WORKER_CONFIG_EXIT_STATUS
     INTERRUPTED = 130
 
 
@@ -42,6 +51,7 @@ EXIT_CODE_MEANINGS = {
     ExitCode.CONNECTION: "no response: DNS, refused or dropped connection, lost event stream",
     ExitCode.TIMEOUT: "no response within --request-timeout, or the task did not finish within --timeout",
     ExitCode.TASK_FAILED: "the task finished failed, error or stopped (with --wait or --follow)",
+    ExitCode.CONFIG: "worker: the controller refused the API key or the agent, or runs the agent elsewhere",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C); the task keeps running on the server",
 }
 
@@ -104,6 +114,16 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
         "Print a task's events, from the first, until its stream ends (after the task finishes).\n"
         "The task must have been created with events streaming (create --follow or --wait).",
         f"example: {PROG} events TASK_ID --json   (one JSON object per line)",
+    ),
+    "worker": (
+        "run a handler as the agent's worker",
+        "Run the handler MODULE:FUNCTION (imported from the current directory, as `python -c 'import MODULE'`\n"
+        "would) as a worker of the agent: it takes the tasks the agent controller dispatches, until SIGTERM or\n"
+        "SIGINT (running handlers then have --grace-period seconds to finish; a second signal ends them). The\n"
+        "function may be decorated with @on_task (importing it starts nothing) or not; @on_boot and\n"
+        "@on_shutdown functions of the module run before and after.",
+        f"example: XPANDER_AGENT_ID=agent-123 {PROG} worker agent:handle --concurrency 16 --handler-timeout 600\n\n"
+        f"Exits 0 after a signal, {WORKER_CONFIG_EXIT_STATUS} when the controller refuses the API key or the agent.",
     ),
 }
 
@@ -169,9 +189,48 @@ def _add_command_arguments(sub: dict[str, argparse.ArgumentParser]) -> None:
     for name in ("get", "stop", "events"):
         sub[name].add_argument("task_id", metavar="TASK_ID")
     sub["list"].add_argument("agent_id", metavar="AGENT_ID")
+    _add_worker_arguments(sub["worker"])
     sub["list"].add_argument(
         "--status", metavar="STATUS", help=f"only the tasks in this state ({', '.join(STATUSES)}, or one to come)"
     )
+
+
+def _add_worker_arguments(worker: argparse.ArgumentParser) -> None:
+    worker.add_argument("target", metavar="MODULE:FUNCTION", help="the handler, such as agent:handle")
+    worker.add_argument("--agent-id", metavar="ID", help="the agent (default: $XPANDER_AGENT_ID)")
+    worker.add_argument(
+        "--concurrency",
+        metavar="N",
+        type=_at_least_one,
+        default=WORKER_CONCURRENCY,
+        help="tasks at once (default %(default)s)",
+    )
+    worker.add_argument(
+        "--handler-timeout",
+        metavar="S",
+        type=positive_seconds,
+        help="seconds a task's handler may run (default: no limit)",
+    )
+    worker.add_argument(
+        "--grace-period",
+        metavar="S",
+        type=positive_seconds,
+        default=WORKER_GRACE_PERIOD,
+        help="seconds running handlers may finish after SIGTERM (default %(default)g)",
+    )
+    worker.add_argument(
+        "--read-timeout",
+        metavar="S",
+        type=positive_seconds,
+        default=WORKER_READ_TIMEOUT,
+        help="seconds of silence before the controller's stream is reconnected (default %(default)g)",
+    )
+
+
+def _at_least_one(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return int(text)
 
 
 def parse(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespace:

@@ -76,6 +76,28 @@ MAX_RECONNECTS = 5
 MAX_RETRY_AFTER = 60.0
 """A `Retry-After` longer than this is not waited for: the error is raised with its `retry_after`."""
 
+# -- workers (`@on_task`) ------------------------------------------------------------------------------------------
+WORKER_CONCURRENCY = 6
+"""Tasks a worker runs at once (the official worker's thread pool of 6)."""
+WORKER_GRACE_PERIOD = 30.0
+"""Seconds a stopping worker lets its running handlers finish before it ends them (`error`, saying why)."""
+WORKER_REPORT_WINDOW = 10.0
+"""Seconds a stopping worker, its grace period over, still tries to save the tasks it ended."""
+WORKER_READ_TIMEOUT = 120.0
+"""A registration stream silent this long (no task, no `: ping` comment) is taken as dropped and reconnected."""
+WORKER_HEARTBEAT_INTERVAL = 2.0
+"""Seconds between a worker's heartbeats (the official's)."""
+WORKER_NEWS_TIMEOUT = 10.0
+"""Seconds one heartbeat or capacity update may take (the official's timeout)."""
+WORKER_RECONNECT_MAX_DELAY = 30.0
+"""The longest pause between two attempts to reach the controller (exponential from 0.5 s, with jitter)."""
+WORKER_CONFIG_EXIT_STATUS = 78
+"""The exit status of a worker that cannot start or go on for its configuration (EX_CONFIG in sysexits.h)."""
+WORKER_AUTOSTART_ENV = "XPANDER_WORKER_AUTOSTART"
+"""`false` (or `0`): `@on_task` in the script being run does not start the worker (see `on_task`)."""
+CLOUD_WORKER_ENV = "IS_XPANDER_CLOUD"
+"""`true`: the worker registers in the `xpander` environment instead of `local` (the official's switch)."""
+
 # -- what is sent and shown ---------------------------------------------------------------------------------------
 USER_AGENT = f"xpander-tasks-python/{__version__} httpx/{httpx.__version__}"
 SDK_HEADERS = {"accept": "application/json", "user-agent": USER_AGENT}

@@ -163,8 +163,10 @@ class Requestor:
     def call(self, call: Call[T], options: CallOptions) -> T:
         return _send.call(self.session, call, self.configuration.root_url, self.api_key(), options)
 
-    async def acall(self, call: Call[T], options: CallOptions) -> T:
-        return await _send.acall(self.session, call, self.configuration.root_url, self.api_key(), options)
+    async def acall(self, call: Call[T], options: CallOptions, root_url: str | None = None) -> T:
+        """Send `call` under the API's root, or under `root_url` (the events root, for a worker's news)."""
+        root = self.configuration.root_url if root_url is None else root_url
+        return await _send.acall(self.session, call, root, self.api_key(), options)
 
     def open_stream(self, call: Call[Any], root_url: str, options: CallOptions) -> httpx.Response:
         """One attempt at an event stream under `root_url` (the events root), on the pool of streams."""

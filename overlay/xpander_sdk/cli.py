@@ -3,6 +3,7 @@
     xpander-tasks create AGENT_ID "prompt" --wait       # prints the result
     xpander-tasks create AGENT_ID "prompt" --follow     # prints the events as they arrive
     xpander-tasks get TASK_ID | stop TASK_ID | list AGENT_ID | events TASK_ID
+    xpander-tasks worker agent:handle --concurrency 16   # runs a handler as the agent's worker
 
 Each command runs the async API once (`asyncio.run`) inside `async with Tasks(...)`. The API key is read from
 XPANDER_API_KEY only: a command line is visible to other users. Every failure ends in one line on stderr and
@@ -16,6 +17,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime
+import importlib
 import itertools
 import json
 import logging
@@ -25,12 +27,16 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
+import attrs
+
 from ._cli_args import PROG, ExitCode, build_parser, parse
 from ._constants import API_KEY_ENV, WAIT_TIMEOUT
 from ._facade import Tasks
 from ._failures import redact_json
+from ._on_task import registered_handler
 from ._task_model import Task
 from ._wait import FAILED_STATUSES, timed_out
+from ._worker import Worker
 from .configuration import Configuration
 from .exceptions import (
     APIConnectionError,
@@ -44,6 +50,7 @@ from .exceptions import (
     PermissionDeniedError,
     RateLimitError,
     TaskFailedError,
+    WorkerError,
 )
 from .models.events import TASK_EVENTS, TaskUpdateEvent
 
@@ -67,6 +74,8 @@ EXIT_CODES: tuple[tuple[type[Exception], ExitCode], ...] = (
 
 def exit_code(error: BaseException) -> ExitCode:
     """The exit code of a failure (the one home of this mapping)."""
+    if isinstance(error, WorkerError):
+        return ExitCode.CONFIG
     if isinstance(error, InvalidArgumentError):
         return ExitCode.AUTH if error.parameter == "api_key" else ExitCode.USAGE
     return next((code for kind, code in EXIT_CODES if isinstance(error, kind)), ExitCode.ERROR)
@@ -329,6 +338,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parse(build_parser(), sys.argv[1:] if argv is None else argv)
         out = Output(args.json)
+        if args.command == "worker":
+            return run_worker(args)
         asyncio.run(run(args, out))
     except (KeyboardInterrupt, asyncio.CancelledError):
         return interrupted(out)
@@ -340,6 +351,55 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: {error_message(error, task_id)}", file=sys.stderr, flush=True)
         return exit_code(error)
     return ExitCode.OK
+
+
+# -- the worker ----------------------------------------------------------------------------------------------------
+def run_worker(args: argparse.Namespace) -> int:
+    """`xpander-tasks worker MODULE:FUNCTION`: the handler imported (which starts nothing, see `on_task`), run by
+    a `Worker` with the options given, its log on stderr, until a signal stops it."""
+    handler, configuration = load_handler(args.target, args.command_parser)
+    given = {"base_url": args.base_url, "organization_id": args.organization_id}
+    if configuration is None:
+        configuration = Configuration(**given)
+    else:
+        configuration = attrs.evolve(configuration, **{key: value for key, value in given.items() if value})
+    tasks = Tasks(configuration, timeout=args.request_timeout, max_retries=args.max_retries)
+    worker = Worker(
+        handler,
+        tasks=tasks,
+        agent_id=args.agent_id,
+        concurrency=args.concurrency,
+        handler_timeout=args.handler_timeout,
+        grace_period=args.grace_period,
+        read_timeout=args.read_timeout,
+    )
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    worker.run()  # a refused configuration: one line on stderr, SystemExit(ExitCode.CONFIG)
+    return ExitCode.OK
+
+
+def load_handler(target: str, parser: argparse.ArgumentParser) -> tuple[Callable[..., Any], Configuration | None]:
+    """The function `MODULE:FUNCTION` names (the current directory importable first, as for `python -m`), and
+    the configuration `@on_task` was given for it (None when it was given none, or is not decorated)."""
+    module_name, _, name = target.partition(":")
+    if not module_name or not name:
+        parser.error(f"expected MODULE:FUNCTION, such as agent:handle, got {target!r}")
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name != module_name and not module_name.startswith(f"{error.name}."):
+            raise
+        parser.error(f"no module named {module_name!r} (run from the directory that holds it)")
+    handler: Any = module
+    for part in name.split("."):
+        handler = getattr(handler, part, None)
+    if not callable(handler):
+        parser.error(f"{module_name!r} has no function {name!r}")
+    registered = registered_handler(module.__name__, getattr(handler, "__qualname__", name))
+    return handler, None if registered is None else registered[1]
 
 
 def interrupted(out: Output | None) -> int:

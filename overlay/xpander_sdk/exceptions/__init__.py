@@ -11,6 +11,8 @@
     │                             response head too large to read (status 0)
     ├── FileFetchError            a file a task names (a user-supplied URL) was refused or could not be read;
     │                             status 0, or the file host's status when it answered
+    ├── WorkerError               a worker (`@on_task`) cannot go on: the controller refused its API key or its
+    │                             agent, or runs the agent elsewhere; the controller's status, or 0
     └── APIStatusError            any other non-2xx answer (3xx are not followed)
         ├── BadRequestError            400
         │   └── UnprocessableEntityError   422, with the server's field errors
@@ -60,6 +62,7 @@ __all__ = [
     "TaskFailedError",
     "UnprocessableEntityError",
     "WaitTimeoutError",
+    "WorkerError",
 ]
 
 
@@ -155,6 +158,14 @@ class FileFetchError(ModuleException):
 
     def _extra_state(self) -> dict[str, Any]:
         return {"url": self.url, "reason": self.reason, "refused": self.refused}
+
+
+class WorkerError(ModuleException):
+    """A worker cannot go on, and waiting will not help: the agent controller refused its API key (401, 403) or
+    its agent (404, 400, 422), or said the agent runs in another environment (`worker-environment-conflict`).
+    `status_code` is the controller's status (0 for a conflict). Outages are never this error: a worker
+    reconnects through them. `Worker.run()` (and `python agent.py`) print its one line and exit with status 78
+    (EX_CONFIG), which a supervisor can tell from a crash."""
 
 
 class APIStatusError(ModuleException):

@@ -14,6 +14,7 @@ enabled, enforced deep plan (the official reads every task again).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import inspect
 import json
@@ -185,14 +186,18 @@ async def _on_thread(handler: Handler, task: Task) -> Any:
         if not future.done():
             outcome()
 
+    def hand_over(outcome: Callable[[], None]) -> None:
+        with contextlib.suppress(RuntimeError):  # an abandoned handler ending after its worker's loop closed
+            loop.call_soon_threadsafe(settle, outcome)
+
     def work() -> None:
         try:
             value = context.run(handler, task)
         except BaseException as error:  # handed to the worker's loop, which reports it
             failure = error
-            loop.call_soon_threadsafe(settle, lambda: future.set_exception(failure))
+            hand_over(lambda: future.set_exception(failure))
         else:
-            loop.call_soon_threadsafe(settle, lambda: future.set_result(value))
+            hand_over(lambda: future.set_result(value))
 
     threading.Thread(target=work, name=f"xpander-handler-{task.id}", daemon=True).start()
     return await future

@@ -135,7 +135,7 @@ def test_a_result_that_is_not_text_is_sent_as_json(
     task = new_task(client)
 
     async def handle(given: Task) -> Task:
-        given.result = result  # type: ignore[assignment] - what a handler may do
+        given.result = result  # type: ignore[assignment]  # what a handler may do
         return given
 
     run(task, context(client, handle))

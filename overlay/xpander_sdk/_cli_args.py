@@ -202,8 +202,7 @@ def _add_worker_arguments(worker: argparse.ArgumentParser) -> None:
         "--concurrency",
         metavar="N",
         type=_at_least_one,
-        default=WORKER_CONCURRENCY,
-        help="tasks at once (default %(default)s)",
+        help=f"tasks at once (default: $XPANDER_WORKER_CONCURRENCY, else {WORKER_CONCURRENCY})",
     )
     worker.add_argument(
         "--handler-timeout",

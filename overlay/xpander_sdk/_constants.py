@@ -78,7 +78,8 @@ MAX_RETRY_AFTER = 60.0
 
 # -- workers (`@on_task`) ------------------------------------------------------------------------------------------
 WORKER_CONCURRENCY = 6
-"""Tasks a worker runs at once (the official worker's thread pool of 6)."""
+"""Tasks a worker runs at once (the official worker's thread pool of 6), unless `XPANDER_WORKER_CONCURRENCY` says."""
+WORKER_CONCURRENCY_ENV = "XPANDER_WORKER_CONCURRENCY"
 WORKER_GRACE_PERIOD = 30.0
 """Seconds a stopping worker lets its running handlers finish before it ends them (`error`, saying why)."""
 WORKER_REPORT_WINDOW = 10.0

@@ -41,17 +41,18 @@ _STARTED: set[asyncio.Task[None]] = set()
 
 
 @overload
-def on_task(_func: F, *, configuration: Configuration | None = None, test_task: object = None) -> F: ...
+def on_task(_func: F, *, configuration: Configuration | None = None, test_task: object = None, **options: Any) -> F: ...
 @overload
 def on_task(
-    _func: None = None, *, configuration: Configuration | None = None, test_task: object = None
+    _func: None = None, *, configuration: Configuration | None = None, test_task: object = None, **options: Any
 ) -> Callable[[F], F]: ...
 def on_task(
-    _func: F | None = None, *, configuration: Configuration | None = None, test_task: object = None
+    _func: F | None = None, *, configuration: Configuration | None = None, test_task: object = None, **options: Any
 ) -> F | Callable[[F], F]:
     """Register `_func` as the handler of this process's tasks (see the module docstring); returns it unchanged,
-    so a test can call it directly. `configuration`: the worker's (default: the environment's). `test_task` is
-    the official parameter for a local test run; it is not supported here (see the README's migration notes)."""
+    so a test can call it directly. `configuration`: the worker's (default: the environment's); `options`: the
+    `Worker`'s (`concurrency`, `handler_timeout`, `grace_period`...), for the worker the script starts. `test_task`
+    is the official parameter for a local test run; it is not supported here (see the README's migration notes)."""
     if test_task is not None:
         raise refuse("test_task", "None (run a test task with the testing kit: FakeBackend.run_worker)", test_task)
     if configuration is not None and not isinstance(configuration, Configuration):
@@ -61,7 +62,7 @@ def on_task(
         _check_handler(func)
         _HANDLERS[(getattr(func, "__module__", ""), getattr(func, "__qualname__", repr(func)))] = (func, configuration)
         if getattr(func, "__module__", None) == "__main__" and _autostart():
-            _start(Worker(func, configuration=configuration))
+            _start(Worker(func, configuration=configuration, **options))
         return func
 
     return register(_func) if _func is not None else register

@@ -31,10 +31,11 @@ from typing import Any
 import httpx
 from attrs import define
 
-from ._checks import positive_seconds, refuse, whole_number
+from ._checks import environment_whole_number, positive_seconds, refuse, whole_number
 from ._constants import (
     CLOUD_WORKER_ENV,
     WORKER_CONCURRENCY,
+    WORKER_CONCURRENCY_ENV,
     WORKER_CONFIG_EXIT_STATUS,
     WORKER_GRACE_PERIOD,
     WORKER_HEARTBEAT_INTERVAL,
@@ -87,9 +88,10 @@ class Worker:
 
     `configuration` (default: the environment's) or `tasks` (a `Tasks` whose configuration, connections and
     retries to use); `agent_id` (default: the configuration's, else `XPANDER_AGENT_ID`); `concurrency` tasks at
-    once; `handler_timeout` seconds for one task's handler (None: no deadline); `grace_period` seconds a stop lets
-    running handlers finish; `read_timeout` seconds of silence after which the stream is reconnected;
-    `on_boot`/`on_shutdown` hooks (None: those registered with `@on_boot`/`@on_shutdown`)."""
+    once (default: `XPANDER_WORKER_CONCURRENCY`, else 6); `handler_timeout` seconds for one task's handler (None:
+    no deadline); `grace_period` seconds a stop lets running handlers finish; `read_timeout` seconds of silence
+    after which the stream is reconnected; `on_boot`/`on_shutdown` hooks (None: those registered with
+    `@on_boot`/`@on_shutdown`)."""
 
     def __init__(
         self,
@@ -98,7 +100,7 @@ class Worker:
         configuration: Configuration | None = None,
         tasks: Tasks | None = None,
         agent_id: str | None = None,
-        concurrency: int = WORKER_CONCURRENCY,
+        concurrency: int | None = None,
         handler_timeout: float | None = None,
         grace_period: float = WORKER_GRACE_PERIOD,
         read_timeout: float = WORKER_READ_TIMEOUT,
@@ -115,7 +117,11 @@ class Worker:
         self.handler = handler
         self._tasks = tasks if tasks is not None else Tasks.on_shared_pool(configuration)
         self.agent_id: str = self._tasks.configuration.agent_id_or_default(agent_id)  # type: ignore[assignment]
-        self.concurrency = whole_number("concurrency", concurrency, 1, "an int >= 1")
+        self.concurrency = (
+            environment_whole_number(WORKER_CONCURRENCY_ENV, WORKER_CONCURRENCY, 1)
+            if concurrency is None
+            else whole_number("concurrency", concurrency, 1, "an int >= 1")
+        )
         self.handler_timeout = None if handler_timeout is None else positive_seconds("handler_timeout", handler_timeout)
         self.grace_period = _seconds_or_zero("grace_period", grace_period)
         self.read_timeout = positive_seconds("read_timeout", read_timeout)

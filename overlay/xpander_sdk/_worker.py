@@ -355,10 +355,13 @@ class _Run:
         return failures
 
     def _accept(self, dispatch: Dispatch) -> None:
-        task_id = dispatch.task.id
-        if task_id in self.active or self.recent.get(task_id) == dispatch.key:
+        """Queue a dispatched task, unless it is queued or running already, was delivered before with the same
+        data, or has finished (a controller's redelivery): each counted as a duplicate, run once."""
+        task = dispatch.task
+        task_id = task.id
+        if task_id in self.active or self.recent.get(task_id) == dispatch.key or task.is_terminal:
             self.stats.duplicates += 1
-            logger.info("Task %s dispatched again: it is run once", task_id)
+            logger.info("Task %s dispatched again (%s): it is run once", task_id, task.status.value)
             return
         self.stats.dispatched += 1
         self.active.add(task_id)

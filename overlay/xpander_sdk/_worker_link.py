@@ -96,15 +96,12 @@ class ControllerLink:
     def _refused(self, error: APIStatusError) -> WorkerError:
         status = error.status_code
         if status in (401, 403):
-            what = "refused the API key: check XPANDER_API_KEY (or Configuration(api_key=...))"
+            what = f"refused the API key ({status}): check XPANDER_API_KEY (or Configuration(api_key=...))"
         elif status == 404:
-            what = (
-                f"does not know agent {self.agent_id!r} (or its organization): check XPANDER_AGENT_ID and "
-                "XPANDER_ORGANIZATION_ID"
-            )
+            what = f"does not know agent {self.agent_id!r} (404): check XPANDER_AGENT_ID and XPANDER_ORGANIZATION_ID"
         else:
-            what = f"refused to register the worker ({error.description})"
-        message = f"The agent controller at {self.events_root} {what} [{status}]"
+            what = f"refused to register the worker ({status}: {error.description})"
+        message = f"The agent controller at {self.events_root} {what}"
         worker_error = WorkerError(status, message, request=error.request, request_id=error.request_id)
         worker_error.__cause__ = error
         return worker_error

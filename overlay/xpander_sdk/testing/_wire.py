@@ -1,5 +1,8 @@
 """How `FakeBackend` reaches the SDK: the bodies of its event streams (sync and async, read incrementally as the
-real server's), and a loopback HTTP server around it for another process (`FakeBackend.serve()`)."""
+real server's), and a loopback HTTP server around it for another process (`FakeBackend.serve()`).
+
+An event stream's answer is a `Feed`: a task's events (`EventFeed`), or a worker's registration stream
+(`_controller.WorkerFeed`). The bodies here only ask it for the next chunk, and tell it when the client closed."""
 
 from __future__ import annotations
 
@@ -32,10 +35,25 @@ MAX_BODY = 64 * 1024 * 1024
 """The largest request body `serve_on_loopback` reads (larger: 413)."""
 
 
+class Feed:
+    """An event stream being served: `next_chunk` gives what to write next, `over` says it has ended, `close` is
+    called once the client closed it (or went away)."""
+
+    over: bool
+
+    def next_chunk(self, backend: FakeBackend, wait: float) -> bytes:
+        """The bytes to write now (waiting up to `wait` seconds for some), b"" for nothing yet; `over` set once the
+        stream ends."""
+        raise NotImplementedError
+
+    def close(self, backend: FakeBackend) -> None:
+        """The client closed the stream (or went away): nothing to do unless the feed says otherwise."""
+
+
 @define
-class EventFeed:
-    """One event stream being served: its task, the id of the last event sent (0 for none), when it last sent
-    something, and whether it has ended."""
+class EventFeed(Feed):
+    """One task's event stream being served: its task, the id of the last event sent (0 for none), when it last
+    sent something, and whether it has ended."""
 
     task_id: str
     sent: int
@@ -60,11 +78,12 @@ class EventFeed:
 
 
 class EventBody(httpx.SyncByteStream):
-    """A sync stream's body: the events after `Last-Event-ID`, then each new one as it is published, with a `:
-    ping` comment after each `heartbeat` of silence; it ends after `task_finished` (or when the backend closes).
-    A sync wait's deadline (the SDK's attempt deadline) ends it with the read timeout the network would raise."""
+    """A sync stream's body: what its feed sends (a task's events after `Last-Event-ID`, then each new one as it is
+    published, with a `: ping` comment after each `heartbeat` of silence; it ends after `task_finished` or when
+    the backend closes). A sync wait's deadline (the SDK's attempt deadline) ends it with the read timeout the
+    network would raise."""
 
-    def __init__(self, backend: FakeBackend, feed: EventFeed) -> None:
+    def __init__(self, backend: FakeBackend, feed: Feed) -> None:
         self._backend, self._feed = backend, feed
 
     def __iter__(self) -> Iterator[bytes]:
@@ -77,11 +96,14 @@ class EventBody(httpx.SyncByteStream):
             if chunk:
                 yield chunk
 
+    def close(self) -> None:
+        self._feed.close(self._backend)
+
 
 class AsyncEventBody(httpx.AsyncByteStream):
     """The async twin of `EventBody` (a wait's deadline cancels it from outside)."""
 
-    def __init__(self, backend: FakeBackend, feed: EventFeed) -> None:
+    def __init__(self, backend: FakeBackend, feed: Feed) -> None:
         self._backend, self._feed = backend, feed
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
@@ -95,6 +117,9 @@ class AsyncEventBody(httpx.AsyncByteStream):
             else:
                 await sleep(ASYNC_POLL)
 
+    async def aclose(self) -> None:
+        self._feed.close(self._backend)
+
 
 class FakeTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """The httpx transport of a FakeBackend, sync and async. A client closing it leaves the backend serving."""
@@ -104,11 +129,11 @@ class FakeTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         answer = self.backend.answer(request)
-        return _stream_response(EventBody(self.backend, answer)) if isinstance(answer, EventFeed) else answer
+        return _stream_response(EventBody(self.backend, answer)) if isinstance(answer, Feed) else answer
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         answer = self.backend.answer(request)
-        return _stream_response(AsyncEventBody(self.backend, answer)) if isinstance(answer, EventFeed) else answer
+        return _stream_response(AsyncEventBody(self.backend, answer)) if isinstance(answer, Feed) else answer
 
 
 def _stream_response(body: httpx.SyncByteStream | httpx.AsyncByteStream) -> httpx.Response:
@@ -248,13 +273,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _send_stream(self, response: httpx.Response) -> None:
-        """An event stream, close-delimited, each chunk written as it comes."""
+        """An event stream, close-delimited, each chunk written as it comes; closed once it ends or the client
+        goes away (its feed hears of it: a worker's stream so ended is a worker gone)."""
         self.send_header("connection", "close")
         self.end_headers()
         self.close_connection = True
-        with contextlib.suppress(OSError):  # the client went away, or stopped reading for REQUEST_TIMEOUT
-            for chunk in response.iter_raw():
-                self.wfile.write(chunk)
-                self.wfile.flush()
+        try:
+            with contextlib.suppress(OSError):  # the client went away, or stopped reading for REQUEST_TIMEOUT
+                for chunk in response.iter_raw():
+                    self.wfile.write(chunk)
+                    self.wfile.flush()
+        finally:
+            response.close()
 
     do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _serve

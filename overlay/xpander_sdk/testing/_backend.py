@@ -5,7 +5,9 @@ or the whole task `asave` sends), stop, an agent's configuration (`add_agent` sc
 reads as a default agent), each task's event stream (Server-Sent Events with ids, `: ping` heartbeats and
 `Last-Event-ID` resume), each task's activity log (`set_activity_log`), and agent code's reports: a task's
 metrics (recorded, read with `metrics()`) and a task run elsewhere (recorded as a finished task, served like the
-others).
+others). And the agent controller's two routes, what a worker (`@on_task`) talks to (see `_controller`): its
+registration stream (`worker-registration`, then an `agent-execution` per task dispatched to it) and its news
+(heartbeats, capacity), recorded.
 
 It reads request bodies as the real server does (FastAPI on pydantic models, `_validation`): unknown keys ignored
 and not stored, values coerced in pydantic's lax mode (`"3"` for an int), and what it cannot use answered with
@@ -15,12 +17,15 @@ real server sends.
 
 A task stays `pending` until the test says what happens to it: `complete`, `fail`, `emit` for one task,
 `complete_next`/`fail_next` for the tasks the code under test will create, or `play_agent` (a demo agent runs
-every task). `respond_next` and `disconnect_next` script failures of the next requests. A wait on a task that
-nothing will finish fails in seconds with a 409 that says so (`unscripted_wait`, see `_unscripted`).
+every task), or a worker registered for its agent (the task is dispatched to it). `respond_next` and
+`disconnect_next` script failures of the next requests; `controller_down`, `dispatch_raw`, `redispatch`,
+`silence_worker_streams` and `environment_conflict` the controller's faults. A wait on a task that nothing will
+finish fails in seconds with a 409 that says so (`unscripted_wait`, see `_unscripted`).
 
 `FakeBackend` is the public face of a stack of layers, each in a module of its own: `_events.EventLogs` (the event
 logs and the one lock) < `_store.TaskStore` (the tasks and their changes) < `_scripting.Scripts` (what the test
-scripted ahead) < `_routes.Routes` (serving a request) < `FakeBackend` (the methods a test calls). `_install` plugs
+scripted ahead) < `_controller.Controller` (the workers and their dispatch) < `_routes.Routes` (serving a request) <
+`FakeBackend` (the methods a test calls). `_install` plugs
 it into the SDK, `_wire` carries it (httpx transport, loopback server).
 """
 
@@ -63,9 +68,18 @@ class FakeBackend(Routes):
     `requests` lists what was received; `tasks[task_id]` is the stored task as a `Task`; `metrics()` the
     metrics reports.
 
+    It is also an agent controller for workers (`@on_task`): each registration (`GET
+    /{organization_id}/events/{agent_id}/`) is a new worker (`worker-1`, `worker-2`...), and each task created for
+    its agent that no `complete_next`/`fail_next` outcome or `play_agent` takes is dispatched to one (the create's
+    `worker_id` when it names a connected one, else in turn), or waits for the next registration. Reading:
+    `workers`, `worker_events()`, `heartbeats()`, `dispatched(task_id)`. Faults: `controller_down(seconds)`,
+    `dispatch_raw(agent_id, data)`, `redispatch(task_id)`, `silence_worker_streams(seconds)`,
+    `environment_conflict(agent_id)`. See `_controller`.
+
     `unscripted_wait` (seconds, None for never): a wait on a task that nothing will finish (no `complete_next`/
-    `fail_next` outcome, no `play_agent`) and that nothing has changed for that long is refused with a 409
-    whose detail says what to script, so that the test fails at once instead of at the wait's timeout.
+    `fail_next` outcome, no `play_agent`, no worker of its agent) and that nothing has changed for that long is
+    refused with a 409 whose detail says what to script, so that the test fails at once instead of at the wait's
+    timeout.
     """
 
     def __init__(
@@ -239,6 +253,9 @@ class FakeBackend(Routes):
         """What workers sent (`send_worker_event`), of `worker_id` and of the kind `event` (such as
         `worker-capacity-update`) only when given, in the order received: each `{"worker_id", "agent_id", "id",
         "event", "data"}`."""
+        for value, parameter in ((worker_id, "worker_id"), (event, "event")):
+            if value is not None:
+                text(value, parameter)
         with self._lock:
             return [
                 copy.deepcopy(sent)

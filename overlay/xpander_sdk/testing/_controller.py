@@ -16,7 +16,8 @@ the queue goes out, in creation order, when one registers (also the tasks create
 ever registered). A task created with `run_locally=True` and the `worker_id` of a registered worker is that
 worker's own (the official `--invoke` runs it itself): not dispatched. A frame not yet read when its worker's
 stream ends goes back to the front of the queue. A task a worker will finish is not *abandoned* (`_unscripted`):
-one whose agent has a worker connected, or that waits in the queue of an agent that has had one.
+once its agent has had a worker, one whose agent has a worker connected, that waits in the queue, or that was
+written to a worker's stream (that worker may still be running it, through an outage of the controller).
 
 `Controller` is the layer over `Scripts` (`EventLogs` < `TaskStore` < `Scripts` < `Controller` < `Routes` <
 `FakeBackend`), on the backend's one lock; the public methods a test calls (`workers`, `worker_events`,
@@ -125,14 +126,11 @@ class Controller(Scripts):
         self._silent_until = 0.0
 
     # -- dispatch (the lock held) ----------------------------------------------------------------------------------
-    def _script(self, task: dict[str, Any]) -> bool:
-        """A scripted outcome or the demo agent takes the task first; else a worker runs it (see the module)."""
-        if super()._script(task):
-            return True
-        named = self._workers.get(task.get("worker_id") or "")
-        if not (task.get("run_locally") is True and named is not None):
+    def _hand_out(self, task: dict[str, Any], body: dict[str, Any]) -> None:
+        """A task just created that no script took (`_script`): a worker runs it (see the module), but the one
+        a worker created for itself (`run_locally` with its own `worker_id`)."""
+        if not (body.get("run_locally") is True and body.get("worker_id") in self._workers):
             self._dispatch(task)
-        return False
 
     def _dispatch(self, task: dict[str, Any]) -> None:
         """Hand the task to a connected worker of its agent, or queue it for the next one."""
@@ -186,10 +184,12 @@ class Controller(Scripts):
             self._drain(worker.agent_id)
 
     def _worked(self, task: dict[str, Any]) -> bool:
-        agent_id = task["agent_id"]
-        if self._connected(agent_id):
-            return True
-        return agent_id in self._served and task["id"] in self._waiting.get(agent_id, ())
+        agent_id, task_id = task["agent_id"], task["id"]
+        if agent_id not in self._served:
+            return False
+        return (
+            bool(self._connected(agent_id)) or task_id in self._waiting.get(agent_id, ()) or task_id in self._dispatches
+        )
 
     def _controller_is_down(self) -> bool:
         return time.monotonic() < self._down_until

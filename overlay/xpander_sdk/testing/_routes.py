@@ -104,7 +104,8 @@ class Routes(Controller):
             self._publish(task_id, "connected", None)
             self._publish(task_id, "task_created", task)
         answer = copy.deepcopy(task)
-        self._script(task)
+        if not self._script(task):
+            self._hand_out(task, body)
         return 200, answer
 
     def _new_task(self, agent_id: str, body: dict[str, Any], headers: httpx.Headers) -> dict[str, Any]:

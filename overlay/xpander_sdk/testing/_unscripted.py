@@ -3,8 +3,8 @@
 A task of the fake stays `pending` until the test says what happens to it. A test that forgot to say it would wait
 for the whole wait timeout and then report a timeout, which does not say what was missing. So the backend notes,
 per task, whether something will finish it (a `complete_next`/`fail_next` outcome, the demo agent of
-`play_agent`, or a worker: one of its agent is connected to the fake's controller, or the task waits in the
-queue of an agent that has had one, see `_controller`), when it last changed (its create; `start`, `emit`,
+`play_agent`, or a worker of its agent: one is connected to the fake's controller, or the task waits for one or
+was sent to one, see `_controller`), when it last changed (its create; `start`, `emit`,
 `complete`, `fail`; an update or a stop by the SDK), and whether it has been read since (a status GET, an event
 stream opened). A task that has not finished, that nothing will finish and that has not changed for
 `unscripted_wait` seconds is *abandoned*: its open event streams end, and a read of it that follows another read

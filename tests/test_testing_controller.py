@@ -47,8 +47,12 @@ class Reader:
     """One registration stream, read on a thread of its own: each frame `(event, data)` in a queue (`: ping`
     comments as `(":", "ping")`, with the time each chunk arrived), None once the stream is over."""
 
-    def __init__(self, backend: FakeBackend, wire: str, url: str, agent_id: str, headers: dict[str, str]) -> None:
-        self.backend, self.wire, self.url = backend, wire, url
+    def __init__(
+        self, backend: FakeBackend, wire: str, url: str, agent_id: str, headers: dict[str, str], read: float
+    ) -> None:
+        self.backend, self.wire, self.url, self.read = backend, wire, url, read
+        self.error: BaseException | None = None
+        """What ended the stream, when it was not the server."""
         self.path = REGISTER.format(org=backend.organization_id, agent=agent_id)
         self.headers = {"x-api-key": backend.api_key, "accept": "text/event-stream", **headers}
         self.frames: queue.Queue[tuple[str, str] | None] = queue.Queue()
@@ -107,15 +111,14 @@ class Reader:
                 asyncio.run(self._run_async())
             else:
                 self._run_sync()
-        except (httpx.HTTPError, OSError, asyncio.CancelledError):
-            pass
+        except (httpx.HTTPError, OSError, asyncio.CancelledError) as error:
+            self.error = error
         finally:
             self.frames.put(None)
 
     def _client(self) -> httpx.Client:
-        if self.wire == "serve":
-            return httpx.Client(base_url=self.url, timeout=httpx.Timeout(READ, read=30))
-        return httpx.Client(transport=self.backend.transport, base_url=self.url)
+        transport = None if self.wire == "serve" else self.backend.transport
+        return httpx.Client(transport=transport, base_url=self.url, timeout=httpx.Timeout(READ, read=self.read))
 
     def _run_sync(self) -> None:
         with self._client() as client, client.stream("GET", self.path, headers=self.headers) as response:
@@ -131,7 +134,9 @@ class Reader:
         self._loop = asyncio.get_running_loop()
         self._task = asyncio.current_task()
         async with (
-            httpx.AsyncClient(transport=self.backend.transport, base_url=self.url) as client,
+            httpx.AsyncClient(
+                transport=self.backend.transport, base_url=self.url, timeout=httpx.Timeout(READ, read=self.read)
+            ) as client,
             client.stream("GET", self.path, headers=self.headers) as response,
         ):
             if response.status_code != 200:
@@ -165,8 +170,9 @@ class Wire:
         transport = None if wire == "serve" else backend.transport
         self.client = httpx.Client(transport=transport, base_url=url, headers={"x-api-key": backend.api_key})
 
-    def open(self, agent_id: str = AGENT, **headers: str) -> Reader:
-        reader = Reader(self.backend, self.wire, self.url, agent_id, headers)
+    def open(self, agent_id: str = AGENT, *, read: float = 30.0, **headers: str) -> Reader:
+        """A registration stream, whose client's read timeout is `read` seconds."""
+        reader = Reader(self.backend, self.wire, self.url, agent_id, headers, read)
         self.readers.append(reader)
         return reader
 
@@ -587,6 +593,20 @@ def refused_parameter(call: Any, *arguments: Any, **options: Any) -> str:
     return refused.value.parameter
 
 
+def test_a_stream_silent_for_longer_than_the_read_timeout_times_out(wire: tuple[FakeBackend, Wire]) -> None:
+    """In-process as over sockets: a client's read timeout fires on a silenced stream (pings each heartbeat kept
+    it from firing before), and the worker is gone."""
+    backend, link = wire
+    reader = link.open(read=0.3)
+    assert reader.status_code() == 200
+    reader.next_json("worker-registration")
+    assert [reader.next(pings=True) for _ in range(6)] == [(":", "ping")] * 6  # 0.6 s, with a read timeout of 0.3
+    backend.silence_worker_streams(1.0)
+    assert reader.ended()
+    assert isinstance(reader.error, httpx.ReadTimeout)
+    until(lambda: not backend.workers[0]["connected"])  # over serve(): at the first write after the silence
+
+
 def test_the_faults_check_their_arguments() -> None:
     with wired("sync") as (backend, link):
         assert refused_parameter(backend.controller_down, -1) == "seconds"
@@ -596,6 +616,7 @@ def test_the_faults_check_their_arguments() -> None:
         link.register()
         assert refused_parameter(backend.dispatch_raw, AGENT, {"id": "t"}) == "data"
         assert refused_parameter(backend.dispatch_raw, AGENT, "x", event=None) == "event"
+        assert refused_parameter(backend.dispatch_raw, AGENT, "x", event="two\nlines") == "event"
         assert refused_parameter(backend.environment_conflict, AGENT, error=3) == "error"
         assert refused_parameter(backend.redispatch, "no-such-task") == "task_id"
         assert refused_parameter(backend.dispatched, "no-such-task") == "task_id"

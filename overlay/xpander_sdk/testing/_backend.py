@@ -296,7 +296,9 @@ class FakeBackend(Routes):
         """Write one event with this raw `data` text (such as `"{not json"`, or a task without `created_at`) and
         the SSE name `event` to the first connected worker of the agent: a dispatch the server should never send.
         InvalidArgumentError when no worker of the agent is connected."""
-        frame = Frame(text(event, "event"), text(data, "data"))
+        if any(mark in text(event, "event") for mark in "\r\n"):
+            raise InvalidArgumentError("event", f"an SSE event name is one line, got {event!r}")
+        frame = Frame(event, text(data, "data"))
         with self._lock:
             self._send(self._connected_workers(agent_id)[0], frame)
 

@@ -31,6 +31,9 @@ REQUEST_TIMEOUT = 30.0
 client that sends half a request, or leaves a keep-alive connection idle, does not hold a thread forever, and a
 stream whose reader stopped reading ends. It does not cut an open event stream: there the server only writes (a
 ping each heartbeat at least), and a write blocks only while the reader's buffers are full."""
+READ_TIMED_OUT = "timed out"
+"""The message of the ReadTimeout an in-process stream raises after its client's read timeout without a byte (a
+socket's, as httpcore raises it)."""
 MAX_BODY = 64 * 1024 * 1024
 """The largest request body `serve_on_loopback` reads (larger: 413)."""
 
@@ -81,20 +84,24 @@ class EventBody(httpx.SyncByteStream):
     """A sync stream's body: what its feed sends (a task's events after `Last-Event-ID`, then each new one as it is
     published, with a `: ping` comment after each `heartbeat` of silence; it ends after `task_finished` or when
     the backend closes). A sync wait's deadline (the SDK's attempt deadline) ends it with the read timeout the
-    network would raise."""
+    network would raise; so does `read_timeout` (its client's) seconds without a byte, as a socket's would."""
 
-    def __init__(self, backend: FakeBackend, feed: Feed) -> None:
-        self._backend, self._feed = backend, feed
+    def __init__(self, backend: FakeBackend, feed: Feed, read_timeout: float | None = None) -> None:
+        self._backend, self._feed, self._read_timeout = backend, feed, read_timeout
 
     def __iter__(self) -> Iterator[bytes]:
-        feed, heartbeat = self._feed, self._backend.heartbeat
+        feed, heartbeat, asked = self._feed, self._backend.heartbeat, time.monotonic()
         while not feed.over:
             left = Deadline.of_attempt().left()
             if left is not None and left <= 0:
                 raise httpx.ReadTimeout(f"{DEADLINE_REACHED} while waiting for the response")
-            chunk = feed.next_chunk(self._backend, heartbeat if left is None else min(heartbeat, left))
+            idle = None if self._read_timeout is None else self._read_timeout - (time.monotonic() - asked)
+            if idle is not None and idle <= 0:
+                raise httpx.ReadTimeout(READ_TIMED_OUT)
+            chunk = feed.next_chunk(self._backend, min(wait for wait in (heartbeat, left, idle) if wait is not None))
             if chunk:
                 yield chunk
+                asked = time.monotonic()  # a read's timeout runs from when the reader asks for more
 
     def close(self) -> None:
         self._feed.close(self._backend)
@@ -103,17 +110,20 @@ class EventBody(httpx.SyncByteStream):
 class AsyncEventBody(httpx.AsyncByteStream):
     """The async twin of `EventBody` (a wait's deadline cancels it from outside)."""
 
-    def __init__(self, backend: FakeBackend, feed: Feed) -> None:
-        self._backend, self._feed = backend, feed
+    def __init__(self, backend: FakeBackend, feed: Feed, read_timeout: float | None = None) -> None:
+        self._backend, self._feed, self._read_timeout = backend, feed, read_timeout
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         from anyio import sleep  # noqa: PLC0415 - httpx's own dependency
 
-        feed = self._feed
+        feed, asked = self._feed, time.monotonic()
         while not feed.over:
             chunk = feed.next_chunk(self._backend, 0)
             if chunk:
                 yield chunk
+                asked = time.monotonic()
+            elif self._read_timeout is not None and time.monotonic() - asked >= self._read_timeout:
+                raise httpx.ReadTimeout(READ_TIMED_OUT)
             else:
                 await sleep(ASYNC_POLL)
 
@@ -129,11 +139,22 @@ class FakeTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         answer = self.backend.answer(request)
-        return _stream_response(EventBody(self.backend, answer)) if isinstance(answer, Feed) else answer
+        if not isinstance(answer, Feed):
+            return answer
+        return _stream_response(EventBody(self.backend, answer, _read_timeout(request)))
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         answer = self.backend.answer(request)
-        return _stream_response(AsyncEventBody(self.backend, answer)) if isinstance(answer, Feed) else answer
+        if not isinstance(answer, Feed):
+            return answer
+        return _stream_response(AsyncEventBody(self.backend, answer, _read_timeout(request)))
+
+
+def _read_timeout(request: httpx.Request) -> float | None:
+    """The read timeout of the request's client (httpx's `timeout` extension; none for a request of
+    `serve_on_loopback`, whose client's socket has its own)."""
+    read = (request.extensions.get("timeout") or {}).get("read")
+    return None if read is None else float(read)
 
 
 def _stream_response(body: httpx.SyncByteStream | httpx.AsyncByteStream) -> httpx.Response:

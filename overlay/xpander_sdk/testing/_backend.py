@@ -5,7 +5,9 @@ or the whole task `asave` sends), stop, an agent's configuration (`add_agent` sc
 reads as a default agent), each task's event stream (Server-Sent Events with ids, `: ping` heartbeats and
 `Last-Event-ID` resume), each task's activity log (`set_activity_log`), and agent code's reports: a task's
 metrics (recorded, read with `metrics()`) and a task run elsewhere (recorded as a finished task, served like the
-others).
+others). And the agent controller's two routes, what a worker (`@on_task`) talks to (see `_controller`): its
+registration stream (`worker-registration`, then an `agent-execution` per task dispatched to it) and its news
+(heartbeats, capacity), recorded.
 
 It reads request bodies as the real server does (FastAPI on pydantic models, `_validation`): unknown keys ignored
 and not stored, values coerced in pydantic's lax mode (`"3"` for an int), and what it cannot use answered with
@@ -15,12 +17,15 @@ real server sends.
 
 A task stays `pending` until the test says what happens to it: `complete`, `fail`, `emit` for one task,
 `complete_next`/`fail_next` for the tasks the code under test will create, or `play_agent` (a demo agent runs
-every task). `respond_next` and `disconnect_next` script failures of the next requests. A wait on a task that
-nothing will finish fails in seconds with a 409 that says so (`unscripted_wait`, see `_unscripted`).
+every task), or a worker registered for its agent (the task is dispatched to it). `respond_next` and
+`disconnect_next` script failures of the next requests; `controller_down`, `dispatch_raw`, `redispatch`,
+`silence_worker_streams` and `environment_conflict` the controller's faults. A wait on a task that nothing will
+finish fails in seconds with a 409 that says so (`unscripted_wait`, see `_unscripted`).
 
 `FakeBackend` is the public face of a stack of layers, each in a module of its own: `_events.EventLogs` (the event
 logs and the one lock) < `_store.TaskStore` (the tasks and their changes) < `_scripting.Scripts` (what the test
-scripted ahead) < `_routes.Routes` (serving a request) < `FakeBackend` (the methods a test calls). `_install` plugs
+scripted ahead) < `_controller.Controller` (the workers and their dispatch) < `_routes.Routes` (serving a request) <
+`FakeBackend` (the methods a test calls). `_install` plugs
 it into the SDK, `_wire` carries it (httpx transport, loopback server).
 """
 
@@ -28,11 +33,15 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import json
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any, Self
 
+from . import _arguments
 from ._agent import DemoAgent
 from ._arguments import count, json_text, known_operation, seconds, text
+from ._controller import Frame, Worker, task_text
 from ._install import route_sdk, tasks_client, unroute_sdk
 from ._requests import RecordedRequest
 from ._routes import Routes, default_agent
@@ -59,9 +68,18 @@ class FakeBackend(Routes):
     `requests` lists what was received; `tasks[task_id]` is the stored task as a `Task`; `metrics()` the
     metrics reports.
 
+    It is also an agent controller for workers (`@on_task`): each registration (`GET
+    /{organization_id}/events/{agent_id}/`) is a new worker (`worker-1`, `worker-2`...), and each task created for
+    its agent that no `complete_next`/`fail_next` outcome or `play_agent` takes is dispatched to one (the create's
+    `worker_id` when it names a connected one, else in turn), or waits for the next registration. Reading:
+    `workers`, `worker_events()`, `heartbeats()`, `dispatched(task_id)`. Faults: `controller_down(seconds)`,
+    `dispatch_raw(agent_id, data)`, `redispatch(task_id)`, `silence_worker_streams(seconds)`,
+    `environment_conflict(agent_id)`. See `_controller`.
+
     `unscripted_wait` (seconds, None for never): a wait on a task that nothing will finish (no `complete_next`/
-    `fail_next` outcome, no `play_agent`) and that nothing has changed for that long is refused with a 409
-    whose detail says what to script, so that the test fails at once instead of at the wait's timeout.
+    `fail_next` outcome, no `play_agent`, no worker of its agent) and that nothing has changed for that long is
+    refused with a 409 whose detail says what to script, so that the test fails at once instead of at the wait's
+    timeout.
     """
 
     def __init__(
@@ -223,6 +241,93 @@ class FakeBackend(Routes):
         with self._lock:
             self._scripted.extend([Scripted(0, known_operation(operation))] * count(times))
 
+    # -- the agent controller: workers (see `_controller`) ---------------------------------------------------------
+    @property
+    def workers(self) -> list[dict[str, Any]]:
+        """Every worker registered, in registration order: `{"id", "agent_id", "connected", "is_busy",
+        "last_heartbeat"}` (`connected` while its registration stream is open; the last two from its news)."""
+        with self._lock:
+            return [worker.summary() for worker in self._workers.values()]
+
+    def worker_events(self, worker_id: str | None = None, event: str | None = None) -> list[dict[str, Any]]:
+        """What workers sent (`send_worker_event`), of `worker_id` and of the kind `event` (such as
+        `worker-capacity-update`) only when given, in the order received: each `{"worker_id", "agent_id", "id",
+        "event", "data"}`."""
+        for value, parameter in ((worker_id, "worker_id"), (event, "event")):
+            if value is not None:
+                text(value, parameter)
+        with self._lock:
+            return [
+                copy.deepcopy(sent)
+                for sent in self._worker_events
+                if worker_id in (None, sent["worker_id"]) and event in (None, sent["event"])
+            ]
+
+    def heartbeats(self, worker_id: str | None = None) -> list[dict[str, Any]]:
+        """The `worker-heartbeat` events of `worker_events` (of `worker_id` only, when given)."""
+        return self.worker_events(worker_id, "worker-heartbeat")
+
+    def dispatched(self, task_id: str) -> int:
+        """How many times the task was written to a worker's stream (`agent-execution`): 0 while it waits for
+        one, 2 after a `redispatch`..."""
+        text(task_id, "task_id")
+        with self._lock:
+            self._stored(task_id, strict=True)
+            return self._dispatches.get(task_id, 0)
+
+    def controller_down(self, seconds: float) -> None:
+        """An outage of the agent controller, from now for `seconds`: every open worker stream ends at once, and
+        `register_worker` and `send_worker_event` answer 503 (`{"detail": "Service Unavailable"}`) until it is
+        over. The tasks created meanwhile (and those sent to a stream that had not written them) wait for the next
+        registration, which gets a new worker id. The task routes are not affected."""
+        until = _arguments.seconds(seconds, "seconds")
+        with self._lock:
+            self._down_until = time.monotonic() + until
+            self._end_worker_streams()
+
+    def silence_worker_streams(self, seconds: float) -> None:
+        """From now for `seconds`, the open worker streams write nothing at all: no ping, no task (the tasks
+        dispatched meanwhile are written after): a stream silent for longer than a worker's read timeout."""
+        until = _arguments.seconds(seconds, "seconds")
+        with self._lock:
+            self._silent_until = time.monotonic() + until
+
+    def dispatch_raw(self, agent_id: str, data: str, *, event: str = "agent-execution") -> None:
+        """Write one event with this raw `data` text (such as `"{not json"`, or a task without `created_at`) and
+        the SSE name `event` to the first connected worker of the agent: a dispatch the server should never send.
+        InvalidArgumentError when no worker of the agent is connected."""
+        if any(mark in text(event, "event") for mark in "\r\n"):
+            raise InvalidArgumentError("event", f"an SSE event name is one line, got {event!r}")
+        frame = Frame(event, text(data, "data"))
+        with self._lock:
+            self._send(self._connected_workers(agent_id)[0], frame)
+
+    def redispatch(self, task_id: str) -> None:
+        """Send the stored task again to a connected worker of its agent (the next in turn): a duplicate
+        dispatch. InvalidArgumentError when no worker of its agent is connected."""
+        text(task_id, "task_id")
+        with self._lock:
+            task = self._stored(task_id, strict=True)
+            worker = self._pick(task["agent_id"])
+            if worker is None:
+                raise InvalidArgumentError("task_id", f"no worker of agent {task['agent_id']!r} is connected")
+            self._send(worker, Frame("agent-execution", task_text(task), task_id))
+
+    def environment_conflict(self, agent_id: str, error: str = "The agent runs in another environment") -> None:
+        """Send `worker-environment-conflict` with `{"error": error}` to every connected worker of the agent (the
+        official worker stops listening). InvalidArgumentError when no worker of the agent is connected."""
+        data = json.dumps({"error": text(error, "error")})
+        with self._lock:
+            for worker in self._connected_workers(agent_id):
+                self._send(worker, Frame("worker-environment-conflict", data))
+
+    def _connected_workers(self, agent_id: str) -> list[Worker]:
+        """The agent's connected workers (the lock held); InvalidArgumentError for none."""
+        connected = self._connected(text(agent_id, "agent_id"))
+        if not connected:
+            raise InvalidArgumentError("agent_id", f"no worker of agent {agent_id!r} is connected")
+        return connected
+
     # -- plugging in ---------------------------------------------------------------------------------------------
     def client(self, **options: Any) -> Tasks:
         """A `Tasks` that talks to this backend (sync and async), with `options` (`timeout`, `max_retries`...)."""
@@ -263,6 +368,7 @@ class FakeBackend(Routes):
         with self._published:
             for arrival in self._arrivals.values():
                 arrival.notify_all()
+            self._end_worker_streams()
 
     def __enter__(self) -> Self:
         return self

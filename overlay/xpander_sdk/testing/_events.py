@@ -2,8 +2,8 @@
 spec's `TaskUpdateEvent`), and what a stream reads of a log (its run's start, the events it has not sent yet,
 waiting for the next one).
 
-`EventLogs` is the lowest layer of `FakeBackend` (`EventLogs` < `TaskStore` < `Scripts` < `Routes` <
-`FakeBackend`, each in its own module): it owns the backend's one lock, which every layer above takes, and knows
+`EventLogs` is the lowest layer of `FakeBackend` (`EventLogs` < `TaskStore` < `Scripts` < `Controller` < `Routes`
+< `FakeBackend`, each in its own module): it owns the backend's one lock, which every layer above takes, and knows
 nothing of the stored tasks but their ids.
 """
 

@@ -17,7 +17,7 @@ import httpx
 from attrs import field, frozen
 
 from ._schemas import violations
-from ._validation import BodyRefused, check_body, json_mode, read_body
+from ._validation import BodyRefused, check_body, check_query, json_mode, read_body
 
 ROUTES = (
     ("GET", re.compile(r"/agent-execution/executions/history/user/([^/]+)"), "list_user_tasks"),
@@ -31,18 +31,39 @@ ROUTES = (
     ("GET", re.compile(r"/activity/([^/]+)/([^/]+)"), "get_task_activity_log"),
     ("GET", re.compile(r"/agents/([^/]+)"), "get_agent"),
     ("POST", re.compile(r"/agents-metrics/([^/]+)/execution"), "report_execution_metrics"),
+    ("GET", re.compile(r"/events/([^/]+)/"), "register_worker"),
+    ("POST", re.compile(r"/events/([^/]+)"), "send_worker_event"),
 )
-_ROOTS = ("/agent-execution/", "/agents-metrics/", "/activity/", "/agents/")
-"""Where a route's path starts (what is before it is the prefix: an agent controller's organization id)."""
+_ROOTS = ("/agent-execution/", "/agents-metrics/", "/activity/", "/agents/", "/events/")
+"""Where a route's path starts (what is before it is the prefix: an agent controller's organization id). The
+first root in the path wins: `/agent-execution/{id}/events` is a task's, not the controller's."""
+WORKER_OPERATIONS = frozenset({"register_worker", "send_worker_event"})
+"""The agent controller's routes (a worker's registration stream and its news): `controller_down` refuses them."""
 REQUEST_SCHEMAS = {
     "create_task": "CreateTaskRequest",
     "report_external_task": "TaskReportRequest",
     "report_execution_metrics": "ExecutionMetricsReport",
+    "send_worker_event": "WorkerEvent",
 }
 """The request schema of each route that reads a body (but the update's, which depends on the body)."""
+QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
+    "register_worker": {
+        "properties": {
+            "environment": {"type": "string", "enum": ["local", "xpander"]},
+            "supports_llm_gateway": {"type": "boolean"},
+        },
+        "required": ["environment"],
+    },
+    "send_worker_event": {
+        "properties": {"type": {"type": "string", "enum": ["worker"]}, "agent_id": {"type": "string", "minLength": 1}},
+        "required": ["type", "agent_id"],
+    },
+}
+"""The query parameters of openapi.yaml's routes that have required ones, as an object schema (`check_query`)."""
 ANSWER_SCHEMAS = {
     "report_external_task": "Task",
     "report_execution_metrics": None,
+    "send_worker_event": None,
     "get_task_activity_log": "AgentActivityThread",
     "get_agent": "Agent",
 }
@@ -105,10 +126,16 @@ def route(method: str, path: str) -> Route:
     return Route(None, "", prefix, known_path)
 
 
-def check_request(operation: str, request: httpx.Request) -> Any:
-    """The body of a create, an update or a report as the server reads it (`_validation`: unknown keys dropped,
-    values coerced), or Refused with FastAPI's 400 or 422. The other routes take no body: one sent is ignored, as
-    FastAPI does (`requests` still shows it)."""
+def check_request(operation: str, request: httpx.Request, query: dict[str, str]) -> Any:
+    """The body of a create, an update, a report or a worker's event as the server reads it (`_validation`:
+    unknown keys dropped, values coerced), or Refused with FastAPI's 400 or 422; the required query parameters
+    (QUERY_SCHEMAS) are checked first. The other routes take no body: one sent is ignored, as FastAPI does
+    (`requests` still shows it)."""
+    try:
+        if operation in QUERY_SCHEMAS:
+            check_query(QUERY_SCHEMAS[operation], query)
+    except BodyRefused as refused:
+        raise Refused(refused.status, refused.detail) from None
     if operation not in REQUEST_SCHEMAS and operation != "update_task":
         return None
     try:

@@ -1,9 +1,9 @@
 """How `FakeBackend` serves one request: recorded, answered as scripted (`respond_next`/`disconnect_next`), else
 authenticated, read as the real server reads it, and routed to the handler of its operation (create, get, list,
-update, stop, the event stream, the activity log, an agent, or a report: metrics, a task run elsewhere),
-whose answer is checked against the spec.
+update, stop, the event stream, the activity log, an agent, a report: metrics, a task run elsewhere; or the agent
+controller's: a worker's registration stream, its news), whose answer is checked against the spec.
 
-`Routes` is the layer over `Scripts` (see `_events`); the request helpers without state are in `_requests`.
+`Routes` is the layer over `Controller` (see `_events`); the request helpers without state are in `_requests`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from urllib.parse import parse_qsl
 
 import httpx
 
+from ._controller import Controller
 from ._requests import (
+    WORKER_OPERATIONS,
     RecordedRequest,
     Refused,
     Route,
@@ -27,15 +29,15 @@ from ._requests import (
     route,
 )
 from ._schemas import schemas
-from ._scripting import Scripts, scripted_response
+from ._scripting import scripted_response
 from ._states import TERMINAL, now
-from ._wire import EventFeed
+from ._wire import Feed
 
 _UPDATABLE = ("source", "status", "last_executed_node_id", "result")
 _LIST_FILTERS = ("user_id", "parent_task_id", "triggering_agent_id", "status", "internal_status")
 
 
-class Routes(Scripts):
+class Routes(Controller):
     """The serving of requests: `answer`, and a handler per operation of openapi.yaml (run with the lock held)."""
 
     def __init__(self, api_key: str, organization_id: str, unscripted_wait: float | None) -> None:
@@ -50,8 +52,8 @@ class Routes(Scripts):
         self._metrics: list[tuple[str, dict[str, Any]]] = []
         """The metrics reports received: the agent id of each and its body as the server read it."""
 
-    def answer(self, request: httpx.Request) -> httpx.Response | EventFeed:
-        """The response to one request (its body read), or the event feed that a stream response sends."""
+    def answer(self, request: httpx.Request) -> httpx.Response | Feed:
+        """The response to one request (its body read), or the feed that a stream response sends."""
         body = request.read()
         method, path = request.method, request.url.raw_path.decode("ascii").partition("?")[0]
         query = dict(parse_qsl(request.url.query.decode(), keep_blank_values=True))
@@ -66,18 +68,24 @@ class Routes(Scripts):
         except Refused as refused:
             return json_response(refused.status, {"detail": refused.detail})
 
-    def _serve(self, request: httpx.Request, route: Route, query: dict[str, str]) -> httpx.Response | EventFeed:
+    def _serve(self, request: httpx.Request, route: Route, query: dict[str, str]) -> httpx.Response | Feed:
         operation, target = route.operation, route.target
         if operation is None:
             raise Refused(405, "Method Not Allowed") if route.known_path else Refused(404, "Not Found")
+        if operation in WORKER_OPERATIONS and self._controller_is_down():  # what a proxy answers, before any key
+            raise Refused(503, "Service Unavailable")
         key = request.headers.get("x-api-key")
         if not key:
             raise Refused(401, "Not authenticated")
         if key != self.api_key and not self._installed:
             raise Refused(403, "Invalid API key")
+        if operation in WORKER_OPERATIONS and not self._own_prefix(route.prefix):
+            raise Refused(404, "Not Found")  # the controller's routes are under its organization
+        body = check_request(operation, request, query)
         if operation == "get_task_events":
             return self._event_feed(target, route.prefix, request.headers.get("last-event-id"))
-        body = check_request(operation, request)
+        if operation == "register_worker":
+            return self._register_worker(target)
         with self._published:
             if operation == "get_task_activity_log":
                 status, answer = self._get_task_activity_log(target, route.second)
@@ -96,7 +104,8 @@ class Routes(Scripts):
             self._publish(task_id, "connected", None)
             self._publish(task_id, "task_created", task)
         answer = copy.deepcopy(task)
-        self._script(task)
+        if not self._script(task):
+            self._hand_out(task, body)
         return 200, answer
 
     def _new_task(self, agent_id: str, body: dict[str, Any], headers: httpx.Headers) -> dict[str, Any]:

@@ -52,15 +52,17 @@ class Scripts(TaskStore):
         """What `times=None` asked for: the outcome of every task created once the queued ones are used."""
         self._timers: list[threading.Timer] = []
 
-    def _script(self, task: dict[str, Any]) -> None:
+    def _script(self, task: dict[str, Any]) -> bool:
         """What happens to a task just created (the lock held): its `complete_next`/`fail_next` outcome, else the
-        demo agent's run when it plays, else nothing until the test says."""
+        demo agent's run when it plays, else nothing until the test says (or a worker runs it: `_controller`).
+        Whether a script took it."""
         outcome = self._outcomes.popleft() if self._outcomes else self._standing_outcome
         self._unscripted.created(task["id"], driven=outcome is not None or self._agent is not None)
         if outcome is not None:
             self._schedule(task["id"], outcome)
         elif self._agent is not None:
             self._agent.run(task)
+        return outcome is not None or self._agent is not None
 
     def _queue(self, outcome: Outcome, times: int | None) -> None:
         with self._lock:

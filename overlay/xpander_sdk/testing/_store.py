@@ -81,24 +81,35 @@ class TaskStore(EventLogs):
             raise InvalidArgumentError("task_id", f"task {task_id} was created without events_streaming=True")
         return self._logs[task_id]
 
+    def _worked(self, task: dict[str, Any]) -> bool:
+        """Whether a worker will finish the task (the controller layer knows; the lock held)."""
+        return False
+
     def _abandoned(self, task_id: str) -> bool:
-        return self._unscripted.abandoned(task_id, finished=self._tasks[task_id]["status"] in TERMINAL)
+        task = self._tasks[task_id]
+        return self._unscripted.abandoned(task_id, finished=task["status"] in TERMINAL, worked=self._worked(task))
 
     def _refuse_abandoned(self, task: dict[str, Any]) -> None:
         """A 409 that says what to script, for a wait's read of a task that nothing will finish (the lock held)."""
-        detail = self._unscripted.refusal(task["id"], task["status"], finished=task["status"] in TERMINAL)
+        finished, worked = task["status"] in TERMINAL, self._worked(task)
+        detail = self._unscripted.refusal(task["id"], task["status"], finished=finished, worked=worked)
         if detail is not None:
             raise Refused(409, detail)
 
     def _event_feed(self, task_id: str, prefix: str, last_event_id: str | None) -> EventFeed:
         with self._lock:
-            if prefix.rsplit("/", 1)[-1] != self.organization_id or task_id not in self._tasks:
+            if not self._own_prefix(prefix) or task_id not in self._tasks:
                 raise Refused(404, "Task not found")
             if task_id not in self._logs:
                 raise Refused(404, "The task was created without events_streaming")
             self._refuse_abandoned(self._tasks[task_id])
             sent = int(last_event_id) if last_event_id and last_event_id.isdigit() else self._run_start(task_id)
         return EventFeed(task_id, sent)
+
+    def _own_prefix(self, prefix: str) -> bool:
+        """Whether the path before a route of the events root (`/{organization_id}`, after the base URL's own
+        path) names this backend's organization."""
+        return prefix.rsplit("/", 1)[-1] == self.organization_id
 
     def pending_events(self, feed: EventFeed, wait: float) -> list[tuple[int, dict[str, Any]]] | None:
         """The events of `feed` after its last one sent, waiting up to `wait` seconds for one; None once the

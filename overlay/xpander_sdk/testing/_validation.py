@@ -114,6 +114,21 @@ def check_body(name: str, body: Any) -> Any:
     return value
 
 
+def check_query(schema: dict[str, Any], query: dict[str, str]) -> Any:
+    """The query parameters as FastAPI reads them, `schema` an object schema of them (`properties`, `required`):
+    the values coerced (`"true"` is a bool), or BodyRefused (422, each `loc` starting with "query"; a missing one
+    is `missing` with `input` null)."""
+    errors: list[dict[str, Any]] = []
+    value = _validate_object(schema, dict(query), (), errors)
+    if errors:
+        detail = [
+            {**error, "loc": ["query", *error["loc"]], "input": None if error["type"] == "missing" else error["input"]}
+            for error in errors
+        ]
+        raise BodyRefused(422, detail)
+    return value
+
+
 def validate_request(name: str, value: Any) -> tuple[Any, list[dict[str, Any]]]:
     """`value` (JSON data) validated as the server's pydantic model of the component schema `name` does: the
     coerced value (None when refused) and pydantic's errors (empty when accepted; `input` in JSON form)."""

@@ -1,5 +1,8 @@
 """How `FakeBackend` reaches the SDK: the bodies of its event streams (sync and async, read incrementally as the
-real server's), and a loopback HTTP server around it for another process (`FakeBackend.serve()`)."""
+real server's), and a loopback HTTP server around it for another process (`FakeBackend.serve()`).
+
+An event stream's answer is a `Feed`: a task's events (`EventFeed`), or a worker's registration stream
+(`_controller.WorkerFeed`). The bodies here only ask it for the next chunk, and tell it when the client closed."""
 
 from __future__ import annotations
 
@@ -28,14 +31,32 @@ REQUEST_TIMEOUT = 30.0
 client that sends half a request, or leaves a keep-alive connection idle, does not hold a thread forever, and a
 stream whose reader stopped reading ends. It does not cut an open event stream: there the server only writes (a
 ping each heartbeat at least), and a write blocks only while the reader's buffers are full."""
+READ_TIMED_OUT = "timed out"
+"""The message of the ReadTimeout an in-process stream raises after its client's read timeout without a byte (a
+socket's, as httpcore raises it)."""
 MAX_BODY = 64 * 1024 * 1024
 """The largest request body `serve_on_loopback` reads (larger: 413)."""
 
 
+class Feed:
+    """An event stream being served: `next_chunk` gives what to write next, `over` says it has ended, `close` is
+    called once the client closed it (or went away)."""
+
+    over: bool
+
+    def next_chunk(self, backend: FakeBackend, wait: float) -> bytes:
+        """The bytes to write now (waiting up to `wait` seconds for some), b"" for nothing yet; `over` set once the
+        stream ends."""
+        raise NotImplementedError
+
+    def close(self, backend: FakeBackend) -> None:
+        """The client closed the stream (or went away): nothing to do unless the feed says otherwise."""
+
+
 @define
-class EventFeed:
-    """One event stream being served: its task, the id of the last event sent (0 for none), when it last sent
-    something, and whether it has ended."""
+class EventFeed(Feed):
+    """One task's event stream being served: its task, the id of the last event sent (0 for none), when it last
+    sent something, and whether it has ended."""
 
     task_id: str
     sent: int
@@ -60,40 +81,54 @@ class EventFeed:
 
 
 class EventBody(httpx.SyncByteStream):
-    """A sync stream's body: the events after `Last-Event-ID`, then each new one as it is published, with a `:
-    ping` comment after each `heartbeat` of silence; it ends after `task_finished` (or when the backend closes).
-    A sync wait's deadline (the SDK's attempt deadline) ends it with the read timeout the network would raise."""
+    """A sync stream's body: what its feed sends (a task's events after `Last-Event-ID`, then each new one as it is
+    published, with a `: ping` comment after each `heartbeat` of silence; it ends after `task_finished` or when
+    the backend closes). A sync wait's deadline (the SDK's attempt deadline) ends it with the read timeout the
+    network would raise; so does `read_timeout` (its client's) seconds without a byte, as a socket's would."""
 
-    def __init__(self, backend: FakeBackend, feed: EventFeed) -> None:
-        self._backend, self._feed = backend, feed
+    def __init__(self, backend: FakeBackend, feed: Feed, read_timeout: float | None = None) -> None:
+        self._backend, self._feed, self._read_timeout = backend, feed, read_timeout
 
     def __iter__(self) -> Iterator[bytes]:
-        feed, heartbeat = self._feed, self._backend.heartbeat
+        feed, heartbeat, asked = self._feed, self._backend.heartbeat, time.monotonic()
         while not feed.over:
             left = Deadline.of_attempt().left()
             if left is not None and left <= 0:
                 raise httpx.ReadTimeout(f"{DEADLINE_REACHED} while waiting for the response")
-            chunk = feed.next_chunk(self._backend, heartbeat if left is None else min(heartbeat, left))
+            idle = None if self._read_timeout is None else self._read_timeout - (time.monotonic() - asked)
+            if idle is not None and idle <= 0:
+                raise httpx.ReadTimeout(READ_TIMED_OUT)
+            chunk = feed.next_chunk(self._backend, min(wait for wait in (heartbeat, left, idle) if wait is not None))
             if chunk:
                 yield chunk
+                asked = time.monotonic()  # a read's timeout runs from when the reader asks for more
+
+    def close(self) -> None:
+        self._feed.close(self._backend)
 
 
 class AsyncEventBody(httpx.AsyncByteStream):
     """The async twin of `EventBody` (a wait's deadline cancels it from outside)."""
 
-    def __init__(self, backend: FakeBackend, feed: EventFeed) -> None:
-        self._backend, self._feed = backend, feed
+    def __init__(self, backend: FakeBackend, feed: Feed, read_timeout: float | None = None) -> None:
+        self._backend, self._feed, self._read_timeout = backend, feed, read_timeout
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         from anyio import sleep  # noqa: PLC0415 - httpx's own dependency
 
-        feed = self._feed
+        feed, asked = self._feed, time.monotonic()
         while not feed.over:
             chunk = feed.next_chunk(self._backend, 0)
             if chunk:
                 yield chunk
+                asked = time.monotonic()
+            elif self._read_timeout is not None and time.monotonic() - asked >= self._read_timeout:
+                raise httpx.ReadTimeout(READ_TIMED_OUT)
             else:
                 await sleep(ASYNC_POLL)
+
+    async def aclose(self) -> None:
+        self._feed.close(self._backend)
 
 
 class FakeTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
@@ -104,11 +139,22 @@ class FakeTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         answer = self.backend.answer(request)
-        return _stream_response(EventBody(self.backend, answer)) if isinstance(answer, EventFeed) else answer
+        if not isinstance(answer, Feed):
+            return answer
+        return _stream_response(EventBody(self.backend, answer, _read_timeout(request)))
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         answer = self.backend.answer(request)
-        return _stream_response(AsyncEventBody(self.backend, answer)) if isinstance(answer, EventFeed) else answer
+        if not isinstance(answer, Feed):
+            return answer
+        return _stream_response(AsyncEventBody(self.backend, answer, _read_timeout(request)))
+
+
+def _read_timeout(request: httpx.Request) -> float | None:
+    """The read timeout of the request's client (httpx's `timeout` extension; none for a request of
+    `serve_on_loopback`, whose client's socket has its own)."""
+    read = (request.extensions.get("timeout") or {}).get("read")
+    return None if read is None else float(read)
 
 
 def _stream_response(body: httpx.SyncByteStream | httpx.AsyncByteStream) -> httpx.Response:
@@ -248,13 +294,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _send_stream(self, response: httpx.Response) -> None:
-        """An event stream, close-delimited, each chunk written as it comes."""
+        """An event stream, close-delimited, each chunk written as it comes; closed once it ends or the client
+        goes away (its feed hears of it: a worker's stream so ended is a worker gone)."""
         self.send_header("connection", "close")
         self.end_headers()
         self.close_connection = True
-        with contextlib.suppress(OSError):  # the client went away, or stopped reading for REQUEST_TIMEOUT
-            for chunk in response.iter_raw():
-                self.wfile.write(chunk)
-                self.wfile.flush()
+        try:
+            with contextlib.suppress(OSError):  # the client went away, or stopped reading for REQUEST_TIMEOUT
+                for chunk in response.iter_raw():
+                    self.wfile.write(chunk)
+                    self.wfile.flush()
+        finally:
+            response.close()
 
     do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _serve

@@ -14,6 +14,7 @@ there only to save load time, marked `lazy:`. From the top:
   official SDK's import paths
 - _on_task: `@on_task`, `@on_boot`, `@on_shutdown`, the official decorators of agent code
 - _worker: `Worker`, which runs a handler for each task the agent controller dispatches
+- _worker_session: one run of a worker: its listener, heartbeats, slots and stop, on one event loop
 - _worker_run, _worker_link: one task's run on a worker (executing, the handler, the reports), and the worker's
   link to the agent controller (the registration stream, heartbeats, capacity)
 - _backend: `Backend`, the official runtime helpers (invoke an agent, report a task run elsewhere)
@@ -54,7 +55,7 @@ _HOMES = {
     "Agent": "._agents",
     "Backend": "._backend",
     "Worker": "._worker",
-    "WorkerStats": "._worker",
+    "WorkerStats": "._worker_session",
     "on_task": "._on_task",
     "on_boot": "._on_task",
     "on_shutdown": "._on_task",
@@ -100,7 +101,8 @@ if _typing.TYPE_CHECKING:
     from ._facade import Tasks
     from ._on_task import on_boot, on_shutdown, on_task
     from ._task_model import Task, TasksListItem
-    from ._worker import Worker, WorkerStats
+    from ._worker import Worker
+    from ._worker_session import WorkerStats
     from .configuration import Configuration
     from .exceptions import (
         APIConnectionError,

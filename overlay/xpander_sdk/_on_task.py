@@ -29,7 +29,8 @@ from typing import Any, TypeVar, overload
 
 from ._checks import refuse
 from ._constants import WORKER_AUTOSTART_ENV
-from ._worker import BOOT_HOOKS, SHUTDOWN_HOOKS, Worker
+from ._worker import Worker
+from ._worker_session import BOOT_HOOKS, SHUTDOWN_HOOKS
 from .configuration import Configuration
 
 F = TypeVar("F", bound=Callable[..., Any])

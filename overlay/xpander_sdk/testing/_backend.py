@@ -48,6 +48,7 @@ from ._routes import Routes, default_agent
 from ._schemas import violations
 from ._scripting import Outcome, Scripted
 from ._sdk import InvalidArgumentError, Task, Tasks, TaskUpdateEventType, clear_agent_cache
+from ._sdk import Worker as SDKWorker
 from ._states import TERMINAL
 from ._wire import FakeTransport, serve_on_loopback
 
@@ -332,6 +333,24 @@ class FakeBackend(Routes):
     def client(self, **options: Any) -> Tasks:
         """A `Tasks` that talks to this backend (sync and async), with `options` (`timeout`, `max_retries`...)."""
         return tasks_client(self.transport, self.api_key, self.base_url, self.organization_id, options)
+
+    @contextlib.contextmanager
+    def run_worker(self, handler: Any, *, agent_id: str | None = None, **options: Any) -> Iterator[SDKWorker]:
+        """Run `handler` as a worker of `agent_id` (default: `XPANDER_AGENT_ID`) against this backend, in this
+        process on a thread of its own, until the block ends; yields the `Worker` (`worker.stats`...). Every task
+        created for that agent (and not scripted otherwise) is dispatched to it. `options` are the Worker's
+        (`concurrency`, `handler_timeout`, `grace_period`, `on_boot=()`...). The block starts once the worker has
+        registered; at its end the worker stops as on SIGTERM (running handlers get `grace_period`)."""
+        tasks = self.client()
+        try:
+            worker = SDKWorker(handler, tasks=tasks, agent_id=agent_id, **options)
+            worker.start()
+            try:
+                yield worker
+            finally:
+                worker.stop(timeout=worker.grace_period + 30)
+        finally:
+            tasks.close()
 
     @contextlib.contextmanager
     def install(self) -> Iterator[Self]:

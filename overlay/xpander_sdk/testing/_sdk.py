@@ -14,6 +14,7 @@ from .._constants import API_KEY_ENV, BASE_URL_ENV, DEFAULT_TIMEOUT, ORGANIZATIO
 from .._deadline import DEADLINE_REACHED, Deadline
 from .._facade import Tasks
 from .._task_model import Task
+from .._worker import Worker
 from ..configuration import Configuration
 from ..exceptions import InvalidArgumentError
 from ..models.events import TaskUpdateEventType
@@ -32,6 +33,7 @@ __all__ = [
     "Task",
     "TaskUpdateEventType",
     "Tasks",
+    "Worker",
     "_pool",
     "clear_agent_cache",
 ]

@@ -1,0 +1,308 @@
+"""One run of a worker (`Worker.arun`): the objects of its event loop and the parts that run there.
+
+The listener reads the registration stream for as long as the worker runs, reconnecting through any outage with
+capped, jittered backoff (the one retry rule's `RetryPolicy.backoff`); the heartbeats go every
+`heartbeat_interval`, whatever the handlers do; `concurrency` slots take the dispatched tasks in order from one
+queue (a burst waits there while the stream is still read). A task dispatched again while it is queued or
+running, delivered again with the same data, or already finished, is run once. The stop ends the stream first,
+ends the queued tasks `error`, lets the running handlers finish within the grace period, ends the others
+`error` (saying why), saves them, then runs the shutdown hooks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import os
+from collections import OrderedDict
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+import httpx
+from attrs import define, frozen
+
+from ._constants import (
+    CLOUD_WORKER_ENV,
+    WORKER_NEWS_TIMEOUT,
+    WORKER_RECONNECT_MAX_DELAY,
+    WORKER_REPORT_WINDOW,
+)
+from ._request import CallOptions
+from ._requestor import Requestor
+from ._retry import RetryPolicy
+from ._worker_link import CAPACITY, HEARTBEAT, ControllerLink, Dispatch, Registration, heartbeat_data
+from ._worker_run import Handler, RunContext, end_unstarted, run_task
+from .exceptions import ModuleException, WorkerError
+
+logger = logging.getLogger("xpander_sdk.worker")
+
+Hook = Callable[[], Any]
+"""An `@on_boot` or `@on_shutdown` function: sync or async, without arguments."""
+RECENT_DISPATCHES = 4096
+"""How many finished dispatches a worker remembers, to run a repeated delivery once."""
+BOOT_HOOKS: list[Hook] = []
+"""The `@on_boot` functions, in the order registered: what a Worker made without `on_boot` runs."""
+SHUTDOWN_HOOKS: list[Hook] = []
+"""The `@on_shutdown` functions, in the order registered."""
+
+
+@define
+class WorkerStats:
+    """What a worker has done since it started."""
+
+    registrations: int = 0
+    dispatched: int = 0
+    duplicates: int = 0
+    """Dispatches of a task already queued or running, or delivered again with the same data: not run again."""
+    skipped: int = 0
+    """Dispatches whose data is not a task (each logged as a warning)."""
+    completed: int = 0
+    failed: int = 0
+    """Tasks that ended `error` (the handler raised, passed its deadline, or the worker stopped)."""
+    not_run: int = 0
+    """Tasks the API would not mark `executing` (gone, or not this worker's)."""
+    running: int = 0
+    queued: int = 0
+
+
+@frozen
+class WorkerSettings:
+    """What one run of a worker is made of (a `Worker`'s checked arguments, as they are when it starts)."""
+
+    handler: Handler
+    requestor: Requestor
+    agent_id: str
+    concurrency: int
+    handler_timeout: float | None
+    read_timeout: float
+    heartbeat_interval: float
+    on_boot: Sequence[Hook] | None
+    on_shutdown: Sequence[Hook] | None
+
+
+def environment() -> str:
+    """Where the worker says it runs: `xpander` when `IS_XPANDER_CLOUD=true` (the official's switch), else `local`."""
+    return "xpander" if os.environ.get(CLOUD_WORKER_ENV, "false") == "true" else "local"
+
+
+class WorkerSession:
+    """The state of one `arun`: the link, the queue, the slots, the stop; made on the worker's loop."""
+
+    def __init__(self, settings: WorkerSettings, stats: WorkerStats) -> None:
+        self.settings, self.stats = settings, stats
+        self.loop = asyncio.get_running_loop()
+        requestor = settings.requestor
+        self.link = ControllerLink(
+            requestor, settings.agent_id, environment=environment(), read_timeout=settings.read_timeout
+        )
+        requestor.api_key()  # InvalidArgumentError now, naming api_key, rather than at the first request
+        self.context = RunContext(
+            settings.handler,
+            settings.handler_timeout,
+            requestor.options({}, retry_unsafe=True),
+            RetryPolicy(max_retries=0, max_delay=WORKER_RECONNECT_MAX_DELAY),
+        )
+        news_timeout = httpx.Timeout(WORKER_NEWS_TIMEOUT)
+        self.news_options = CallOptions(timeout=news_timeout, retry=RetryPolicy(max_retries=0))
+        self.queue: asyncio.Queue[Dispatch | None] = asyncio.Queue()
+        self.active: set[str] = set()
+        self.recent: OrderedDict[str, int] = OrderedDict()
+        self.stopping: asyncio.Event | None = None
+        self.finished = asyncio.Event()
+        self.fatal: BaseException | None = None
+        self.on_registered: Callable[[], None] = lambda: None
+        self.background: set[asyncio.Task[Any]] = set()
+        self._stop_request: tuple[float | None, str] | None = None
+        self._stop_requested = asyncio.Event()
+
+    async def main(self) -> None:
+        try:
+            await _run_hooks(self.settings.on_boot, "boot")
+            parts = [self._spawn(self.listen()), self._spawn(self.heartbeats())]
+            slots = [self._spawn(self.slot()) for _ in range(self.settings.concurrency)]
+            await self._stop_requested.wait()
+            await self.shutdown(parts, slots)
+        finally:
+            self.finished.set()
+        if self.fatal is not None:
+            raise self.fatal
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        return asyncio.ensure_future(work)
+
+    def request_stop(self, grace: float | None, reason: str) -> None:
+        """Start stopping (once): `grace` seconds for the running handlers (None: drain, without limit)."""
+        if self.stopping is not None:
+            return
+        self.stopping = asyncio.Event()
+        self._stop_request = (grace, reason)
+        self._stop_requested.set()
+
+    # -- the listener -------------------------------------------------------------------------------------------
+    async def listen(self) -> None:
+        """Read the registration stream for as long as the worker runs, reconnecting through any outage."""
+        failures = 0
+        while True:
+            try:
+                async for message in self.link.amessages():
+                    failures = self._on_message(message, failures)
+                failures, why = 0, "the controller closed the stream"
+            except WorkerError as error:
+                self._fail(error)
+                return
+            except ModuleException as error:
+                failures += 1
+                why = str(error)
+            delay = self.context.report_retry.backoff(max(failures, 1))
+            log = logger.warning if failures in (1, 5) or failures % 50 == 0 else logger.info
+            log("Controller unreachable or stream ended (%s); reconnecting in %.1f s (try %d)", why, delay, failures)
+            await asyncio.sleep(delay)
+
+    def _on_message(self, message: Any, failures: int) -> int:
+        item = self.link.read(message)
+        if isinstance(item, Registration):
+            self.stats.registrations += 1
+            agent_id = self.settings.agent_id
+            logger.info("Registered with the controller as worker %s (agent %s)", item.worker_id, agent_id)
+            self.on_registered()
+            return 0
+        if isinstance(item, Dispatch):
+            self._accept(item)
+        self.stats.skipped = self.link.skipped
+        return failures
+
+    def _accept(self, dispatch: Dispatch) -> None:
+        """Queue a dispatched task, unless it is queued or running already, was delivered before with the same
+        data, or has finished (a controller's redelivery): each counted as a duplicate, run once."""
+        task = dispatch.task
+        task_id = task.id
+        if task_id in self.active or self.recent.get(task_id) == dispatch.key or task.is_terminal:
+            self.stats.duplicates += 1
+            logger.info("Task %s dispatched again (%s): it is run once", task_id, task.status.value)
+            return
+        self.stats.dispatched += 1
+        self.active.add(task_id)
+        self.recent[task_id] = dispatch.key
+        self.recent.move_to_end(task_id)
+        if len(self.recent) > RECENT_DISPATCHES:
+            self.recent.popitem(last=False)
+        self.stats.queued += 1
+        self.queue.put_nowait(dispatch)
+
+    def _fail(self, error: BaseException) -> None:
+        logger.error("%s", error)
+        self.fatal = error
+        self.on_registered()  # a thread waiting in start() learns of it
+        self.request_stop(0.0, reason="a fatal error")
+
+    # -- news -----------------------------------------------------------------------------------------------------
+    async def heartbeats(self) -> None:
+        """A heartbeat every `heartbeat_interval` once registered; a failure is logged (once per streak)."""
+        failing = False
+        while True:
+            await asyncio.sleep(self.settings.heartbeat_interval)
+            try:
+                await self.link.asend(HEARTBEAT, heartbeat_data(), self.news_options)
+            except ModuleException as error:
+                if not failing:
+                    logger.warning("Heartbeats are failing (%s); still trying", error)
+                failing = True
+                continue
+            if failing:
+                logger.info("Heartbeats go through again")
+            failing = False
+
+    def tell_capacity(self, busy: bool) -> None:
+        """A capacity update, sent in the background (a failure is logged, the task goes on)."""
+
+        async def send() -> None:
+            try:
+                await self.link.asend(CAPACITY, {"is_busy": busy}, self.news_options)
+            except ModuleException as error:
+                logger.warning("A capacity update (is_busy=%s) failed: %s", busy, error)
+
+        news = asyncio.ensure_future(send())
+        self.background.add(news)
+        news.add_done_callback(self.background.discard)
+
+    # -- the slots --------------------------------------------------------------------------------------------------
+    async def slot(self) -> None:
+        """Take the next dispatched task and run it, until a None (the stop) comes out of the queue."""
+        while True:
+            dispatch = await self.queue.get()
+            if dispatch is None:
+                return
+            self.stats.queued -= 1
+            self.stats.running += 1
+            if self.stats.running == self.settings.concurrency:
+                self.tell_capacity(True)
+            try:
+                status = await run_task(dispatch.task, self.context)
+            finally:
+                self.stats.running -= 1
+                self.active.discard(dispatch.task.id)
+            self._count(status)
+            if self.stats.running < self.settings.concurrency and self.stopping is None:
+                self.tell_capacity(False)
+
+    def _count(self, status: Any) -> None:
+        if status is None:
+            self.stats.not_run += 1
+        elif status.value == "completed":
+            self.stats.completed += 1
+        else:
+            self.stats.failed += 1
+
+    # -- the stop ---------------------------------------------------------------------------------------------------
+    async def shutdown(self, parts: list[asyncio.Task[None]], slots: list[asyncio.Task[None]]) -> None:
+        grace, reason = self._stop_request or (0.0, "stop")
+        logger.info("Worker stopping (%s)", reason)
+        for part in parts:
+            part.cancel()
+        await asyncio.gather(*parts, return_exceptions=True)
+        if grace is not None:
+            await self._end_queued()
+        for _ in slots:
+            self.queue.put_nowait(None)
+        await asyncio.wait(slots, timeout=grace)
+        if any(not slot.done() for slot in slots):
+            self.context.abort.set()
+            await asyncio.wait(slots, timeout=WORKER_REPORT_WINDOW)
+        self.context.final.set()
+        await asyncio.wait(slots, timeout=2.0)
+        for slot in slots:
+            slot.cancel()
+        if self.background:
+            await asyncio.wait(self.background, timeout=2.0)
+        await _run_hooks(self.settings.on_shutdown, "shutdown")
+        logger.info("Worker stopped")
+
+    async def _end_queued(self) -> None:
+        """End the tasks taken but not started (`error`, saying the worker stopped), within the report window."""
+        ended = []
+        while not self.queue.empty():
+            dispatch = self.queue.get_nowait()
+            if dispatch is not None:
+                self.stats.queued -= 1
+                self.stats.failed += 1
+                ended.append(end_unstarted(dispatch.task, self.context))
+        if ended:
+            logger.info("Ending %d queued task(s) that did not start", len(ended))
+            done = asyncio.gather(*ended, return_exceptions=True)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done, WORKER_REPORT_WINDOW)
+
+
+async def _run_hooks(hooks: Sequence[Hook] | None, kind: str) -> None:
+    """Run the hooks in order: boot hooks raise (the worker does not start), shutdown hooks' errors are logged."""
+    for hook in list(BOOT_HOOKS if kind == "boot" else SHUTDOWN_HOOKS) if hooks is None else hooks:
+        try:
+            result = hook()
+            if inspect.isawaitable(result):
+                await result
+        except Exception:
+            if kind == "boot":
+                raise
+            logger.exception("An @on_shutdown hook failed")

@@ -287,11 +287,15 @@ class FakeBackend(Routes):
             self._end_worker_streams()
 
     def silence_worker_streams(self, seconds: float) -> None:
-        """From now for `seconds`, the open worker streams write nothing at all: no ping, no task (the tasks
-        dispatched meanwhile are written after): a stream silent for longer than a worker's read timeout."""
-        until = _arguments.seconds(seconds, "seconds")
+        """From now for `seconds`, the worker streams open now write nothing at all, no ping, no task: dead
+        connections the controller cannot reach, for longer than a worker's read timeout. Tasks created meanwhile
+        wait for a worker it can reach: one that registers (a worker that noticed the silence reconnects), or a
+        silenced stream still open when its silence ends."""
+        until = time.monotonic() + _arguments.seconds(seconds, "seconds")
         with self._lock:
-            self._silent_until = time.monotonic() + until
+            for worker in self._workers.values():
+                if worker.connected:
+                    self._silenced[worker.id] = until
 
     def dispatch_raw(self, agent_id: str, data: str, *, event: str = "agent-execution") -> None:
         """Write one event with this raw `data` text (such as `"{not json"`, or a task without `created_at`) and

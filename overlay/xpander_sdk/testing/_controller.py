@@ -123,7 +123,8 @@ class Controller(Scripts):
         self._dispatches: dict[str, int] = {}
         """Per task, how many times it was written to a worker's stream."""
         self._down_until = 0.0
-        self._silent_until = 0.0
+        self._silenced: dict[str, float] = {}
+        """The workers whose streams `silence_worker_streams` silenced, and until when (`time.monotonic()`)."""
 
     # -- dispatch (the lock held) ----------------------------------------------------------------------------------
     def _hand_out(self, task: dict[str, Any], body: dict[str, Any]) -> None:
@@ -144,7 +145,13 @@ class Controller(Scripts):
         self._send(worker, Frame("agent-execution", task_text(task), task["id"]))
 
     def _connected(self, agent_id: str) -> list[Worker]:
-        return [worker for worker in self._workers.values() if worker.connected and worker.agent_id == agent_id]
+        """The agent's workers the controller can reach: connected, and not silenced (a dead connection)."""
+        now = time.monotonic()
+        return [
+            worker
+            for worker in self._workers.values()
+            if worker.connected and worker.agent_id == agent_id and self._silenced.get(worker.id, 0.0) <= now
+        ]
 
     def _pick(self, agent_id: str, named: str | None = None) -> Worker | None:
         """The connected worker `named`, else the agent's next connected worker in turn; None for none."""
@@ -229,13 +236,16 @@ class Controller(Scripts):
         b"" for nothing yet (or while `silence_worker_streams` holds everything); None once its stream is over."""
         with self._lock:
             worker = self._workers[worker_id]
-            silent = self._silent_until - time.monotonic()
+            silent = self._silenced.get(worker_id, 0.0) - time.monotonic()
             if wait > 0 and worker.connected and not self._closed.is_set() and (silent > 0 or not worker.outbox):
                 worker.arrival.wait(min(wait, silent) if silent > 0 else wait)
             if not worker.connected or self._closed.is_set():
                 return None
-            if time.monotonic() < self._silent_until:
-                return b""
+            if worker_id in self._silenced:
+                if time.monotonic() < self._silenced[worker_id]:
+                    return b""
+                del self._silenced[worker_id]  # reachable again: it takes its agent's waiting tasks
+                self._drain(worker.agent_id)
             if worker.outbox:
                 frames = list(worker.outbox)
                 worker.outbox.clear()

@@ -29,9 +29,10 @@ from typing import Any, TypeVar, overload
 
 from ._checks import refuse
 from ._constants import WORKER_AUTOSTART_ENV
-from ._worker import Worker
+from ._worker import Worker, exit_for_configuration
 from ._worker_session import BOOT_HOOKS, SHUTDOWN_HOOKS
 from .configuration import Configuration
+from .exceptions import InvalidArgumentError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -63,7 +64,11 @@ def on_task(
         _check_handler(func)
         _HANDLERS[(getattr(func, "__module__", ""), getattr(func, "__qualname__", repr(func)))] = (func, configuration)
         if getattr(func, "__module__", None) == "__main__" and _autostart():
-            _start(Worker(func, configuration=configuration, **options))
+            try:
+                worker = Worker(func, configuration=configuration, **options)
+            except InvalidArgumentError as error:  # no agent id, a bad option: as `python agent.py` reports it
+                exit_for_configuration(error)
+            _start(worker)
         return func
 
     return register(_func) if _func is not None else register

@@ -21,6 +21,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from typing import NoReturn
 
 from ._checks import environment_whole_number, positive_seconds, refuse, whole_number
 from ._constants import (
@@ -139,8 +140,7 @@ class Worker:
         try:
             asyncio.run(self._run_with_signals())
         except (WorkerError, InvalidArgumentError) as error:
-            print(f"xpander worker: {error.description}", file=sys.stderr)
-            raise SystemExit(WORKER_CONFIG_EXIT_STATUS) from None
+            exit_for_configuration(error)
 
     async def _run_with_signals(self) -> None:
         loop = asyncio.get_running_loop()
@@ -235,6 +235,12 @@ class Worker:
         with contextlib.suppress(RuntimeError):
             run.loop.call_soon_threadsafe(run.request_stop, None, "drain()")
         thread.join(timeout)
+
+
+def exit_for_configuration(error: WorkerError | InvalidArgumentError) -> NoReturn:
+    """End the process for a configuration a worker cannot run with: one line on stderr, status 78."""
+    print(f"xpander worker: {error.description}", file=sys.stderr)
+    raise SystemExit(WORKER_CONFIG_EXIT_STATUS) from None
 
 
 def _seconds_or_zero(parameter: str, value: object) -> float:

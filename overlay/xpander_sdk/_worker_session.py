@@ -118,19 +118,30 @@ class WorkerSession:
         self._stop_requested = asyncio.Event()
 
     async def main(self) -> None:
+        """The boot hooks, the parts, and the stop once asked for. Cancelled (a notebook cancelling the worker's
+        task), it cancels its parts and handlers at once: no grace period, no save."""
+        spawned: list[asyncio.Task[None]] = []
         try:
             await _run_hooks(self.settings.on_boot, "boot")
-            parts = [self._spawn(self.listen()), self._spawn(self.heartbeats())]
-            slots = [self._spawn(self.slot()) for _ in range(self.settings.concurrency)]
+            parts = [self._spawn(self.listen(), spawned), self._spawn(self.heartbeats(), spawned)]
+            slots = [self._spawn(self.slot(), spawned) for _ in range(self.settings.concurrency)]
             await self._stop_requested.wait()
             await self.shutdown(parts, slots)
+        except asyncio.CancelledError:
+            for part in spawned:
+                part.cancel()
+            await asyncio.gather(*spawned, return_exceptions=True)
+            raise
         finally:
             self.finished.set()
         if self.fatal is not None:
             raise self.fatal
 
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        return asyncio.ensure_future(work)
+    @staticmethod
+    def _spawn(work: Coroutine[Any, Any, None], spawned: list[asyncio.Task[None]]) -> asyncio.Task[None]:
+        part = asyncio.ensure_future(work)
+        spawned.append(part)
+        return part
 
     def request_stop(self, grace: float | None, reason: str) -> None:
         """Start stopping (once): `grace` seconds for the running handlers (None: drain, without limit)."""
@@ -192,7 +203,8 @@ class WorkerSession:
         self.queue.put_nowait(dispatch)
 
     def _fail(self, error: BaseException) -> None:
-        logger.error("%s", error)
+        """Stop for an error waiting cannot fix; `arun` raises it (and `run` prints it as its one line)."""
+        logger.debug("Stopping: %s", error)
         self.fatal = error
         self.on_registered()  # a thread waiting in start() learns of it
         self.request_stop(0.0, reason="a fatal error")

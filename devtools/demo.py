@@ -5,6 +5,8 @@
 2. Follow one to its result against a local server built on `xpander_sdk.testing.FakeBackend`, whose scripted
    agent thinks, calls a tool and streams its answer: create with `events_streaming=True`, print the events as
    they arrive, wait for the result; then run the command line, `xpander-tasks create ... --wait`.
+3. Run a worker (`@on_task`'s `Worker`) against the same fake's agent controller, and one task through it: the
+   fake dispatches the task to the worker, whose handler answers it.
 
 Runs the documented code unchanged; only the environment points it at the mocks.
 """
@@ -25,6 +27,7 @@ from xpander_sdk import ModuleException, Task, Tasks, TaskUpdateEvent
 from xpander_sdk.testing import FakeBackend
 
 AGENT_ID = "agent-123"
+WORKER_AGENT_ID = "agent-local"
 
 
 def show(how: str, task: Task) -> None:
@@ -102,6 +105,25 @@ async def follow_events() -> None:
         agent.join(timeout=5)
 
 
+async def answer_locally(task: Task) -> Task:
+    """The demo worker's handler: what an `@on_task` function does."""
+    task.result = f"Answered on this machine: {task.input.text}"
+    return task
+
+
+def run_worker() -> None:
+    """A worker registered with the fake's controller, and one task created for its agent, run by it."""
+    with BACKEND.run_worker(answer_locally, agent_id=WORKER_AGENT_ID, on_boot=(), on_shutdown=()) as worker:
+        print(f"\n3. A worker (@on_task) registered with the fake's agent controller as {worker.worker_id}")
+        with Tasks() as tasks:
+            task = tasks.create(agent_id=WORKER_AGENT_ID, prompt="What is 6 x 7?")
+            print(f"  created task {task.id} for {WORKER_AGENT_ID}; the controller dispatches it to the worker")
+            done = task.wait(timeout=30)
+        print(f"  result ({done.status.value}): {done.result}")
+    stats = worker.stats
+    print(f"  worker stopped: {stats.completed} completed, {stats.failed} failed, {stats.dispatched} dispatched")
+
+
 def run_cli() -> int:
     """`xpander-tasks create ... --wait`, the console script, against the same local server."""
     script = Path(sys.executable).with_name("xpander-tasks")
@@ -140,6 +162,7 @@ def main() -> int:
             print()
             if run_cli() != 0:
                 return 1
+            run_worker()
     except PrismNotAvailable as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -54,3 +54,22 @@ def test_the_handler_example_fails_when_the_handler_reports_nothing(pytester: py
     pytester.path.joinpath("test_handler.py").write_text(files["test_handler.py"])
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", "test_handler.py", timeout=60)
     result.assert_outcomes(failed=1)
+
+
+def test_the_readme_worker_examples_pass_under_pytest(pytester: pytest.Pytester) -> None:
+    """ "Running your agent as a worker": `agent.py` (imported: it starts no worker) run by the fake's controller."""
+    files = readme_files()
+    for name in ("agent.py", "test_agent.py", "test_agent_outage.py"):
+        pytester.path.joinpath(name).write_text(files[name])
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-q", "test_agent.py", "test_agent_outage.py", timeout=120
+    )
+    result.assert_outcomes(passed=2)
+
+
+def test_the_worker_example_fails_when_the_handler_answers_otherwise(pytester: pytest.Pytester) -> None:
+    files = readme_files()
+    pytester.path.joinpath("agent.py").write_text(files["agent.py"].replace("You asked: ", "You said: "))
+    pytester.path.joinpath("test_agent.py").write_text(files["test_agent.py"])
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", "test_agent.py", timeout=120)
+    result.assert_outcomes(failed=1)

@@ -22,7 +22,7 @@ metrics reports of `task.report_metrics()`; a task reported with `Task.report_ex
 task). Plugging in: `client()`, `transport` (httpx, sync and async), `install()`, `serve()` (a loopback server).
 
 Workers (agent code decorated with `@on_task`, which runs tasks on your machines): the backend is also their agent
-controller. A worker's registration stream (`GET {base_url}/{organization_id}/events/{agent_id}/`) gets
+controller, and `run_worker(handle, agent_id=...)` runs a `Worker` against it on a thread of its own. A worker's registration stream (`GET {base_url}/{organization_id}/events/{agent_id}/`) gets
 `worker-registration` (its id: `worker-1`, `worker-2`... one per registration), then an `agent-execution` (the
 whole task) for each task created for its agent that no `complete_next`/`fail_next`/`play_agent` takes: to the
 worker the create's `worker_id` names, else in turn; with no worker connected, the task waits for the next one.

@@ -22,13 +22,14 @@ metrics reports of `task.report_metrics()`; a task reported with `Task.report_ex
 task). Plugging in: `client()`, `transport` (httpx, sync and async), `install()`, `serve()` (a loopback server).
 
 Workers (agent code decorated with `@on_task`, which runs tasks on your machines): the backend is also their agent
-controller, and `run_worker(handle, agent_id=...)` runs a `Worker` against it on a thread of its own. A worker's registration stream (`GET {base_url}/{organization_id}/events/{agent_id}/`) gets
-`worker-registration` (its id: `worker-1`, `worker-2`... one per registration), then an `agent-execution` (the
-whole task) for each task created for its agent that no `complete_next`/`fail_next`/`play_agent` takes: to the
-worker the create's `worker_id` names, else in turn; with no worker connected, the task waits for the next one.
-Reading: `workers`, `worker_events(worker_id=None, event=None)` (heartbeats, capacity updates), `heartbeats()`,
-`dispatched(task_id)`. Faults: `controller_down(seconds)` (streams end, 503 meanwhile), `dispatch_raw(agent_id,
-data)` (a malformed dispatch), `redispatch(task_id)` (a duplicate), `silence_worker_streams(seconds)` (not even a
+controller, and `run_worker(handle, agent_id=...)` runs a `Worker` against it on a thread of its own. A worker's
+registration stream (`GET {base_url}/{organization_id}/events/{agent_id}/`) gets `worker-registration` (its id:
+`worker-1`, `worker-2`... one per registration), then an `agent-execution` (the whole task) for each task created
+for its agent that no `complete_next`/`fail_next`/`play_agent` takes: to the worker the create's `worker_id`
+names, else in turn; with no worker connected, the task waits for the next one. Reading: `workers`,
+`worker_events(worker_id=None, event=None)` (heartbeats, capacity updates), `heartbeats()`, `dispatched(task_id)`.
+Faults: `controller_down(seconds)` (streams end, 503 meanwhile), `dispatch_raw(agent_id, data)` (a malformed
+dispatch), `redispatch(task_id)` (a duplicate), `silence_worker_streams(seconds)` (dead connections: not even a
 ping), `environment_conflict(agent_id, error=...)`.
 
 `play_agent(delay=0.5)` runs every task created with a demo agent (a tool call, the answer in chunks, the result

@@ -221,13 +221,10 @@ def test_a_silent_stream_is_reconnected_and_no_task_is_lost(backend: FakeBackend
     assert status(backend, task.id) == "completed"
 
 
-def test_a_burst_waits_in_order_while_the_stream_and_heartbeats_go_on(
-    backend: FakeBackend, url: str, tasks: Tasks
-) -> None:
-    gate, started = threading.Event(), []
+def test_a_burst_waits_while_the_stream_and_heartbeats_go_on(backend: FakeBackend, url: str, tasks: Tasks) -> None:
+    gate = threading.Event()
 
     def hold(task: Task) -> Task:
-        started.append(task.input.text)
         gate.wait(10)
         return task
 
@@ -239,8 +236,23 @@ def test_a_burst_waits_in_order_while_the_stream_and_heartbeats_go_on(
         wait_until(lambda: len(backend.heartbeats()) >= beats + 3, what="heartbeats while busy")
         gate.set()
         wait_until(lambda: finished(backend, *(task.id for task in created)), what="the burst")
-    assert sorted(started[:2]) == ["task 0", "task 1"]
-    assert started[2:] == ["task 2", "task 3", "task 4", "task 5"]
+    assert worker.stats.completed == 6
+
+
+def test_queued_tasks_start_in_the_order_they_came(backend: FakeBackend, url: str, tasks: Tasks) -> None:
+    gate, started = threading.Event(), []
+
+    def hold(task: Task) -> Task:
+        started.append(task.input.text)
+        gate.wait(10)
+        return task
+
+    with running(backend, url, hold, concurrency=1) as worker:
+        created = [tasks.create(agent_id=AGENT, prompt=f"task {n}") for n in range(5)]
+        wait_until(lambda: worker.stats.queued == 4, what="four queued behind the first")
+        gate.set()
+        wait_until(lambda: finished(backend, *(task.id for task in created)), what="the queue")
+    assert started == [f"task {n}" for n in range(5)]
 
 
 # -- the handler ----------------------------------------------------------------------------------------------------

@@ -94,6 +94,7 @@ compat: $(VENV_STAMP) ## Send the same calls through the official xpander-sdk (o
 	$(PY) -m compat
 	$(PY) -m tests.activity_samples --check
 	$(PY) -m tests.reports_official --check
+	$(PY) -m tests.worker_official --check
 
 lock: $(VENV_STAMP) ## Re-pin requirements/dev.txt from requirements/dev.in (in a scratch venv).
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; $(PYTHON) -m venv "$$tmp/v"; \

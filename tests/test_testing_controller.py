@@ -252,7 +252,7 @@ def test_a_worker_registers_and_gets_each_task_of_its_agent(wire: tuple[FakeBack
         "type": "worker",
         "created_at": record["created_at"],
         "created_by": None,
-        "last_heartbeat": None,
+        "last_heartbeat": record["created_at"],  # the official worker refuses a null
         "dedicated_agent_id": AGENT,
         "parent_asset_id": None,
     }

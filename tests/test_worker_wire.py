@@ -3,8 +3,7 @@
 socket, on both async transports, through the same cases and normalised the same way (`drive`), must send what the
 official worker sent (tests/fixtures/worker-official-run.json, recorded by `python -m tests.worker_official
 --record`; this test needs no official package) but for `KNOWN_DIFFERENCES`: each is applied to the recording,
-so the test also holds this SDK to each difference exactly as stated. `OPEN` names what differs and should not
-(reported, to be fixed in the SDK): its strict assertion is left out until then."""
+so the test also holds this SDK to each difference exactly as stated."""
 
 from __future__ import annotations
 
@@ -22,7 +21,6 @@ from tests.worker_official import (
     RECORDING,
     cases_digest,
     drive,
-    official_registration,
 )
 from xpander_sdk import Configuration, Worker
 from xpander_sdk.testing import FakeBackend
@@ -110,17 +108,6 @@ KNOWN_DIFFERENCES: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
 }
 
 
-OPEN = {
-    "heartbeat at registration": "the official sends its first heartbeat as soon as it is registered (recorded:"
-    " `heartbeat_at_registration` true); this SDK's first one comes a `heartbeat_interval` later",
-    "capacity while a task waits for a slot": "when a task ends while a dispatched task waits for its slot, the"
-    " official sends no is_busy=false (the slot is taken again at once) but is_busy=true again: [T, T, F x 6];"
-    " this SDK sends is_busy=false then is_busy=true, each in a background task of its own, so they also arrive"
-    " in either order: [T, F, T, F x 6] or [T, T, F x 7]",
-}
-"""Differences that are faults of this SDK, reported; the equality each breaks is not asserted until fixed."""
-
-
 def expected() -> dict[str, Any]:
     run: dict[str, Any] = copy.deepcopy(RECORDED["run"])
     for _reason, apply in KNOWN_DIFFERENCES.values():
@@ -141,7 +128,7 @@ def handler() -> Callable[..., Any]:
 def ours(http_transport: str) -> dict[str, Any]:
     """This SDK's worker driven through the cases on `http_transport` (once per transport per session)."""
     if http_transport not in _RUNS:
-        with official_registration(), FakeBackend(heartbeat=0.05) as backend, backend.serve() as url:
+        with FakeBackend(heartbeat=0.05) as backend, backend.serve() as url:
             configuration = Configuration(
                 api_key=backend.api_key, base_url=url, organization_id=backend.organization_id
             )
@@ -190,10 +177,7 @@ def test_saturated(ours: dict[str, Any]) -> None:
     mine, official = ours["cases"]["saturated"], expected()["cases"]["saturated"]
     for name, requests in official["tasks"].items():
         assert [comparable(r) for r in mine["tasks"][name]] == [comparable(r) for r in requests], name
-    # OPEN "capacity while a task waits for a slot": `mine["capacity"] == official["capacity"]` once fixed
-    busy, free = official["capacity"].count(True), official["capacity"].count(False)
-    assert (mine["capacity"][0], mine["capacity"].count(True)) == (True, busy), "busy when the 6 slots are taken"
-    assert mine["capacity"][-free:] == [False] * free, "free again after each of the last tasks"
+    assert mine["capacity"] == official["capacity"], "busy at 6, again when a waiting task takes a slot, then free"
 
 
 def test_each_known_difference_is_still_one() -> None:
@@ -202,4 +186,7 @@ def test_each_known_difference_is_still_one() -> None:
         run = copy.deepcopy(RECORDED["run"])
         apply(run)
         assert run != RECORDED["run"], name
-    assert RECORDED["run"]["heartbeat_at_registration"] is True  # OPEN "heartbeat at registration"
+
+
+def test_the_first_heartbeat_goes_at_registration(ours: dict[str, Any]) -> None:
+    assert ours["heartbeat_at_registration"] == expected()["heartbeat_at_registration"] is True

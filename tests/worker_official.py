@@ -17,7 +17,6 @@ recording. `python -m tests.worker_official --record` records it again (after a 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -26,14 +25,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from tests.official_recording import record_or_check
 from xpander_sdk import Configuration, Tasks
 from xpander_sdk.testing import API_KEY, ORGANIZATION_ID, FakeBackend
-from xpander_sdk.testing import _controller as fake_controller
 from xpander_sdk.testing._requests import RecordedRequest
 
 RECORDING = Path(__file__).parent / "fixtures" / "worker-official-run.json"
@@ -93,23 +91,6 @@ def cases_digest() -> str:
         "at once": HEARTBEAT_AT_ONCE,
     }
     return hashlib.sha256(json.dumps(cases, sort_keys=True).encode()).hexdigest()
-
-
-@contextlib.contextmanager
-def official_registration() -> Iterator[None]:
-    """The fake's `worker-registration` with a `last_heartbeat` (its `created_at`): the official worker refuses a
-    null there (its `DeployedAsset.last_heartbeat` is a required datetime) and dies at its registration."""
-    made = fake_controller.deployed_asset
-
-    def deployed_asset(worker_id: str, agent_id: str, organization_id: str) -> dict[str, Any]:
-        record = made(worker_id, agent_id, organization_id)
-        return {**record, "last_heartbeat": record["last_heartbeat"] or record["created_at"]}
-
-    fake_controller.deployed_asset = deployed_asset
-    try:
-        yield
-    finally:
-        fake_controller.deployed_asset = made
 
 
 # -- normalising -------------------------------------------------------------------------------------------------
@@ -226,7 +207,6 @@ def drive(backend: FakeBackend, url: str, settle: float = 0.3) -> dict[str, Any]
 def official_run(python: str) -> dict[str, Any]:
     """The official worker driven through the cases (see the module docstring)."""
     with (
-        official_registration(),
         FakeBackend(heartbeat=0.05) as backend,
         backend.serve() as url,
         tempfile.TemporaryDirectory() as folder,

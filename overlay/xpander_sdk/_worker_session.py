@@ -113,7 +113,9 @@ class WorkerSession:
         self.finished = asyncio.Event()
         self.fatal: BaseException | None = None
         self.on_registered: Callable[[], None] = lambda: None
-        self.background: set[asyncio.Task[Any]] = set()
+        self.registered = asyncio.Event()
+        self.fresh_registration = asyncio.Event()
+        self.capacity_updates: asyncio.Queue[bool] = asyncio.Queue()
         self._stop_request: tuple[float | None, str] | None = None
         self._stop_requested = asyncio.Event()
 
@@ -123,7 +125,7 @@ class WorkerSession:
         spawned: list[asyncio.Task[None]] = []
         try:
             await _run_hooks(self.settings.on_boot, "boot")
-            parts = [self._spawn(self.listen(), spawned), self._spawn(self.heartbeats(), spawned)]
+            parts = [self._spawn(work, spawned) for work in (self.listen(), self.heartbeats(), self.capacity_news())]
             slots = [self._spawn(self.slot(), spawned) for _ in range(self.settings.concurrency)]
             await self._stop_requested.wait()
             await self.shutdown(parts, slots)
@@ -175,6 +177,8 @@ class WorkerSession:
         item = self.link.read(message)
         if isinstance(item, Registration):
             self.stats.registrations += 1
+            self.registered.set()
+            self.fresh_registration.set()
             agent_id = self.settings.agent_id
             logger.info("Registered with the controller as worker %s (agent %s)", item.worker_id, agent_id)
             self.on_registered()
@@ -211,33 +215,39 @@ class WorkerSession:
 
     # -- news -----------------------------------------------------------------------------------------------------
     async def heartbeats(self) -> None:
-        """A heartbeat every `heartbeat_interval` once registered; a failure is logged (once per streak)."""
+        """A heartbeat at each registration, as the official, then every `heartbeat_interval`; a failure is logged
+        (once per streak) and the next one goes on time."""
         failing = False
+        await self.registered.wait()
         while True:
-            await asyncio.sleep(self.settings.heartbeat_interval)
-            try:
-                await self.link.asend(HEARTBEAT, heartbeat_data(), self.news_options)
-            except ModuleException as error:
-                if not failing:
-                    logger.warning("Heartbeats are failing (%s); still trying", error)
-                failing = True
-                continue
-            if failing:
-                logger.info("Heartbeats go through again")
-            failing = False
+            failing = await self._beat(failing)
+            self.fresh_registration.clear()
+            with contextlib.suppress(TimeoutError):  # a new registration: its first heartbeat at once
+                await asyncio.wait_for(self.fresh_registration.wait(), self.settings.heartbeat_interval)
+
+    async def _beat(self, failing: bool) -> bool:
+        """One heartbeat; whether heartbeats are failing now."""
+        try:
+            await self.link.asend(HEARTBEAT, heartbeat_data(), self.news_options)
+        except ModuleException as error:
+            if not failing:
+                logger.warning("Heartbeats are failing (%s); still trying", error)
+            return True
+        if failing:
+            logger.info("Heartbeats go through again")
+        return False
 
     def tell_capacity(self, busy: bool) -> None:
-        """A capacity update, sent in the background (a failure is logged, the task goes on)."""
+        """A capacity update, sent by `capacity_news` in the order told (a failure is logged, the task goes on)."""
+        self.capacity_updates.put_nowait(busy)
 
-        async def send() -> None:
+    async def capacity_news(self) -> None:
+        while True:
+            busy = await self.capacity_updates.get()
             try:
                 await self.link.asend(CAPACITY, {"is_busy": busy}, self.news_options)
             except ModuleException as error:
                 logger.warning("A capacity update (is_busy=%s) failed: %s", busy, error)
-
-        news = asyncio.ensure_future(send())
-        self.background.add(news)
-        news.add_done_callback(self.background.discard)
 
     # -- the slots --------------------------------------------------------------------------------------------------
     async def slot(self) -> None:
@@ -256,8 +266,8 @@ class WorkerSession:
                 self.stats.running -= 1
                 self.active.discard(dispatch.task.id)
             self._count(status)
-            if self.stats.running < self.settings.concurrency and self.stopping is None:
-                self.tell_capacity(False)
+            if self.stats.running < self.settings.concurrency and not self.stats.queued and self.stopping is None:
+                self.tell_capacity(False)  # free again (not when a waiting task takes the slot at once: official)
 
     def _count(self, status: Any) -> None:
         if status is None:
@@ -286,8 +296,6 @@ class WorkerSession:
         await asyncio.wait(slots, timeout=2.0)
         for slot in slots:
             slot.cancel()
-        if self.background:
-            await asyncio.wait(self.background, timeout=2.0)
         await _run_hooks(self.settings.on_shutdown, "shutdown")
         logger.info("Worker stopped")
 

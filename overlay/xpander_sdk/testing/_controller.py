@@ -275,14 +275,15 @@ class Controller(Scripts):
 
 def deployed_asset(worker_id: str, agent_id: str, organization_id: str) -> dict[str, Any]:
     """A worker's record, as its `worker-registration` sends it (checked against openapi.yaml's DeployedAsset)."""
+    registered_at = now()
     record = {
         "id": worker_id,
         "name": worker_id,
         "organization_id": organization_id,
         "type": "worker",
-        "created_at": now(),
+        "created_at": registered_at,
         "created_by": None,
-        "last_heartbeat": None,
+        "last_heartbeat": registered_at,  # the official worker refuses a null here (a required datetime)
         "dedicated_agent_id": agent_id,
         "parent_asset_id": None,
     }

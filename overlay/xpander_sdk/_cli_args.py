@@ -224,6 +224,18 @@ def _add_worker_arguments(worker: argparse.ArgumentParser) -> None:
         default=WORKER_READ_TIMEOUT,
         help="seconds of silence before the controller's stream is reconnected (default %(default)g)",
     )
+    worker.add_argument(
+        "--invoke-port", metavar="PORT", type=_port, help="serve POST /invoke and GET /health there (0: a free port)"
+    )
+    worker.add_argument(
+        "--invoke-host", metavar="HOST", default="127.0.0.1", help="the /invoke server's address (default %(default)s)"
+    )
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, got {text!r}")
+    return int(text)
 
 
 def _at_least_one(text: str) -> int:

@@ -39,6 +39,7 @@ from .configuration import Configuration
 from .exceptions import InvalidArgumentError, WorkerError
 
 logger = logging.getLogger("xpander_sdk.worker")
+MAX_PORT = 65535
 
 
 class Worker:
@@ -49,7 +50,8 @@ class Worker:
     once (default: `XPANDER_WORKER_CONCURRENCY`, else 6); `handler_timeout` seconds for one task's handler (None:
     no deadline); `grace_period` seconds a stop lets running handlers finish; `read_timeout` seconds of silence
     after which the stream is reconnected; `on_boot`/`on_shutdown` hooks (None: those registered with
-    `@on_boot`/`@on_shutdown`)."""
+    `@on_boot`/`@on_shutdown`); `invoke_port` starts the `/invoke` server there (0: a free port; None, the default:
+    no server), on `invoke_host` (127.0.0.1 by default)."""
 
     def __init__(
         self,
@@ -65,6 +67,8 @@ class Worker:
         heartbeat_interval: float = WORKER_HEARTBEAT_INTERVAL,
         on_boot: Sequence[Hook] | None = None,
         on_shutdown: Sequence[Hook] | None = None,
+        invoke_port: int | None = None,
+        invoke_host: str = "127.0.0.1",
     ) -> None:
         if not callable(handler):
             raise refuse("handler", "a function that takes the task", handler)
@@ -85,6 +89,12 @@ class Worker:
         self.read_timeout = positive_seconds("read_timeout", read_timeout)
         self.heartbeat_interval = positive_seconds("heartbeat_interval", heartbeat_interval)
         self._hooks = (None if on_boot is None else tuple(on_boot), None if on_shutdown is None else tuple(on_shutdown))
+        self.invoke_port = None if invoke_port is None else whole_number("invoke_port", invoke_port, 0, "a port")
+        if self.invoke_port is not None and self.invoke_port > MAX_PORT:
+            raise refuse("invoke_port", f"a port number from 0 to {MAX_PORT}", invoke_port)
+        if not isinstance(invoke_host, str) or not invoke_host:
+            raise refuse("invoke_host", "a host name or address to listen on", invoke_host)
+        self.invoke_host = invoke_host
         self.stats = WorkerStats()
         self._run: WorkerSession | None = None
         self._thread: threading.Thread | None = None
@@ -109,6 +119,12 @@ class Worker:
         return None if self._run is None else self._run.fatal
 
     @property
+    def invoke_url(self) -> str | None:
+        """Where the `/invoke` server listens (`http://127.0.0.1:<port>`), or None without one."""
+        server = None if self._run is None else self._run.invoke_server
+        return None if server is None else server.url
+
+    @property
     def running(self) -> bool:
         """Whether the worker runs (started, and not yet stopped)."""
         return self._run is not None and not self._run.finished.is_set()
@@ -131,6 +147,8 @@ class Worker:
             self.read_timeout,
             self.heartbeat_interval,
             *self._hooks,
+            self.invoke_host,
+            self.invoke_port,
         )
 
     def run(self) -> None:

@@ -29,9 +29,11 @@ from ._constants import (
     WORKER_RECONNECT_MAX_DELAY,
     WORKER_REPORT_WINDOW,
 )
+from ._invoke_server import InvokeServer
 from ._request import CallOptions
 from ._requestor import Requestor
 from ._retry import RetryPolicy
+from ._task_model import Task
 from ._worker_link import CAPACITY, HEARTBEAT, ControllerLink, Dispatch, Registration, heartbeat_data
 from ._worker_run import Handler, RunContext, end_unstarted, run_task
 from .exceptions import ModuleException, WorkerError
@@ -80,6 +82,8 @@ class WorkerSettings:
     heartbeat_interval: float
     on_boot: Sequence[Hook] | None
     on_shutdown: Sequence[Hook] | None
+    invoke_host: str
+    invoke_port: int | None
 
 
 def environment() -> str:
@@ -116,6 +120,7 @@ class WorkerSession:
         self.registered = asyncio.Event()
         self.fresh_registration = asyncio.Event()
         self.capacity_updates: asyncio.Queue[bool] = asyncio.Queue()
+        self.invoke_server: InvokeServer | None = None
         self._stop_request: tuple[float | None, str] | None = None
         self._stop_requested = asyncio.Event()
 
@@ -125,6 +130,7 @@ class WorkerSession:
         spawned: list[asyncio.Task[None]] = []
         try:
             await _run_hooks(self.settings.on_boot, "boot")
+            await self._start_invoke_server()
             parts = [self._spawn(work, spawned) for work in (self.listen(), self.heartbeats(), self.capacity_news())]
             slots = [self._spawn(self.slot(), spawned) for _ in range(self.settings.concurrency)]
             await self._stop_requested.wait()
@@ -213,6 +219,35 @@ class WorkerSession:
         self.on_registered()  # a thread waiting in start() learns of it
         self.request_stop(0.0, reason="a fatal error")
 
+    # -- the /invoke server -------------------------------------------------------------------------------------------
+    async def _start_invoke_server(self) -> None:
+        settings = self.settings
+        if settings.invoke_port is None:
+            return
+        requestor = settings.requestor
+        server = InvokeServer(
+            settings.invoke_host,
+            settings.invoke_port,
+            requestor.api_key(),
+            lambda data: Task.from_dict(data).bind(requestor),
+            self.invoke,
+        )
+        await server.start()
+        self.invoke_server = server
+
+    async def invoke(self, task: Task) -> Task | None:
+        """Run a task sent to `/invoke` as a dispatched one is run (None: it runs here already)."""
+        if task.id in self.active:
+            return None
+        self.active.add(task.id)
+        self.stats.running += 1
+        try:
+            self._count(await run_task(task, self.context))
+        finally:
+            self.stats.running -= 1
+            self.active.discard(task.id)
+        return task
+
     # -- news -----------------------------------------------------------------------------------------------------
     async def heartbeats(self) -> None:
         """A heartbeat at each registration, as the official, then every `heartbeat_interval`; a failure is logged
@@ -281,6 +316,8 @@ class WorkerSession:
     async def shutdown(self, parts: list[asyncio.Task[None]], slots: list[asyncio.Task[None]]) -> None:
         grace, reason = self._stop_request or (0.0, "stop")
         logger.info("Worker stopping (%s)", reason)
+        if self.invoke_server is not None:
+            await self.invoke_server.close()
         for part in parts:
             part.cancel()
         await asyncio.gather(*parts, return_exceptions=True)

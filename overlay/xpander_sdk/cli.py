@@ -372,6 +372,8 @@ def run_worker(args: argparse.Namespace) -> int:
         handler_timeout=args.handler_timeout,
         grace_period=args.grace_period,
         read_timeout=args.read_timeout,
+        invoke_port=args.invoke_port,
+        invoke_host=args.invoke_host,
     )
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

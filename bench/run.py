@@ -3,10 +3,10 @@ parsing (a Task, a list of 1,000 tasks), memory, the event stream (events per se
 waiting, memory over a long stream, 1,000 creates waited for at once) against httpx-sse, and many calls in
 flight on both async transports (`many`).
 
-    .venv/bin/python -m bench.run              # the full run (about 10 minutes on 2 cores)
+    .venv/bin/python -m bench.run              # the full run (about 14 minutes on 2 cores; the worker: 4 of them)
     .venv/bin/python -m bench.run --quick      # tiny counts: checks that every benchmark still runs
     .venv/bin/python -m bench.run --official   # also the official xpander-sdk, in its own venv
-    .venv/bin/python -m bench.run --only many  # only some sections (import, calls, parse, events, many)
+    .venv/bin/python -m bench.run --only many  # only some sections (import, calls, parse, events, many, worker)
     .venv/bin/python -m bench.run --footprint  # also the install footprint (fresh venvs from PyPI)
 
 Prints a table with each target and whether it is met, and writes every number to bench/results/latest.json
@@ -24,6 +24,10 @@ medians of 3 rounds. Creates per second at 1, 100 and 1,000 in flight (target: (
 level); 1,000 creates waited for at once through their events (the SDK on both transports, and raw
 httpx-aiohttp with httpx-sse); RSS and tracemalloc over 20,000 creates at 100 in flight (flat: 1 MiB); the
 import (aiohttp must not be loaded by it) and the first `acreate` with aiohttp's import.
+
+`worker`: our `@on_task` worker against a loopback fake controller (`bench.controller`), side by side with the
+official one with `--official`: dispatch to handler (median, p99), no-op tasks per second at 1 and 16 outstanding
+with the requests per task, the idle worker's CPU and memory, and the stop on SIGTERM (see `bench.worker_bench`).
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ from typing import Any
 
 import httpx
 
-from bench import footprint, official
+from bench import footprint, official, worker_bench
 from bench.server import (
     ROOT,
     STATS_PATH,
@@ -94,7 +98,7 @@ MANY_RATE_MIN = 0.8
 """The SDK's default (aiohttp) against raw httpx over httpx-aiohttp, calls per second, at every level."""
 MANY_MEMORY_MAX_BYTES = 1 * MIB
 """RSS and tracemalloc growth over the `many` section's creates after warm-up that still count as flat."""
-SECTIONS = ("import", "calls", "parse", "events", "many")
+SECTIONS = ("import", "calls", "parse", "events", "many", "worker")
 
 COUNTS: dict[str, dict[str, int]] = {
     "full": {
@@ -134,6 +138,7 @@ COUNTS: dict[str, dict[str, int]] = {
         "files_number": 20,
         "files_delayed_number": 4,
         "files_rounds": 7,
+        **worker_bench.COUNTS["full"],
     },
     "quick": {
         "import_runs": 3,
@@ -172,6 +177,7 @@ COUNTS: dict[str, dict[str, int]] = {
         "files_number": 2,
         "files_delayed_number": 1,
         "files_rounds": 1,
+        **worker_bench.COUNTS["quick"],
     },
 }
 MANY_LEVELS: dict[str, tuple[tuple[int, int, int], ...]] = {
@@ -1073,6 +1079,8 @@ def fill_table(table: Table, results: dict[str, Any]) -> None:
         _waiting_rows(table, results["events"])
     if "many" in results:
         _many_rows(table, results["many"])
+    if "worker" in results:
+        worker_bench.worker_rows(table, results["worker"])
     if "footprint" in results:
         _footprint_rows(table, results["footprint"])
 
@@ -1656,7 +1664,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     mode = "quick" if args.quick else "full"
     counts = COUNTS[mode]
     sections = set(args.only or SECTIONS)
-    other_python, official_error = official_python(args) if sections & {"import", "calls"} else (None, None)
+    other_python, official_error = official_python(args) if sections & {"import", "calls", "worker"} else (None, None)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     results: dict[str, Any] = {}
     with running_server(lifetime=SERVER_LIFETIME * (3 if other_python else 1)) as port:
@@ -1686,6 +1694,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             results["events"] = bench_events(request, counts)
         if "many" in sections:
             results["many"] = bench_many(request, counts, MANY_LEVELS[mode])
+    if "worker" in sections:
+        results["worker"] = worker_bench.bench_worker(counts, other_python, log)
     if args.footprint:
         results["footprint"] = footprint.measure_footprint(log)
     table = Table()
@@ -1726,6 +1736,11 @@ def _entries(results: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         for key, value in results.get(group, {}).items()
         if isinstance(value, dict)
     ]
+    for sdk, measured in results.get("worker", {}).items():
+        if sdk in ("ours", "official"):
+            name = f"{'official.' if sdk == 'official' else ''}worker"
+            entries.append((name, measured))
+            entries += [(f"{name}.{level}", entry) for level, entry in measured.get("throughput", {}).items()]
     return [*entries, *((name, results[name]) for name in ("parse", "overhead", "list_parse") if name in results)]
 
 

@@ -61,11 +61,15 @@ class RunContext:
 
 
 # -- the run ------------------------------------------------------------------------------------------------------
-async def run_task(task: Task, context: RunContext) -> AgentExecutionStatus | None:
+async def run_task(
+    task: Task, context: RunContext, started: Callable[[], None] = lambda: None
+) -> AgentExecutionStatus | None:
     """Run one dispatched task to its end and report it; its final status (None when it was not run: the
-    server refused to mark it `executing`). Never raises but CancelledError."""
+    server refused to mark it `executing`). `started` is called once it is saved `executing`, before the handler.
+    Never raises but CancelledError."""
     if not await _mark_executing(task, context):
         return None
+    started()
     logger.info("Running task %s", task.id)
     error = await _handle(task, context)
     _finish(task, error)

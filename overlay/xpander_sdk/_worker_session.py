@@ -293,16 +293,18 @@ class WorkerSession:
                 return
             self.stats.queued -= 1
             self.stats.running += 1
-            if self.stats.running == self.settings.concurrency:
-                self.tell_capacity(True)
-            try:
-                status = await run_task(dispatch.task, self.context)
+            busy = self._busy if self.stats.running == self.settings.concurrency else _nothing
+            try:  # busy once the task is saved `executing`: its save goes first, the handler starts sooner
+                status = await run_task(dispatch.task, self.context, busy)
             finally:
                 self.stats.running -= 1
                 self.active.discard(dispatch.task.id)
             self._count(status)
             if self.stats.running < self.settings.concurrency and not self.stats.queued and self.stopping is None:
                 self.tell_capacity(False)  # free again (not when a waiting task takes the slot at once: official)
+
+    def _busy(self) -> None:
+        self.tell_capacity(True)
 
     def _count(self, status: Any) -> None:
         if status is None:
@@ -350,6 +352,10 @@ class WorkerSession:
             done = asyncio.gather(*ended, return_exceptions=True)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(done, WORKER_REPORT_WINDOW)
+
+
+def _nothing() -> None:
+    pass
 
 
 async def _run_hooks(hooks: Sequence[Hook] | None, kind: str) -> None:

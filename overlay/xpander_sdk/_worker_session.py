@@ -35,6 +35,7 @@ from ._retry import RetryPolicy
 from ._worker_link import CAPACITY, HEARTBEAT, ControllerLink, Dispatch, Registration, heartbeat_data
 from ._worker_run import Handler, RunContext, end_unstarted, run_task
 from .exceptions import ModuleException, WorkerError
+from .models import AgentExecutionStatus
 
 logger = logging.getLogger("xpander_sdk.worker")
 
@@ -252,6 +253,9 @@ class WorkerSession:
                 self.tell_capacity(True)
             try:
                 status = await run_task(dispatch.task, self.context)
+            except Exception:  # a fault of this SDK must not cost a slot (run_task ends every task it can)
+                logger.exception("Task %s: the worker failed running it", dispatch.task.id)
+                status = AgentExecutionStatus.Error
             finally:
                 self.stats.running -= 1
                 self.active.discard(dispatch.task.id)

@@ -1,0 +1,165 @@
+"""Faults found reviewing the worker (issue 23), each with the sequence that showed it: what a handler may leave in
+its task, or raise, must still end the task (never `executing`) and keep the slot and the worker alive; a
+cancelled `arun()` still ends its tasks; a handler that ignores its cancellation does not keep the process from
+exiting; a handler is not started once the worker's stop has ended the grace period."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from xpander_sdk import AgentExecutionStatus, Task, Tasks
+from xpander_sdk._retry import RetryPolicy
+from xpander_sdk._worker_run import NOT_STARTED, RunContext, run_task
+from xpander_sdk.testing import FakeBackend
+
+AGENT = "agent-1"
+FAST_RETRY = RetryPolicy(max_retries=0, initial_delay=0.01, max_delay=0.05)
+
+
+@pytest.fixture
+def client(backend: FakeBackend) -> Iterator[Tasks]:
+    with backend.client(max_retries=0) as tasks:
+        yield tasks
+
+
+def context(tasks: Tasks, handler: Any) -> RunContext:
+    return RunContext(handler, None, tasks.requestor.options({}, retry_unsafe=True), FAST_RETRY)
+
+
+def run(task: Task, run_context: RunContext) -> AgentExecutionStatus | None:
+    return asyncio.run(run_task(task, run_context))
+
+
+class Unprintable:
+    def __str__(self) -> str:
+        raise ZeroDivisionError("no text")
+
+
+# -- what a handler leaves in its task -----------------------------------------------------------------------------
+def test_a_status_set_as_text_is_read_as_the_status(backend: FakeBackend, client: Tasks) -> None:
+    """`task.status = "completed"` (the official model takes it) killed the slot and left the task `executing`."""
+    task = client.create(agent_id=AGENT, prompt="p")
+
+    async def handle(given: Task) -> Task:
+        given.status = "completed"  # type: ignore[assignment]
+        given.result = "done"
+        return given
+
+    assert run(task, context(client, handle)) == AgentExecutionStatus.Completed
+    assert (backend.tasks[task.id].status.value, backend.tasks[task.id].result) == ("completed", "done")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("used_tools", None),
+        ("result", Unprintable()),
+        ("status", "no such status"),
+        ("payload_extension", {"not json": object()}),
+    ],
+)
+def test_a_task_the_handler_left_unsendable_still_ends_error(
+    backend: FakeBackend, client: Tasks, field: str, value: object
+) -> None:
+    """What the handler left cannot be sent: the task is saved as it was dispatched, `error`, saying why (it was
+    left `executing`, or the slot died)."""
+    task = client.create(agent_id=AGENT, prompt="p")
+
+    async def handle(given: Task) -> Task:
+        object.__setattr__(given, field, value)
+        return given
+
+    assert run(task, context(client, handle)) == AgentExecutionStatus.Error
+    stored = backend.tasks[task.id]
+    assert stored.status.value == "error"
+    assert "could not be reported" in (stored.result or "")
+
+
+def test_a_final_save_the_api_refuses_still_ends_the_task(backend: FakeBackend, client: Tasks) -> None:
+    """A 422 on the handler's task (a field the API will not take): the task is ended `error` all the same."""
+    task = client.create(agent_id=AGENT, prompt="p")
+
+    async def handle(given: Task) -> Task:
+        backend.respond_next(422, operation="update_task")
+        given.result = "refused"
+        return given
+
+    assert run(task, context(client, handle)) == AgentExecutionStatus.Error
+    stored = backend.tasks[task.id]
+    assert stored.status.value == "error"
+    assert "could not be reported" in (stored.result or "")
+
+
+# -- what a handler raises -----------------------------------------------------------------------------------------
+async def raises_cancelled(task: Task) -> Task:
+    raise asyncio.CancelledError
+
+
+def sync_raises_cancelled(task: Task) -> Task:
+    raise asyncio.CancelledError
+
+
+async def exits(task: Task) -> Task:
+    sys.exit(3)
+
+
+def sync_exits(task: Task) -> Task:
+    sys.exit(3)
+
+
+@pytest.mark.parametrize("handler", [raises_cancelled, sync_raises_cancelled, exits, sync_exits])
+def test_a_handler_raising_a_base_exception_ends_its_task_error(
+    backend: FakeBackend, client: Tasks, handler: Any
+) -> None:
+    """Its own CancelledError or SystemExit escaped `run_task` (the slot died, or the worker's
+    loop with it) and left the task `executing`."""
+    task = client.create(agent_id=AGENT, prompt="p")
+    assert run(task, context(client, handler)) == AgentExecutionStatus.Error
+    stored = backend.tasks[task.id]
+    assert stored.status.value == "error"
+    assert stored.result
+
+
+# -- the stop ------------------------------------------------------------------------------------------------------
+def test_a_handler_is_not_started_once_the_grace_period_is_over(backend: FakeBackend, client: Tasks) -> None:
+    """The stop ended the grace period while the task was being marked `executing`: the sync handler was started
+    anyway (its side effects happen) and its task reported stopped."""
+    task = client.create(agent_id=AGENT, prompt="p")
+    calls: list[str] = []
+
+    def handle(given: Task) -> Task:
+        calls.append(given.id)
+        return given
+
+    async def main() -> AgentExecutionStatus | None:
+        run_context = context(client, handle)
+        run_context.abort.set()
+        return await run_task(task, run_context)
+
+    assert asyncio.run(main()) == AgentExecutionStatus.Error
+    threading.Event().wait(0.2)
+    assert calls == []
+    assert backend.tasks[task.id].result == NOT_STARTED
+
+
+class UnprintableError(Exception):
+    def __str__(self) -> str:
+        raise ZeroDivisionError("no text")
+
+
+def test_a_handler_raising_an_error_without_text_ends_its_task_error(backend: FakeBackend, client: Tasks) -> None:
+    """`str()` of the handler's exception raised too: it escaped `run_task`, the slot died, the task stayed
+    `executing`."""
+    task = client.create(agent_id=AGENT, prompt="p")
+
+    async def handle(given: Task) -> Task:
+        raise UnprintableError
+
+    assert run(task, context(client, handle)) == AgentExecutionStatus.Error
+    assert (backend.tasks[task.id].status.value, backend.tasks[task.id].result) == ("error", "UnprintableError")

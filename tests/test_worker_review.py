@@ -9,14 +9,16 @@ import asyncio
 import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from xpander_sdk import AgentExecutionStatus, Task, Tasks
+from tests.test_worker_process import start, stopped, wait_until, worker_env
+from xpander_sdk import AgentExecutionStatus, Configuration, Task, Tasks, Worker
 from xpander_sdk._retry import RetryPolicy
-from xpander_sdk._worker_run import NOT_STARTED, RunContext, run_task
-from xpander_sdk.testing import FakeBackend
+from xpander_sdk._worker_run import NOT_STARTED, STOPPED, RunContext, run_task
+from xpander_sdk.testing import API_KEY, ORGANIZATION_ID, FakeBackend
 
 AGENT = "agent-1"
 FAST_RETRY = RetryPolicy(max_retries=0, initial_delay=0.01, max_delay=0.05)
@@ -163,3 +165,78 @@ def test_a_handler_raising_an_error_without_text_ends_its_task_error(backend: Fa
 
     assert run(task, context(client, handle)) == AgentExecutionStatus.Error
     assert (backend.tasks[task.id].status.value, backend.tasks[task.id].result) == ("error", "UnprintableError")
+
+
+# -- a cancelled arun() ---------------------------------------------------------------------------------------------
+async def hang(task: Task) -> Task:
+    await asyncio.sleep(30)
+    return task
+
+
+async def until(condition: Any, what: str, timeout: float = 15.0) -> None:
+    for _ in range(int(timeout / 0.02)):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_cancelled_arun_still_ends_its_running_and_queued_tasks(backend: FakeBackend, client: Tasks) -> None:
+    """Cancelling the task of `arun()` (Ctrl-C under `asyncio.run(worker.arun())`, an app's shutdown) cancelled
+    the handlers and left their tasks `executing` forever."""
+    shutdown: list[str] = []
+
+    async def main() -> None:
+        options: dict[str, Any] = {"concurrency": 1, "heartbeat_interval": 0.05, "on_boot": ()}
+        worker = Worker(hang, tasks=client, agent_id=AGENT, on_shutdown=(lambda: shutdown.append("hook"),), **options)
+        running = asyncio.ensure_future(worker.arun())
+        await until(lambda: backend.workers, "the registration")
+        created = [client.create(agent_id=AGENT, prompt=prompt) for prompt in ("runs", "waits")]
+        await until(lambda: worker.stats.running == 1 and worker.stats.queued == 1, "one running, one queued")
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+        assert not worker.running
+        results = [(backend.tasks[task.id].status.value, backend.tasks[task.id].result) for task in created]
+        assert results == [("error", STOPPED), ("error", NOT_STARTED)]
+
+    asyncio.run(main())
+    assert shutdown == ["hook"]
+
+
+# -- the process's exit --------------------------------------------------------------------------------------------
+IGNORES_ITS_CANCELLATION = """\
+import asyncio
+
+from xpander_sdk import Task, on_task
+
+
+@on_task(grace_period=0.2, heartbeat_interval=0.1)
+async def handle(task: Task) -> Task:
+    while True:
+        try:
+            await asyncio.sleep(0.05)
+        except asyncio.CancelledError:
+            pass
+"""
+
+
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
+def test_a_handler_ignoring_its_cancellation_does_not_keep_the_process_from_exiting(
+    backend: FakeBackend, tmp_path: Path, transport: str
+) -> None:
+    """Its task was ended, but `asyncio.run` waited forever for the handler at its end: SIGTERM never exited."""
+    (tmp_path / "agent.py").write_text(IGNORES_ITS_CANCELLATION)
+    with (
+        backend.serve() as url,
+        Tasks(Configuration(api_key=API_KEY, base_url=url, organization_id=ORGANIZATION_ID)) as tasks,
+    ):
+        process = start([sys.executable, "agent.py"], worker_env(url, transport), tmp_path)
+        try:
+            wait_until(lambda: backend.workers, what="the registration")
+            task = tasks.create(agent_id=AGENT, prompt="p")
+            wait_until(lambda: backend.tasks[task.id].status.value == "executing", what="the handler")
+        finally:
+            code, _, err = stopped(process)
+    assert code == 0, err
+    assert (backend.tasks[task.id].status.value, backend.tasks[task.id].result) == ("error", STOPPED)

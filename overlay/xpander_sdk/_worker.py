@@ -20,8 +20,8 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Sequence
-from typing import NoReturn
+from collections.abc import Coroutine, Sequence
+from typing import Any, NoReturn
 
 from ._checks import environment_whole_number, positive_seconds, refuse, whole_number
 from ._constants import (
@@ -39,6 +39,8 @@ from .configuration import Configuration
 from .exceptions import InvalidArgumentError, WorkerError
 
 logger = logging.getLogger("xpander_sdk.worker")
+ABANDON_WAIT = 2.0
+"""Seconds the tasks left when a worker's loop ends get to end once cancelled (see `run_loop`)."""
 
 
 class Worker:
@@ -138,7 +140,7 @@ class Worker:
         A configuration the controller refuses (or none at all) prints one line on stderr and exits with status
         78 (EX_CONFIG): a supervisor can tell it from a crash and not restart in a loop."""
         try:
-            asyncio.run(self._run_with_signals())
+            run_loop(self._run_with_signals())
         except (WorkerError, InvalidArgumentError) as error:
             exit_for_configuration(error)
 
@@ -198,7 +200,7 @@ class Worker:
 
         def main() -> None:
             try:
-                asyncio.run(self._run_until_stopped(ready))
+                run_loop(self._run_until_stopped(ready))
             except BaseException as error:  # handed to the thread that started it
                 failure.append(error)
             finally:
@@ -235,6 +237,30 @@ class Worker:
         with contextlib.suppress(RuntimeError):
             run.loop.call_soon_threadsafe(run.request_stop, None, "drain()")
         thread.join(timeout)
+
+
+def run_loop(main: Coroutine[Any, Any, None]) -> None:
+    """`asyncio.run(main)`, but the tasks still pending at its end (an async handler that ignores its
+    cancellation, abandoned at its deadline or at the stop) get ABANDON_WAIT seconds once cancelled, where
+    `asyncio.run` would wait for them forever and the process would never exit."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(main)
+    finally:
+        try:
+            left = asyncio.all_tasks(loop)
+            for task in left:
+                task.cancel()
+            if left:
+                _, pending = loop.run_until_complete(asyncio.wait(left, timeout=ABANDON_WAIT))
+                if pending:
+                    logger.warning("%d handler(s) ignored their cancellation: abandoned", len(pending))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
 
 
 def exit_for_configuration(error: WorkerError | InvalidArgumentError) -> NoReturn:

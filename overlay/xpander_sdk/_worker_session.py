@@ -119,8 +119,8 @@ class WorkerSession:
         self._stop_requested = asyncio.Event()
 
     async def main(self) -> None:
-        """The boot hooks, the parts, and the stop once asked for. Cancelled (a notebook cancelling the worker's
-        task), it cancels its parts and handlers at once: no grace period, no save."""
+        """The boot hooks, the parts, and the stop once asked for. Cancelled (Ctrl-C under `asyncio.run`, an app
+        cancelling the worker's task), it stops without a grace period: see `_stop_cancelled`."""
         spawned: list[asyncio.Task[None]] = []
         try:
             await _run_hooks(self.settings.on_boot, "boot")
@@ -129,14 +129,26 @@ class WorkerSession:
             await self._stop_requested.wait()
             await self.shutdown(parts, slots)
         except asyncio.CancelledError:
-            for part in spawned:
-                part.cancel()
-            await asyncio.gather(*spawned, return_exceptions=True)
+            await self._stop_cancelled(spawned)
             raise
         finally:
             self.finished.set()
         if self.fatal is not None:
             raise self.fatal
+
+    async def _stop_cancelled(self, spawned: list[asyncio.Task[None]]) -> None:
+        """The stop of a cancelled run: no grace period, but the running and queued tasks are still ended and
+        saved within the report window (never left `executing`), and the shutdown hooks run; cancelled again, it
+        cancels everything at once."""
+        try:
+            if spawned and not self.context.final.is_set():  # started, and its stop has not saved the tasks yet
+                self.request_stop(0.0, reason="cancelled")
+                self._stop_request = (0.0, "cancelled")  # a stop under way loses what is left of its grace period
+                await self.shutdown(spawned[:2], spawned[2:])
+        finally:
+            for part in spawned:
+                part.cancel()
+            await asyncio.gather(*spawned, return_exceptions=True)
 
     @staticmethod
     def _spawn(work: Coroutine[Any, Any, None], spawned: list[asyncio.Task[None]]) -> asyncio.Task[None]:

@@ -240,7 +240,8 @@ def test_a_burst_waits_in_order_while_the_stream_and_heartbeats_go_on(
         gate.set()
         wait_until(lambda: finished(backend, *(task.id for task in created)), what="the burst")
     assert sorted(started[:2]) == ["task 0", "task 1"]
-    assert started[2:] == ["task 2", "task 3", "task 4", "task 5"]
+    # in order; two slots freed at once start their next tasks on two threads, which may log them either way
+    assert all(abs(started.index(f"task {n}") - n) <= 1 for n in range(6)), started
 
 
 # -- the handler ----------------------------------------------------------------------------------------------------

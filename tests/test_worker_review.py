@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.test_worker_process import start, stopped, wait_until, worker_env
-from xpander_sdk import AgentExecutionStatus, Configuration, Task, Tasks, Worker
+from xpander_sdk import AgentExecutionStatus, Configuration, InvalidArgumentError, Task, Tasks, Worker
 from xpander_sdk._retry import RetryPolicy
 from xpander_sdk._worker_run import NOT_STARTED, STOPPED, RunContext, run_task
 from xpander_sdk.testing import API_KEY, ORGANIZATION_ID, FakeBackend
@@ -240,3 +240,29 @@ def test_a_handler_ignoring_its_cancellation_does_not_keep_the_process_from_exit
             code, _, err = stopped(process)
     assert code == 0, err
     assert (backend.tasks[task.id].status.value, backend.tasks[task.id].result) == ("error", STOPPED)
+
+
+# -- arguments --------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("agent_id", [123, "..", "a\nb"])
+def test_an_agent_id_no_route_takes_is_refused_when_the_worker_is_made(agent_id: object) -> None:
+    """It was taken, and the worker then reconnected forever, each registration refused locally."""
+    configuration = Configuration(api_key="k", base_url="http://127.0.0.1:9", organization_id="o")
+    with pytest.raises(InvalidArgumentError) as refused:
+        Worker(hang, configuration=configuration, agent_id=agent_id)  # type: ignore[arg-type]
+    assert refused.value.parameter == "agent_id"
+
+
+def test_a_connection_setting_refused_locally_stops_the_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A SOCKS proxy in the environment, which the aiohttp transport refuses (InvalidArgumentError naming
+    `proxy`): the worker retried it forever as an outage instead of stopping (`run()`: one line, exit 78)."""
+    monkeypatch.setenv("XPANDER_HTTP_TRANSPORT", "aiohttp")
+    monkeypatch.setenv("HTTP_PROXY", "socks5://127.0.0.1:1")
+    configuration = Configuration(api_key="k", base_url="http://127.0.0.1:9", organization_id="o")
+    with Tasks(configuration) as tasks:
+        worker = Worker(hang, tasks=tasks, agent_id=AGENT, on_boot=(), on_shutdown=())
+        with pytest.raises(InvalidArgumentError) as refused:
+            worker.start(timeout=10)
+        worker.stop(timeout=10)
+    assert refused.value.parameter == "proxy"
+    assert worker.error is refused.value
+    assert not worker.running

@@ -23,7 +23,7 @@ import threading
 from collections.abc import Coroutine, Sequence
 from typing import Any, NoReturn
 
-from ._checks import environment_whole_number, positive_seconds, refuse, whole_number
+from ._checks import check_path_id, environment_whole_number, positive_seconds, refuse, whole_number
 from ._constants import (
     WORKER_CONCURRENCY,
     WORKER_CONCURRENCY_ENV,
@@ -76,7 +76,7 @@ class Worker:
             raise InvalidArgumentError("tasks", "pass a configuration or tasks, not both (tasks has its own)")
         self.handler = handler
         self._tasks = tasks if tasks is not None else Tasks.on_shared_pool(configuration)
-        self.agent_id: str = self._tasks.configuration.agent_id_or_default(agent_id)  # type: ignore[assignment]
+        self.agent_id = check_path_id("agent_id", self._tasks.configuration.agent_id_or_default(agent_id))
         self.concurrency = (
             environment_whole_number(WORKER_CONCURRENCY_ENV, WORKER_CONCURRENCY, 1)
             if concurrency is None
@@ -107,7 +107,8 @@ class Worker:
     @property
     def error(self) -> BaseException | None:
         """What stopped the worker when it was not asked to stop (a WorkerError: its API key or its agent refused,
-        the agent runs elsewhere); None otherwise. `arun()` and `start()` raise it too."""
+        the agent runs elsewhere; an InvalidArgumentError: a connection setting refused here, such as a SOCKS proxy
+        on the aiohttp transport); None otherwise. `arun()` and `start()` raise it too."""
         return None if self._run is None else self._run.fatal
 
     @property

@@ -34,7 +34,7 @@ from ._requestor import Requestor
 from ._retry import RetryPolicy
 from ._worker_link import CAPACITY, HEARTBEAT, ControllerLink, Dispatch, Registration, heartbeat_data
 from ._worker_run import Handler, RunContext, end_unstarted, run_task
-from .exceptions import ModuleException, WorkerError
+from .exceptions import InvalidArgumentError, ModuleException, WorkerError
 from .models import AgentExecutionStatus
 
 logger = logging.getLogger("xpander_sdk.worker")
@@ -173,7 +173,7 @@ class WorkerSession:
                 async for message in self.link.amessages():
                     failures = self._on_message(message, failures)
                 failures, why = 0, "the controller closed the stream"
-            except WorkerError as error:
+            except (WorkerError, InvalidArgumentError) as error:  # refused for good, by the controller or here
                 self._fail(error)
                 return
             except ModuleException as error:

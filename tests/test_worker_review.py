@@ -6,6 +6,7 @@ exiting; a handler is not started once the worker's stop has ended the grace per
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import threading
 from collections.abc import Iterator
@@ -14,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from tests.faultserver import Stream
+from tests.faultserver import running as running_fault_server
 from tests.test_worker_process import start, stopped, wait_until, worker_env
 from xpander_sdk import AgentExecutionStatus, Configuration, InvalidArgumentError, Task, Tasks, Worker
 from xpander_sdk._retry import RetryPolicy
@@ -167,7 +170,7 @@ def test_a_handler_raising_an_error_without_text_ends_its_task_error(backend: Fa
     assert (backend.tasks[task.id].status.value, backend.tasks[task.id].result) == ("error", "UnprintableError")
 
 
-# -- a cancelled arun() ---------------------------------------------------------------------------------------------
+# -- a cancelled arun() --------------------------------------------------------------------------------------------
 async def hang(task: Task) -> Task:
     await asyncio.sleep(30)
     return task
@@ -242,7 +245,7 @@ def test_a_handler_ignoring_its_cancellation_does_not_keep_the_process_from_exit
     assert (backend.tasks[task.id].status.value, backend.tasks[task.id].result) == ("error", STOPPED)
 
 
-# -- arguments --------------------------------------------------------------------------------------------------------
+# -- arguments -----------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("agent_id", [123, "..", "a\nb"])
 def test_an_agent_id_no_route_takes_is_refused_when_the_worker_is_made(agent_id: object) -> None:
     """It was taken, and the worker then reconnected forever, each registration refused locally."""
@@ -266,3 +269,41 @@ def test_a_connection_setting_refused_locally_stops_the_worker(monkeypatch: pyte
     assert refused.value.parameter == "proxy"
     assert worker.error is refused.value
     assert not worker.running
+
+
+# -- a stop after a stop -------------------------------------------------------------------------------------------
+def test_a_stop_after_a_drain_ends_a_handler_that_does_not_finish(backend: FakeBackend, client: Tasks) -> None:
+    """`adrain()` waits for the running handlers without limit; a `astop(grace_period=0)` after it was ignored (the
+    worker was stopping already), so a hung handler held the worker forever."""
+
+    async def main() -> None:
+        options: dict[str, Any] = {"concurrency": 1, "heartbeat_interval": 0.05, "on_boot": (), "on_shutdown": ()}
+        worker = Worker(hang, tasks=client, agent_id=AGENT, **options)
+        running = asyncio.ensure_future(worker.arun())
+        await until(lambda: backend.workers, "the registration")
+        task = client.create(agent_id=AGENT, prompt="hangs")
+        await until(lambda: worker.stats.running == 1, "the handler")
+        draining = asyncio.ensure_future(worker.adrain())
+        await asyncio.sleep(0.1)
+        await asyncio.wait_for(worker.astop(grace_period=0), 15)
+        await asyncio.wait_for(asyncio.gather(draining, running), 5)
+        assert (backend.tasks[task.id].status.value, backend.tasks[task.id].result) == ("error", STOPPED)
+
+    asyncio.run(main())
+
+
+# -- reconnects ----------------------------------------------------------------------------------------------------
+def test_a_stream_that_ends_at_once_is_reconnected_with_growing_delays(http_transport: str) -> None:
+    """An answer of 200 and an empty event stream (a proxy, a controller in trouble) counted as a clean end each
+    time: the worker reconnected every 0.25-0.5 s forever, with a WARNING each time."""
+    with running_fault_server() as server:
+        path = f"/o/events/{AGENT}/?environment=local&supports_llm_gateway=true"
+        server.script(path, Stream())
+        configuration = Configuration(api_key=API_KEY, base_url=server.url, organization_id="o")
+        with Tasks(configuration) as tasks:
+            worker = Worker(hang, tasks=tasks, agent_id=AGENT, on_boot=(), on_shutdown=())
+            with contextlib.suppress(TimeoutError):
+                worker.start(timeout=3.0)
+            worker.stop(timeout=10)
+        attempts = [request for request in server.requests if request.path == path]
+    assert 2 <= len(attempts) <= 5, f"{len(attempts)} registrations in 3 s"

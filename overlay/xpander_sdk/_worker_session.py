@@ -157,8 +157,11 @@ class WorkerSession:
         return part
 
     def request_stop(self, grace: float | None, reason: str) -> None:
-        """Start stopping (once): `grace` seconds for the running handlers (None: drain, without limit)."""
+        """Start stopping: `grace` seconds for the running handlers (None: drain, without limit). Asked again while
+        stopping (a stop after a drain), the running handlers are ended `grace` seconds from now at the latest."""
         if self.stopping is not None:
+            if grace is not None:
+                self.loop.call_later(grace, self.context.abort.set)
             return
         self.stopping = asyncio.Event()
         self._stop_request = (grace, reason)
@@ -172,14 +175,14 @@ class WorkerSession:
             try:
                 async for message in self.link.amessages():
                     failures = self._on_message(message, failures)
-                failures, why = 0, "the controller closed the stream"
+                failures, why = failures + 1, "the controller closed the stream"  # a registration resets it
             except (WorkerError, InvalidArgumentError) as error:  # refused for good, by the controller or here
                 self._fail(error)
                 return
             except ModuleException as error:
                 failures += 1
                 why = str(error)
-            delay = self.context.report_retry.backoff(max(failures, 1))
+            delay = self.context.report_retry.backoff(failures)
             log = logger.warning if failures in (1, 5) or failures % 50 == 0 else logger.info
             log("Controller unreachable or stream ended (%s); reconnecting in %.1f s (try %d)", why, delay, failures)
             await asyncio.sleep(delay)

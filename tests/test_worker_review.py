@@ -18,9 +18,12 @@ import pytest
 from tests.faultserver import Stream
 from tests.faultserver import running as running_fault_server
 from tests.test_worker_process import start, stopped, wait_until, worker_env
-from xpander_sdk import AgentExecutionStatus, Configuration, InvalidArgumentError, Task, Tasks, Worker
+from xpander_sdk import AgentExecutionStatus, Configuration, InvalidArgumentError, Task, Tasks, Worker, on_task
+from xpander_sdk._cli_args import build_parser, parse
+from xpander_sdk._constants import WORKER_READ_TIMEOUT
 from xpander_sdk._retry import RetryPolicy
 from xpander_sdk._worker_run import NOT_STARTED, STOPPED, RunContext, run_task
+from xpander_sdk.cli import make_worker
 from xpander_sdk.testing import API_KEY, ORGANIZATION_ID, FakeBackend
 
 AGENT = "agent-1"
@@ -307,3 +310,34 @@ def test_a_stream_that_ends_at_once_is_reconnected_with_growing_delays(http_tran
             worker.stop(timeout=10)
         attempts = [request for request in server.requests if request.path == path]
     assert 2 <= len(attempts) <= 5, f"{len(attempts)} registrations in 3 s"
+
+
+# -- @on_task's options -----------------------------------------------------------------------------------------------
+DECORATED = """\
+from xpander_sdk import Task, on_task
+
+
+@on_task(handler_timeout=7, concurrency=3, grace_period=4)
+async def handle(task: Task) -> Task:
+    return task
+"""
+
+
+def test_the_command_line_keeps_the_options_on_task_was_given(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """`xpander-tasks worker agent:handle` dropped `@on_task(handler_timeout=...)`: no deadline, and the defaults
+    instead of the options the code asked for. The flags given win over them."""
+    (tmp_path / "decorated_agent.py").write_text(DECORATED)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("XPANDER_AGENT_ID", AGENT)
+    monkeypatch.setenv("XPANDER_API_KEY", "k")
+    args = parse(build_parser(), ["worker", "decorated_agent:handle", "--concurrency", "5"])
+    worker = make_worker(args)
+    assert (worker.handler_timeout, worker.concurrency, worker.grace_period) == (7, 5, 4)
+    assert worker.read_timeout == WORKER_READ_TIMEOUT
+
+
+def test_on_task_refuses_an_option_the_worker_does_not_have() -> None:
+    """`@on_task(concurency=16)` in an imported module was taken and never used."""
+    with pytest.raises(InvalidArgumentError) as refused:
+        on_task(concurency=16)
+    assert refused.value.parameter == "concurency"

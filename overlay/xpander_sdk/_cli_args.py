@@ -202,27 +202,25 @@ def _add_worker_arguments(worker: argparse.ArgumentParser) -> None:
         "--concurrency",
         metavar="N",
         type=_at_least_one,
-        help=f"tasks at once (default: $XPANDER_WORKER_CONCURRENCY, else {WORKER_CONCURRENCY})",
+        help=f"tasks at once (default: @on_task's, else $XPANDER_WORKER_CONCURRENCY, else {WORKER_CONCURRENCY})",
     )
     worker.add_argument(
         "--handler-timeout",
         metavar="S",
         type=positive_seconds,
-        help="seconds a task's handler may run (default: no limit)",
+        help="seconds a task's handler may run (default: @on_task's, else no limit)",
     )
     worker.add_argument(
         "--grace-period",
         metavar="S",
         type=positive_seconds,
-        default=WORKER_GRACE_PERIOD,
-        help="seconds running handlers may finish after SIGTERM (default %(default)g)",
+        help=f"seconds handlers may finish after SIGTERM (default: @on_task's, else {WORKER_GRACE_PERIOD:g})",
     )
     worker.add_argument(
         "--read-timeout",
         metavar="S",
         type=positive_seconds,
-        default=WORKER_READ_TIMEOUT,
-        help="seconds of silence before the controller's stream is reconnected (default %(default)g)",
+        help=f"seconds of silence before the stream is reconnected (default: @on_task's, else {WORKER_READ_TIMEOUT:g})",
     )
 
 

@@ -341,3 +341,18 @@ def test_on_task_refuses_an_option_the_worker_does_not_have() -> None:
     with pytest.raises(InvalidArgumentError) as refused:
         on_task(concurency=16)
     assert refused.value.parameter == "concurency"
+
+
+def test_a_handler_returning_another_task_still_ends_the_task_it_was_given(backend: FakeBackend, client: Tasks) -> None:
+    """The returned task's fields were taken with its id: the final save went to the other task, and the one
+    dispatched stayed `executing`."""
+    task, other = (client.create(agent_id=AGENT, prompt=prompt) for prompt in ("given", "other"))
+
+    async def handle(given: Task) -> Task:
+        returned = client.get(other.id)
+        returned.status, returned.result = AgentExecutionStatus.Executing, "the answer"
+        return returned
+
+    assert run(task, context(client, handle)) == AgentExecutionStatus.Completed
+    assert (backend.tasks[task.id].status.value, backend.tasks[task.id].result) == ("completed", "the answer")
+    assert backend.tasks[other.id].status.value == "pending"

@@ -155,9 +155,10 @@ async def _runs(task: Task, context: RunContext) -> None:
 
 
 def _adopt(task: Task, returned: Task) -> None:
-    """The task the worker reports is the one it was given, with the fields of the one the handler returned."""
+    """The task the worker reports is the one it was given (its id), with the fields of the one the handler
+    returned."""
     for name in Task.__attrs_attrs__:
-        if name.name != "_requestor":
+        if name.name not in ("_requestor", "id"):
             object.__setattr__(task, name.name, getattr(returned, name.name))
 
 

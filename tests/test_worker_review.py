@@ -356,3 +356,14 @@ def test_a_handler_returning_another_task_still_ends_the_task_it_was_given(backe
     assert run(task, context(client, handle)) == AgentExecutionStatus.Completed
     assert (backend.tasks[task.id].status.value, backend.tasks[task.id].result) == ("completed", "the answer")
     assert backend.tasks[other.id].status.value == "pending"
+
+
+# -- the testing kit --------------------------------------------------------------------------------------------------
+def test_run_worker_that_cannot_register_stops_its_worker(backend: FakeBackend) -> None:
+    """`start()` timed out (the controller down for longer than it waits) and the worker's thread was left
+    running, reconnecting forever on a closed client, after the test had moved on."""
+    backend.controller_down(60)
+    with pytest.raises(TimeoutError), backend.run_worker(hang, agent_id=AGENT, on_boot=(), on_shutdown=()):
+        pass  # pragma: no cover - never reached
+    alive = [thread for thread in threading.enumerate() if thread.name == "xpander-worker"]
+    assert alive == []

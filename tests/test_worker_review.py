@@ -367,3 +367,10 @@ def test_run_worker_that_cannot_register_stops_its_worker(backend: FakeBackend) 
         pass  # pragma: no cover - never reached
     alive = [thread for thread in threading.enumerate() if thread.name == "xpander-worker"]
     assert alive == []
+
+
+def test_the_command_line_takes_a_grace_period_of_zero() -> None:
+    """`Worker(grace_period=0)` ends the running handlers at once; `--grace-period 0` was refused as not positive."""
+    assert parse(build_parser(), ["worker", "agent:handle", "--grace-period", "0"]).grace_period == 0
+    with pytest.raises(SystemExit):
+        parse(build_parser(), ["worker", "agent:handle", "--grace-period", "-1"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 from collections.abc import Sequence
 from enum import IntEnum
@@ -63,6 +64,14 @@ def positive_seconds(text: str) -> float:
         return checks.positive_seconds("seconds", float(text))
     except ValueError:  # not a number, or refused (InvalidArgumentError is a ValueError)
         raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}") from None
+
+
+def seconds_or_zero(text: str) -> float:
+    """A number of seconds, 0 or more (a worker's grace period: 0 ends the running handlers at once)."""
+    with contextlib.suppress(ValueError):
+        if float(text) == 0:
+            return 0.0
+    return positive_seconds(text)
 
 
 def retry_count(text: str) -> int:
@@ -213,7 +222,7 @@ def _add_worker_arguments(worker: argparse.ArgumentParser) -> None:
     worker.add_argument(
         "--grace-period",
         metavar="S",
-        type=positive_seconds,
+        type=seconds_or_zero,
         help=f"seconds handlers may finish after SIGTERM (default: @on_task's, else {WORKER_GRACE_PERIOD:g})",
     )
     worker.add_argument(

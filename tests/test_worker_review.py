@@ -374,3 +374,18 @@ def test_the_command_line_takes_a_grace_period_of_zero() -> None:
     assert parse(build_parser(), ["worker", "agent:handle", "--grace-period", "0"]).grace_period == 0
     with pytest.raises(SystemExit):
         parse(build_parser(), ["worker", "agent:handle", "--grace-period", "-1"])
+
+
+def test_run_under_a_running_loop_is_refused_and_leaves_that_loop_alone() -> None:
+    """`run()` has its own loop (see `run_loop`): under a running loop it refuses, as `asyncio.run` does."""
+    configuration = Configuration(api_key="k", base_url="http://127.0.0.1:9", organization_id="o")
+    worker = Worker(hang, configuration=configuration, agent_id=AGENT, on_boot=(), on_shutdown=())
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        with pytest.raises(RuntimeError, match="running event loop"):
+            worker.run()
+        assert asyncio.get_event_loop() is loop
+        await asyncio.sleep(0)
+
+    asyncio.run(main())

@@ -244,6 +244,9 @@ def run_loop(main: Coroutine[Any, Any, None]) -> None:
     """`asyncio.run(main)`, but the tasks still pending at its end (an async handler that ignores its
     cancellation, abandoned at its deadline or at the stop) get ABANDON_WAIT seconds once cancelled, where
     `asyncio.run` would wait for them forever and the process would never exit."""
+    if asyncio._get_running_loop() is not None:  # as asyncio.run refuses
+        main.close()
+        raise RuntimeError("Worker.run() cannot be called from a running event loop: await worker.arun()")
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:

@@ -389,3 +389,16 @@ def test_run_under_a_running_loop_is_refused_and_leaves_that_loop_alone() -> Non
         await asyncio.sleep(0)
 
     asyncio.run(main())
+
+
+def test_a_final_save_refused_for_the_task_itself_is_not_sent_again(backend: FakeBackend, client: Tasks) -> None:
+    """A 404 or 409 is about the task, not what the handler put in it: no second save as dispatched."""
+    task = client.create(agent_id=AGENT, prompt="p")
+
+    async def handle(given: Task) -> Task:
+        backend.respond_next(409, operation="update_task")
+        return given
+
+    run(task, context(client, handle))
+    statuses = [r.json["status"] for r in backend.requests if r.operation == "update_task"]
+    assert statuses == ["executing", "completed"]

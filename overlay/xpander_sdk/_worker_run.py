@@ -290,12 +290,12 @@ def _as_text(result: object) -> str | None:
 async def report(task: Task, context: RunContext) -> str | None:
     """Save the finished task, retrying through any outage until it lands (until `final` once the worker is
     stopping), then report its metrics when it has tokens. The handler's tokens and tools are kept over the
-    save's answer, as the official keeps them. Returns why the save was refused for good (a 4xx, a task that is
-    not JSON), else None."""
+    save's answer, as the official keeps them. Returns why the save was refused for what the task holds (a 400,
+    413 or 422, a task that is not JSON), else None."""
     tokens, used_tools = task.tokens, list(task.used_tools)
     refused = await _save_until_landed(task, context)
     if refused is not None:
-        return None if refused is _GAVE_UP else refused
+        return None if refused is _NOT_SAVED else refused
     task.tokens, task.used_tools = tokens, used_tools
     if tokens is None:
         return None
@@ -306,11 +306,12 @@ async def report(task: Task, context: RunContext) -> str | None:
     return None
 
 
-_GAVE_UP = "the outage outlasted the worker's stop"
+_NOT_SAVED = "not saved, and the task as dispatched would not be either (an outage past the stop, a 403, 404, 409...)"
 
 
 async def _save_until_landed(task: Task, context: RunContext) -> str | None:
-    """None once saved; else `_GAVE_UP` (an outage at the stop's end) or the refusal (its description)."""
+    """None once saved; else the refusal of what the task holds (its description: a 400, 413 or 422, a task that
+    is not JSON), or `_NOT_SAVED`."""
     failures = 0
     while True:
         try:
@@ -319,7 +320,8 @@ async def _save_until_landed(task: Task, context: RunContext) -> str | None:
         except (APIConnectionError, APIStatusError) as error:
             if not _transient(error) or context.final.is_set():
                 logger.error("Task %s: could not save it %s (%s)", task.id, task.status.value, error)
-                return _GAVE_UP if _transient(error) else error.description
+                refused_body = isinstance(error, APIStatusError) and error.status_code in (400, 413, 422)
+                return error.description if refused_body else _NOT_SAVED
             failures += 1
             delay = context.report_retry.backoff(failures)
             status = task.status.value

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sys
 import threading
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ import pytest
 
 from tests.faultserver import Stream
 from tests.faultserver import running as running_fault_server
-from tests.test_worker_process import start, stopped, wait_until, worker_env
+from tests.test_worker_process import SCRIPT, run_as_main, start, stopped, wait_until, worker_env
 from xpander_sdk import AgentExecutionStatus, Configuration, InvalidArgumentError, Task, Tasks, Worker, on_task
 from xpander_sdk._cli_args import build_parser, parse
 from xpander_sdk._constants import WORKER_READ_TIMEOUT
@@ -402,3 +403,25 @@ def test_a_final_save_refused_for_the_task_itself_is_not_sent_again(backend: Fak
     run(task, context(client, handle))
     statuses = [r.json["status"] for r in backend.requests if r.operation == "update_task"]
     assert statuses == ["executing", "completed"]
+
+
+# -- @on_task under a running loop ------------------------------------------------------------------------------------
+def test_a_worker_started_under_a_running_loop_logs_what_stopped_it(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """In a notebook `@on_task` starts the worker as a task of its loop: a refused key ended that task with a
+    WorkerError nobody retrieved (at best "Task exception was never retrieved" at garbage collection)."""
+    caplog.set_level(logging.ERROR, "xpander_sdk.worker")
+
+    async def main() -> None:
+        with FakeBackend() as backend, backend.install():
+            monkeypatch.setenv("XPANDER_AGENT_ID", AGENT)
+            backend.respond_next(403, operation="register_worker")
+            run_as_main(SCRIPT)
+            started = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            await asyncio.wait(started, timeout=10)
+            await asyncio.sleep(0)
+
+    asyncio.run(main())
+    (record,) = [r for r in caplog.records if r.name == "xpander_sdk.worker" and "XPANDER_API_KEY" in r.getMessage()]
+    assert record.levelno == logging.ERROR

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import os
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
@@ -35,6 +36,7 @@ from .configuration import Configuration
 from .exceptions import InvalidArgumentError
 
 F = TypeVar("F", bound=Callable[..., Any])
+logger = logging.getLogger("xpander_sdk.worker")
 
 _HANDLERS: dict[tuple[str, str], tuple[Callable[..., Any], Configuration | None, dict[str, Any]]] = {}
 """The handlers `@on_task` registered, by module and name, with the configuration and the Worker options each was
@@ -107,7 +109,15 @@ def _start(worker: Worker) -> None:
         raise SystemExit(0) from None
     started = loop.create_task(worker.arun())
     _STARTED.add(started)
-    started.add_done_callback(_STARTED.discard)
+    started.add_done_callback(_ended)
+
+
+def _ended(started: asyncio.Task[None]) -> None:
+    """A worker started under a running loop has ended: what stopped it is logged (nobody awaits its task)."""
+    _STARTED.discard(started)
+    error = None if started.cancelled() else started.exception()
+    if error is not None:
+        logger.error("The worker stopped: %s", getattr(error, "description", error), exc_info=error)
 
 
 def on_boot(_func: F | None = None, *, configuration: Configuration | None = None) -> Any:

@@ -19,10 +19,20 @@ import pytest
 from tests.faultserver import Stream
 from tests.faultserver import running as running_fault_server
 from tests.test_worker_process import SCRIPT, run_as_main, start, stopped, wait_until, worker_env
-from xpander_sdk import AgentExecutionStatus, Configuration, InvalidArgumentError, Task, Tasks, Worker, on_task
+from xpander_sdk import (
+    AgentExecutionStatus,
+    Configuration,
+    InvalidArgumentError,
+    Task,
+    Tasks,
+    Worker,
+    WorkerError,
+    on_task,
+)
 from xpander_sdk._cli_args import build_parser, parse
 from xpander_sdk._constants import WORKER_READ_TIMEOUT
 from xpander_sdk._retry import RetryPolicy
+from xpander_sdk._worker_link import ControllerLink
 from xpander_sdk._worker_run import NOT_STARTED, STOPPED, RunContext, run_task
 from xpander_sdk.cli import make_worker
 from xpander_sdk.testing import API_KEY, ORGANIZATION_ID, FakeBackend
@@ -313,7 +323,7 @@ def test_a_stream_that_ends_at_once_is_reconnected_with_growing_delays(http_tran
     assert 2 <= len(attempts) <= 5, f"{len(attempts)} registrations in 3 s"
 
 
-# -- @on_task's options -----------------------------------------------------------------------------------------------
+# -- @on_task's options --------------------------------------------------------------------------------------------
 DECORATED = """\
 from xpander_sdk import Task, on_task
 
@@ -359,7 +369,7 @@ def test_a_handler_returning_another_task_still_ends_the_task_it_was_given(backe
     assert backend.tasks[other.id].status.value == "pending"
 
 
-# -- the testing kit --------------------------------------------------------------------------------------------------
+# -- the testing kit -----------------------------------------------------------------------------------------------
 def test_run_worker_that_cannot_register_stops_its_worker(backend: FakeBackend) -> None:
     """`start()` timed out (the controller down for longer than it waits) and the worker's thread was left
     running, reconnecting forever on a closed client, after the test had moved on."""
@@ -405,7 +415,7 @@ def test_a_final_save_refused_for_the_task_itself_is_not_sent_again(backend: Fak
     assert statuses == ["executing", "completed"]
 
 
-# -- @on_task under a running loop ------------------------------------------------------------------------------------
+# -- @on_task under a running loop ---------------------------------------------------------------------------------
 def test_a_worker_started_under_a_running_loop_logs_what_stopped_it(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -425,3 +435,74 @@ def test_a_worker_started_under_a_running_loop_logs_what_stopped_it(
     asyncio.run(main())
     (record,) = [r for r in caplog.records if r.name == "xpander_sdk.worker" and "XPANDER_API_KEY" in r.getMessage()]
     assert record.levelno == logging.ERROR
+
+
+# -- secrets -------------------------------------------------------------------------------------------------------
+def test_a_refused_registration_names_the_controller_without_the_base_urls_userinfo(
+    backend: FakeBackend, http_transport: str
+) -> None:
+    """The WorkerError (its one line on stderr under `run()`) showed the events root as configured, with the
+    password of a base URL such as `https://user:password@host`."""
+    backend.respond_next(403, operation="register_worker")
+    with backend.serve() as url:
+        with_userinfo = url.replace("http://", "http://user:s3cret-pw@")
+        configuration = Configuration(api_key=API_KEY, base_url=with_userinfo, organization_id=ORGANIZATION_ID)
+        with Tasks(configuration) as tasks:
+            worker = Worker(hang, tasks=tasks, agent_id=AGENT, on_boot=(), on_shutdown=())
+            with pytest.raises(WorkerError) as refused:
+                worker.start(timeout=10)
+            worker.stop(timeout=10)
+    assert "XPANDER_API_KEY" in str(refused.value)
+    assert "s3cret-pw" not in str(refused.value) + repr(refused.value)
+    assert url.removeprefix("http://") in str(refused.value)
+
+
+def test_the_aiohttp_transport_sends_to_a_base_url_with_userinfo(backend: FakeBackend) -> None:
+    """aiohttp refused the request with a bare ValueError (httpx's Basic header from the userinfo, and the
+    userinfo in the URL): every async call failed so, and the worker's listener died silently on it."""
+    with backend.serve() as url:
+        with_userinfo = url.replace("http://", "http://user:s3cret-pw@")
+        configuration = Configuration(api_key=API_KEY, base_url=with_userinfo, organization_id=ORGANIZATION_ID)
+        with Tasks(configuration, http_transport="aiohttp") as tasks:
+            created = asyncio.run(tasks.acreate(agent_id=AGENT, prompt="p"))
+    assert backend.tasks[created.id].input.text == "p"
+
+
+def test_an_unexpected_error_of_the_listener_is_logged_and_the_stream_reopened(
+    backend: FakeBackend, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An exception that is no ModuleException (the aiohttp ValueError above) ended the listener's task with
+    nobody to see it: the worker ran on without a stream, never registered, silent."""
+    original = ControllerLink.amessages
+    opened: list[int] = []
+
+    def first_fails(link: ControllerLink) -> Any:
+        opened.append(1)
+        if len(opened) == 1:
+            raise RuntimeError("a fault of the SDK")
+        return original(link)
+
+    monkeypatch.setattr(ControllerLink, "amessages", first_fails)
+    with backend.run_worker(hang, agent_id=AGENT, on_boot=(), on_shutdown=()) as worker:
+        assert worker.stats.registrations == 1
+    (logged,) = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert logged.exc_info is not None and str(logged.exc_info[1]) == "a fault of the SDK"
+
+
+def test_an_unexpected_error_of_a_heartbeat_does_not_end_the_heartbeats(
+    backend: FakeBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A heartbeat failing with no ModuleException ended the heartbeats' task for good, silently: the controller
+    then saw a worker without heartbeats."""
+    original = ControllerLink.asend
+    sent: list[str] = []
+
+    async def first_fails(link: ControllerLink, event: str, data: Any, options: Any) -> None:
+        sent.append(event)
+        if len(sent) == 1:
+            raise RuntimeError("a fault of the SDK")
+        await original(link, event, data, options)
+
+    monkeypatch.setattr(ControllerLink, "asend", first_fails)
+    with backend.run_worker(hang, agent_id=AGENT, on_boot=(), on_shutdown=(), heartbeat_interval=0.05):
+        wait_until(lambda: len(backend.heartbeats()) >= 2, what="heartbeats after the failure")

@@ -182,6 +182,10 @@ class WorkerSession:
             except ModuleException as error:
                 failures += 1
                 why = str(error)
+            except Exception as error:  # a fault of this SDK: logged, and the stream opened again (never a silent end)
+                logger.exception("The worker's stream failed unexpectedly (%s)", type(error).__name__)
+                failures += 1
+                why = type(error).__name__
             delay = self.context.report_retry.backoff(failures)
             log = logger.warning if failures in (1, 5) or failures % 50 == 0 else logger.info
             log("Controller unreachable or stream ended (%s); reconnecting in %.1f s (try %d)", why, delay, failures)
@@ -233,9 +237,9 @@ class WorkerSession:
             await asyncio.sleep(self.settings.heartbeat_interval)
             try:
                 await self.link.asend(HEARTBEAT, heartbeat_data(), self.news_options)
-            except ModuleException as error:
+            except Exception as error:  # a ModuleException, or a fault of this SDK: the heartbeats go on
                 if not failing:
-                    logger.warning("Heartbeats are failing (%s); still trying", error)
+                    logger.warning("Heartbeats are failing (%s); still trying", error, exc_info=_unexpected(error))
                 failing = True
                 continue
             if failing:
@@ -248,8 +252,8 @@ class WorkerSession:
         async def send() -> None:
             try:
                 await self.link.asend(CAPACITY, {"is_busy": busy}, self.news_options)
-            except ModuleException as error:
-                logger.warning("A capacity update (is_busy=%s) failed: %s", busy, error)
+            except Exception as error:  # a ModuleException, or a fault of this SDK
+                logger.warning("A capacity update (is_busy=%s) failed: %s", busy, error, exc_info=_unexpected(error))
 
         news = asyncio.ensure_future(send())
         self.background.add(news)
@@ -337,3 +341,8 @@ async def _run_hooks(hooks: Sequence[Hook] | None, kind: str) -> None:
             if kind == "boot":
                 raise
             logger.exception("An @on_shutdown hook failed")
+
+
+def _unexpected(error: Exception) -> Exception | None:
+    """`error` when it is no ModuleException (a fault of this SDK, logged with its traceback), else None."""
+    return None if isinstance(error, ModuleException) else error

@@ -25,6 +25,7 @@ from xpander_sdk import (
     InvalidArgumentError,
     Task,
     Tasks,
+    TokenUsage,
     Worker,
     WorkerError,
     on_task,
@@ -506,3 +507,23 @@ def test_an_unexpected_error_of_a_heartbeat_does_not_end_the_heartbeats(
     monkeypatch.setattr(ControllerLink, "asend", first_fails)
     with backend.run_worker(hang, agent_id=AGENT, on_boot=(), on_shutdown=(), heartbeat_interval=0.05):
         wait_until(lambda: len(backend.heartbeats()) >= 2, what="heartbeats after the failure")
+
+
+def test_a_metrics_report_failing_unexpectedly_leaves_the_saved_task_as_it_is(
+    backend: FakeBackend, client: Tasks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The metrics come after the final save: whatever they raise, the task saved `completed` stays so."""
+
+    async def fails(self: Task, *args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("a fault of the SDK")
+
+    monkeypatch.setattr(Task, "areport_metrics", fails)
+    task = client.create(agent_id=AGENT, prompt="p")
+
+    async def handle(given: Task) -> Task:
+        given.tokens = TokenUsage(prompt_tokens=1, completion_tokens=1)
+        return given
+
+    assert run(task, context(client, handle)) == AgentExecutionStatus.Completed
+    statuses = [r.json["status"] for r in backend.requests if r.operation == "update_task"]
+    assert statuses == ["executing", "completed"]

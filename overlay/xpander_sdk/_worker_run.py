@@ -301,8 +301,9 @@ async def report(task: Task, context: RunContext) -> str | None:
         return None
     try:
         await task.areport_metrics()
-    except ModuleException as error:
-        logger.warning("Task %s: its metrics were not reported (%s)", task.id, error)
+    except Exception as error:  # the task is saved: whatever the metrics raise, it is only logged
+        unexpected = None if isinstance(error, ModuleException) else error
+        logger.warning("Task %s: its metrics were not reported (%s)", task.id, error, exc_info=unexpected)
     return None
 
 

@@ -247,10 +247,10 @@ def test_on_task_in_an_imported_module_only_registers_the_function() -> None:
 
     assert on_task(handle) is handle
     assert on_task()(handle) is handle
-    assert registered_handler(__name__, handle.__qualname__) == (handle, None)
+    assert registered_handler(__name__, handle.__qualname__) == (handle, None, {})
     configuration = Configuration(api_key="k")
     assert on_task(configuration=configuration)(handle) is handle
-    assert registered_handler(__name__, handle.__qualname__) == (handle, configuration)
+    assert registered_handler(__name__, handle.__qualname__) == (handle, configuration, {})
 
 
 def test_on_task_refuses_what_it_cannot_run() -> None:

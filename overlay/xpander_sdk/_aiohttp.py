@@ -314,9 +314,9 @@ class Transport(AiohttpTransport):
         headers: CIMultiDict[str],
         timeout: aiohttp.ClientTimeout,
     ) -> aiohttp.ClientResponse:
-        return await session.request(
+        return await session.request(  # a URL's userinfo goes as httpx's Basic header only (aiohttp refuses both)
             request.method,
-            URL(str(request.url), encoded=True),
+            URL(str(request.url.copy_with(userinfo=b"") if request.url.userinfo else request.url), encoded=True),
             headers=headers,
             data=_body(request.content),
             allow_redirects=False,

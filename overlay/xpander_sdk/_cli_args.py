@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 from collections.abc import Sequence
 from enum import IntEnum
@@ -63,6 +64,14 @@ def positive_seconds(text: str) -> float:
         return checks.positive_seconds("seconds", float(text))
     except ValueError:  # not a number, or refused (InvalidArgumentError is a ValueError)
         raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}") from None
+
+
+def seconds_or_zero(text: str) -> float:
+    """A number of seconds, 0 or more (a worker's grace period: 0 ends the running handlers at once)."""
+    with contextlib.suppress(ValueError):
+        if float(text) == 0:
+            return 0.0
+    return positive_seconds(text)
 
 
 def retry_count(text: str) -> int:
@@ -202,34 +211,30 @@ def _add_worker_arguments(worker: argparse.ArgumentParser) -> None:
         "--concurrency",
         metavar="N",
         type=_at_least_one,
-        help=f"tasks at once (default: $XPANDER_WORKER_CONCURRENCY, else {WORKER_CONCURRENCY})",
+        help=f"tasks at once (default: @on_task's, else $XPANDER_WORKER_CONCURRENCY, else {WORKER_CONCURRENCY})",
     )
     worker.add_argument(
         "--handler-timeout",
         metavar="S",
         type=positive_seconds,
-        help="seconds a task's handler may run (default: no limit)",
+        help="seconds a task's handler may run (default: @on_task's, else no limit)",
     )
     worker.add_argument(
         "--grace-period",
         metavar="S",
-        type=positive_seconds,
-        default=WORKER_GRACE_PERIOD,
-        help="seconds running handlers may finish after SIGTERM (default %(default)g)",
+        type=seconds_or_zero,
+        help=f"seconds handlers may finish after SIGTERM (default: @on_task's, else {WORKER_GRACE_PERIOD:g})",
     )
     worker.add_argument(
         "--read-timeout",
         metavar="S",
         type=positive_seconds,
-        default=WORKER_READ_TIMEOUT,
-        help="seconds of silence before the controller's stream is reconnected (default %(default)g)",
+        help=f"seconds of silence before the stream is reconnected (default: @on_task's, else {WORKER_READ_TIMEOUT:g})",
     )
     worker.add_argument(
         "--invoke-port", metavar="PORT", type=_port, help="serve POST /invoke and GET /health there (0: a free port)"
     )
-    worker.add_argument(
-        "--invoke-host", metavar="HOST", default="127.0.0.1", help="the /invoke server's address (default %(default)s)"
-    )
+    worker.add_argument("--invoke-host", metavar="HOST", help="the /invoke server's address (default 127.0.0.1)")
 
 
 def _port(text: str) -> int:

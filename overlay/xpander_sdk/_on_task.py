@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import os
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
@@ -35,9 +36,13 @@ from .configuration import Configuration
 from .exceptions import InvalidArgumentError
 
 F = TypeVar("F", bound=Callable[..., Any])
+logger = logging.getLogger("xpander_sdk.worker")
 
-_HANDLERS: dict[tuple[str, str], tuple[Callable[..., Any], Configuration | None]] = {}
-"""The handlers `@on_task` registered, by module and name, with the configuration each was given."""
+_HANDLERS: dict[tuple[str, str], tuple[Callable[..., Any], Configuration | None, dict[str, Any]]] = {}
+"""The handlers `@on_task` registered, by module and name, with the configuration and the Worker options each was
+given."""
+WORKER_OPTIONS = frozenset(inspect.signature(Worker).parameters) - {"handler", "configuration", "tasks"}
+"""The options `@on_task` takes for the worker (the `Worker`'s keyword arguments)."""
 _STARTED: set[asyncio.Task[None]] = set()
 """Workers started under a running loop (a notebook): kept until they end."""
 
@@ -59,10 +64,14 @@ def on_task(
         raise refuse("test_task", "None (run a test task with the testing kit: FakeBackend.run_worker)", test_task)
     if configuration is not None and not isinstance(configuration, Configuration):
         raise refuse("configuration", "a Configuration or None", configuration)
+    for name in options:
+        if name not in WORKER_OPTIONS:
+            raise InvalidArgumentError(name, f"@on_task takes no option {name!r} (it takes {sorted(WORKER_OPTIONS)})")
 
     def register(func: F) -> F:
         _check_handler(func)
-        _HANDLERS[(getattr(func, "__module__", ""), getattr(func, "__qualname__", repr(func)))] = (func, configuration)
+        key = (getattr(func, "__module__", ""), getattr(func, "__qualname__", repr(func)))
+        _HANDLERS[key] = (func, configuration, dict(options))
         if getattr(func, "__module__", None) == "__main__" and _autostart():
             try:
                 worker = Worker(func, configuration=configuration, **options)
@@ -100,7 +109,15 @@ def _start(worker: Worker) -> None:
         raise SystemExit(0) from None
     started = loop.create_task(worker.arun())
     _STARTED.add(started)
-    started.add_done_callback(_STARTED.discard)
+    started.add_done_callback(_ended)
+
+
+def _ended(started: asyncio.Task[None]) -> None:
+    """A worker started under a running loop has ended: what stopped it is logged (nobody awaits its task)."""
+    _STARTED.discard(started)
+    error = None if started.cancelled() else started.exception()
+    if error is not None:
+        logger.error("The worker stopped: %s", getattr(error, "description", error), exc_info=error)
 
 
 def on_boot(_func: F | None = None, *, configuration: Configuration | None = None) -> Any:
@@ -132,6 +149,9 @@ def _check_hook(func: object, decorator: str) -> None:
         raise refuse(decorator, "a function without arguments", func)
 
 
-def registered_handler(module: str, name: str) -> tuple[Callable[..., Any], Configuration | None] | None:
-    """The handler `@on_task` registered as `module`'s `name`, with its configuration (None: not registered)."""
+def registered_handler(
+    module: str, name: str
+) -> tuple[Callable[..., Any], Configuration | None, dict[str, Any]] | None:
+    """The handler `@on_task` registered as `module`'s `name`, with its configuration and its Worker options (None:
+    not registered)."""
     return _HANDLERS.get((module, name))

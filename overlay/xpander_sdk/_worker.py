@@ -20,10 +20,10 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Sequence
-from typing import NoReturn
+from collections.abc import Coroutine, Sequence
+from typing import Any, NoReturn
 
-from ._checks import environment_whole_number, positive_seconds, refuse, whole_number
+from ._checks import check_path_id, environment_whole_number, positive_seconds, refuse, whole_number
 from ._constants import (
     WORKER_CONCURRENCY,
     WORKER_CONCURRENCY_ENV,
@@ -40,6 +40,8 @@ from .exceptions import InvalidArgumentError, WorkerError
 
 logger = logging.getLogger("xpander_sdk.worker")
 MAX_PORT = 65535
+ABANDON_WAIT = 2.0
+"""Seconds the tasks left when a worker's loop ends get to end once cancelled (see `run_loop`)."""
 
 
 class Worker:
@@ -78,7 +80,7 @@ class Worker:
             raise InvalidArgumentError("tasks", "pass a configuration or tasks, not both (tasks has its own)")
         self.handler = handler
         self._tasks = tasks if tasks is not None else Tasks.on_shared_pool(configuration)
-        self.agent_id: str = self._tasks.configuration.agent_id_or_default(agent_id)  # type: ignore[assignment]
+        self.agent_id = check_path_id("agent_id", self._tasks.configuration.agent_id_or_default(agent_id))
         self.concurrency = (
             environment_whole_number(WORKER_CONCURRENCY_ENV, WORKER_CONCURRENCY, 1)
             if concurrency is None
@@ -115,7 +117,8 @@ class Worker:
     @property
     def error(self) -> BaseException | None:
         """What stopped the worker when it was not asked to stop (a WorkerError: its API key or its agent refused,
-        the agent runs elsewhere); None otherwise. `arun()` and `start()` raise it too."""
+        the agent runs elsewhere; an InvalidArgumentError: a connection setting refused here, such as a SOCKS proxy
+        on the aiohttp transport); None otherwise. `arun()` and `start()` raise it too."""
         return None if self._run is None else self._run.fatal
 
     @property
@@ -156,7 +159,7 @@ class Worker:
         A configuration the controller refuses (or none at all) prints one line on stderr and exits with status
         78 (EX_CONFIG): a supervisor can tell it from a crash and not restart in a loop."""
         try:
-            asyncio.run(self._run_with_signals())
+            run_loop(self._run_with_signals())
         except (WorkerError, InvalidArgumentError) as error:
             exit_for_configuration(error)
 
@@ -216,7 +219,7 @@ class Worker:
 
         def main() -> None:
             try:
-                asyncio.run(self._run_until_stopped(ready))
+                run_loop(self._run_until_stopped(ready))
             except BaseException as error:  # handed to the thread that started it
                 failure.append(error)
             finally:
@@ -253,6 +256,33 @@ class Worker:
         with contextlib.suppress(RuntimeError):
             run.loop.call_soon_threadsafe(run.request_stop, None, "drain()")
         thread.join(timeout)
+
+
+def run_loop(main: Coroutine[Any, Any, None]) -> None:
+    """`asyncio.run(main)`, but the tasks still pending at its end (an async handler that ignores its
+    cancellation, abandoned at its deadline or at the stop) get ABANDON_WAIT seconds once cancelled, where
+    `asyncio.run` would wait for them forever and the process would never exit."""
+    if asyncio._get_running_loop() is not None:  # as asyncio.run refuses
+        main.close()
+        raise RuntimeError("Worker.run() cannot be called from a running event loop: await worker.arun()")
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(main)
+    finally:
+        try:
+            left = asyncio.all_tasks(loop)
+            for task in left:
+                task.cancel()
+            if left:
+                _, pending = loop.run_until_complete(asyncio.wait(left, timeout=ABANDON_WAIT))
+                if pending:
+                    logger.warning("%d handler(s) ignored their cancellation: abandoned", len(pending))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
 
 
 def exit_for_configuration(error: WorkerError | InvalidArgumentError) -> NoReturn:

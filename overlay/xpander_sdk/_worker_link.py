@@ -101,7 +101,9 @@ class ControllerLink:
             what = f"does not know agent {self.agent_id!r} (404): check XPANDER_AGENT_ID and XPANDER_ORGANIZATION_ID"
         else:
             what = f"refused to register the worker ({status}: {error.description})"
-        message = f"The agent controller at {self.events_root} {what}"
+        root = httpx.URL(self.events_root)
+        shown = root.copy_with(userinfo=b"") if root.userinfo else root  # a base URL's password never shown
+        message = f"The agent controller at {shown} {what}"
         worker_error = WorkerError(status, message, request=error.request, request_id=error.request_id)
         worker_error.__cause__ = error
         return worker_error

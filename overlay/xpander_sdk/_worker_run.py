@@ -31,7 +31,7 @@ from ._retry import RetryPolicy
 from ._task_model import Task
 from ._task_plan import plan_following_status
 from .exceptions import APIConnectionError, APIStatusError, ModuleException
-from .models import AgentExecutionStatus
+from .models import AgentExecutionStatus, to_enum
 from .models.events import TaskUpdateEvent, TaskUpdateEventType
 
 logger = logging.getLogger("xpander_sdk.worker")
@@ -69,11 +69,16 @@ async def run_task(
     Never raises but CancelledError."""
     if not await _mark_executing(task, context):
         return None
-    started()
-    logger.info("Running task %s", task.id)
-    error = await _handle(task, context)
-    _finish(task, error)
-    await report(task, context)
+    dispatched = task.__getstate__()
+    if context.abort.is_set():  # the stop's grace period ended while it was being marked executing
+        error: str | None = NOT_STARTED
+    else:
+        started()
+        logger.info("Running task %s", task.id)
+        error = await _handle(task, context)
+    problem = await _conclude(task, error, context)
+    if problem is not None:
+        await _report_as_dispatched(task, dispatched, problem, context)
     logger.info("Task %s ended %s", task.id, task.status.value)
     return task.status
 
@@ -118,18 +123,32 @@ async def _handle(task: Task, context: RunContext) -> str | None:
             return STOPPED
         logger.error("Task %s: the handler passed its deadline (%s s)", task.id, context.handler_timeout)
         return f"The handler did not finish within {context.handler_timeout:g} s (handler_timeout)"
+    if job.cancelled():  # nothing here cancelled it: the handler raised CancelledError itself
+        logger.error("Task %s: the handler raised CancelledError", task.id)
+        return "The handler raised CancelledError"
     error = job.exception()
     if error is not None:
         logger.error("Task %s: the handler raised %s", task.id, type(error).__name__, exc_info=error)
-        return str(error) or type(error).__name__
+        return _text_of(error)
     return None
+
+
+def _text_of(error: BaseException) -> str:
+    """The handler's exception as the task's result: its message, else its class's name."""
+    try:
+        return str(error) or type(error).__name__
+    except Exception:  # an exception whose __str__ fails
+        return type(error).__name__
 
 
 async def _runs(task: Task, context: RunContext) -> None:
     """The handler, run again (up to MAX_PLAN_RUNS in all) while the task's enforced deep plan has open steps;
     the task given is updated in place with what the handler returned."""
     for run in range(1, MAX_PLAN_RUNS + 1):
-        returned = await invoke(context.handler, task)
+        try:
+            returned = await invoke(context.handler, task)
+        except SystemExit as exit_:  # the handler's own sys.exit(): its task ends error, the worker goes on
+            raise RuntimeError(f"the handler raised SystemExit({exit_.code!r})") from None
         if returned is not task:
             _adopt(task, returned)
         if not await _plan_open(task, context):
@@ -140,9 +159,10 @@ async def _runs(task: Task, context: RunContext) -> None:
 
 
 def _adopt(task: Task, returned: Task) -> None:
-    """The task the worker reports is the one it was given, with the fields of the one the handler returned."""
+    """The task the worker reports is the one it was given (its id), with the fields of the one the handler
+    returned."""
     for name in Task.__attrs_attrs__:
-        if name.name != "_requestor":
+        if name.name not in ("_requestor", "id"):
             object.__setattr__(task, name.name, getattr(returned, name.name))
 
 
@@ -226,10 +246,32 @@ async def _read_stream(events: Any, task: Task) -> Task:
 
 
 # -- the end ------------------------------------------------------------------------------------------------------
+async def _conclude(task: Task, error: str | None, context: RunContext) -> str | None:
+    """Set the final status and result and report the task; None once done, else why the task as the handler
+    left it could not be reported (refused for good, or fields that cannot be sent: a status that is no status,
+    `used_tools` of None, a result without text...)."""
+    try:
+        _finish(task, error)
+        return await report(task, context)
+    except Exception as problem:  # whatever the handler left in the task, the task must end
+        logger.debug("Task %s: reading the handler's task failed", task.id, exc_info=problem)
+        return f"{type(problem).__name__} while reading the handler's task"
+
+
+async def _report_as_dispatched(task: Task, dispatched: dict[str, Any], problem: str, context: RunContext) -> None:
+    """End the task `error` as it was dispatched (what the handler changed is dropped), saying why."""
+    logger.error("Task %s: the handler's task could not be reported (%s); ending it error", task.id, problem)
+    for name, value in dispatched.items():
+        object.__setattr__(task, name, value)
+    task.status, task.result = AgentExecutionStatus.Error, f"The handler's task could not be reported: {problem}"
+    await report(task, context)
+
+
 def _finish(task: Task, error: str | None) -> None:
     """The final status (official rule: `error` when the handler failed; `completed` unless the handler set
-    another status itself) and a result the API takes (text: a dict or list as JSON, as the official does for a
-    JSON output format, anything else as its str)."""
+    another status itself, as a member or its text) and a result the API takes (text: a dict or list as JSON, as
+    the official does for a JSON output format, anything else as its str)."""
+    task.status = to_enum(AgentExecutionStatus, task.status, "status")
     if error is not None:
         task.status, task.result = AgentExecutionStatus.Error, error
     elif task.status.value == AgentExecutionStatus.Executing.value:
@@ -249,39 +291,49 @@ def _as_text(result: object) -> str | None:
         return str(result)
 
 
-async def report(task: Task, context: RunContext) -> None:
+async def report(task: Task, context: RunContext) -> str | None:
     """Save the finished task, retrying through any outage until it lands (until `final` once the worker is
     stopping), then report its metrics when it has tokens. The handler's tokens and tools are kept over the
-    save's answer, as the official keeps them."""
+    save's answer, as the official keeps them. Returns why the save was refused for what the task holds (a 400,
+    413 or 422, a task that is not JSON), else None."""
     tokens, used_tools = task.tokens, list(task.used_tools)
-    if not await _save_until_landed(task, context):
-        return
+    refused = await _save_until_landed(task, context)
+    if refused is not None:
+        return None if refused is _NOT_SAVED else refused
     task.tokens, task.used_tools = tokens, used_tools
     if tokens is None:
-        return
+        return None
     try:
         await task.areport_metrics()
-    except ModuleException as error:
-        logger.warning("Task %s: its metrics were not reported (%s)", task.id, error)
+    except Exception as error:  # the task is saved: whatever the metrics raise, it is only logged
+        unexpected = None if isinstance(error, ModuleException) else error
+        logger.warning("Task %s: its metrics were not reported (%s)", task.id, error, exc_info=unexpected)
+    return None
 
 
-async def _save_until_landed(task: Task, context: RunContext) -> bool:
+_NOT_SAVED = "not saved, and the task as dispatched would not be either (an outage past the stop, a 403, 404, 409...)"
+
+
+async def _save_until_landed(task: Task, context: RunContext) -> str | None:
+    """None once saved; else the refusal of what the task holds (its description: a 400, 413 or 422, a task that
+    is not JSON), or `_NOT_SAVED`."""
     failures = 0
     while True:
         try:
             await _save(task, context)
-            return True
+            return None
         except (APIConnectionError, APIStatusError) as error:
             if not _transient(error) or context.final.is_set():
                 logger.error("Task %s: could not save it %s (%s)", task.id, task.status.value, error)
-                return False
+                refused_body = isinstance(error, APIStatusError) and error.status_code in (400, 413, 422)
+                return error.description if refused_body else _NOT_SAVED
             failures += 1
             delay = context.report_retry.backoff(failures)
             status = task.status.value
             logger.warning("Task %s: saving it %s failed (%s); again in %.1f s", task.id, status, error, delay)
         except ModuleException as error:
             logger.error("Task %s: could not save it %s (%s)", task.id, task.status.value, error)
-            return False
+            return error.description
         final = asyncio.ensure_future(context.final.wait())
         try:
             await asyncio.wait({final}, timeout=delay)

@@ -36,7 +36,8 @@ from ._retry import RetryPolicy
 from ._task_model import Task
 from ._worker_link import CAPACITY, HEARTBEAT, ControllerLink, Dispatch, Registration, heartbeat_data
 from ._worker_run import Handler, RunContext, end_unstarted, run_task
-from .exceptions import ModuleException, WorkerError
+from .exceptions import InvalidArgumentError, ModuleException, WorkerError
+from .models import AgentExecutionStatus
 
 logger = logging.getLogger("xpander_sdk.worker")
 
@@ -125,8 +126,8 @@ class WorkerSession:
         self._stop_requested = asyncio.Event()
 
     async def main(self) -> None:
-        """The boot hooks, the parts, and the stop once asked for. Cancelled (a notebook cancelling the worker's
-        task), it cancels its parts and handlers at once: no grace period, no save."""
+        """The boot hooks, the parts, and the stop once asked for. Cancelled (Ctrl-C under `asyncio.run`, an app
+        cancelling the worker's task), it stops without a grace period: see `_stop_cancelled`."""
         spawned: list[asyncio.Task[None]] = []
         try:
             await _run_hooks(self.settings.on_boot, "boot")
@@ -136,14 +137,26 @@ class WorkerSession:
             await self._stop_requested.wait()
             await self.shutdown(parts, slots)
         except asyncio.CancelledError:
-            for part in spawned:
-                part.cancel()
-            await asyncio.gather(*spawned, return_exceptions=True)
+            await self._stop_cancelled(spawned, len(spawned) - self.settings.concurrency)
             raise
         finally:
             self.finished.set()
         if self.fatal is not None:
             raise self.fatal
+
+    async def _stop_cancelled(self, spawned: list[asyncio.Task[None]], parts: int) -> None:
+        """The stop of a cancelled run: no grace period, but the running and queued tasks are still ended and
+        saved within the report window (never left `executing`), and the shutdown hooks run; cancelled again, it
+        cancels everything at once."""
+        try:
+            if spawned and not self.context.final.is_set():  # started, and its stop has not saved the tasks yet
+                self.request_stop(0.0, reason="cancelled")
+                self._stop_request = (0.0, "cancelled")  # a stop under way loses what is left of its grace period
+                await self.shutdown(spawned[:parts], spawned[parts:])  # the listener, heartbeats, news; the slots
+        finally:
+            for part in spawned:
+                part.cancel()
+            await asyncio.gather(*spawned, return_exceptions=True)
 
     @staticmethod
     def _spawn(work: Coroutine[Any, Any, None], spawned: list[asyncio.Task[None]]) -> asyncio.Task[None]:
@@ -152,8 +165,11 @@ class WorkerSession:
         return part
 
     def request_stop(self, grace: float | None, reason: str) -> None:
-        """Start stopping (once): `grace` seconds for the running handlers (None: drain, without limit)."""
+        """Start stopping: `grace` seconds for the running handlers (None: drain, without limit). Asked again while
+        stopping (a stop after a drain), the running handlers are ended `grace` seconds from now at the latest."""
         if self.stopping is not None:
+            if grace is not None:
+                self.loop.call_later(grace, self.context.abort.set)
             return
         self.stopping = asyncio.Event()
         self._stop_request = (grace, reason)
@@ -167,14 +183,18 @@ class WorkerSession:
             try:
                 async for message in self.link.amessages():
                     failures = self._on_message(message, failures)
-                failures, why = 0, "the controller closed the stream"
-            except WorkerError as error:
+                failures, why = failures + 1, "the controller closed the stream"  # a registration resets it
+            except (WorkerError, InvalidArgumentError) as error:  # refused for good, by the controller or here
                 self._fail(error)
                 return
             except ModuleException as error:
                 failures += 1
                 why = str(error)
-            delay = self.context.report_retry.backoff(max(failures, 1))
+            except Exception as error:  # a fault of this SDK: logged, and the stream opened again (never a silent end)
+                logger.exception("The worker's stream failed unexpectedly (%s)", type(error).__name__)
+                failures += 1
+                why = type(error).__name__
+            delay = self.context.report_retry.backoff(failures)
             log = logger.warning if failures in (1, 5) or failures % 50 == 0 else logger.info
             log("Controller unreachable or stream ended (%s); reconnecting in %.1f s (try %d)", why, delay, failures)
             await asyncio.sleep(delay)
@@ -264,9 +284,9 @@ class WorkerSession:
         """One heartbeat; whether heartbeats are failing now."""
         try:
             await self.link.asend(HEARTBEAT, heartbeat_data(), self.news_options)
-        except ModuleException as error:
+        except Exception as error:  # a ModuleException, or a fault of this SDK: the heartbeats go on
             if not failing:
-                logger.warning("Heartbeats are failing (%s); still trying", error)
+                logger.warning("Heartbeats are failing (%s); still trying", error, exc_info=_unexpected(error))
             return True
         if failing:
             logger.info("Heartbeats go through again")
@@ -281,8 +301,8 @@ class WorkerSession:
             busy = await self.capacity_updates.get()
             try:
                 await self.link.asend(CAPACITY, {"is_busy": busy}, self.news_options)
-            except ModuleException as error:
-                logger.warning("A capacity update (is_busy=%s) failed: %s", busy, error)
+            except Exception as error:  # a ModuleException, or a fault of this SDK
+                logger.warning("A capacity update (is_busy=%s) failed: %s", busy, error, exc_info=_unexpected(error))
 
     # -- the slots --------------------------------------------------------------------------------------------------
     async def slot(self) -> None:
@@ -296,6 +316,9 @@ class WorkerSession:
             busy = self._busy if self.stats.running == self.settings.concurrency else _nothing
             try:  # busy once the task is saved `executing`: its save goes first, the handler starts sooner
                 status = await run_task(dispatch.task, self.context, busy)
+            except Exception:  # a fault of this SDK must not cost a slot (run_task ends every task it can)
+                logger.exception("Task %s: the worker failed running it", dispatch.task.id)
+                status = AgentExecutionStatus.Error
             finally:
                 self.stats.running -= 1
                 self.active.discard(dispatch.task.id)
@@ -369,3 +392,8 @@ async def _run_hooks(hooks: Sequence[Hook] | None, kind: str) -> None:
             if kind == "boot":
                 raise
             logger.exception("An @on_shutdown hook failed")
+
+
+def _unexpected(error: Exception) -> Exception | None:
+    """`error` when it is no ModuleException (a fault of this SDK, logged with its traceback), else None."""
+    return None if isinstance(error, ModuleException) else error

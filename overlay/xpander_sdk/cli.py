@@ -357,33 +357,32 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_worker(args: argparse.Namespace) -> int:
     """`xpander-tasks worker MODULE:FUNCTION`: the handler imported (which starts nothing, see `on_task`), run by
     a `Worker` with the options given, its log on stderr, until a signal stops it."""
-    handler, configuration = load_handler(args.target, args.command_parser)
-    given = {"base_url": args.base_url, "organization_id": args.organization_id}
-    if configuration is None:
-        configuration = Configuration(**given)
-    else:
-        configuration = attrs.evolve(configuration, **{key: value for key, value in given.items() if value})
-    tasks = Tasks(configuration, timeout=args.request_timeout, max_retries=args.max_retries)
-    worker = Worker(
-        handler,
-        tasks=tasks,
-        agent_id=args.agent_id,
-        concurrency=args.concurrency,
-        handler_timeout=args.handler_timeout,
-        grace_period=args.grace_period,
-        read_timeout=args.read_timeout,
-        invoke_port=args.invoke_port,
-        invoke_host=args.invoke_host,
-    )
+    worker = make_worker(args)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     worker.run()  # a refused configuration: one line on stderr, SystemExit(ExitCode.CONFIG)
     return ExitCode.OK
 
 
-def load_handler(target: str, parser: argparse.ArgumentParser) -> tuple[Callable[..., Any], Configuration | None]:
+def make_worker(args: argparse.Namespace) -> Worker:
+    """The `Worker` of `xpander-tasks worker`: the options `@on_task` gave the handler, the flags given winning."""
+    handler, configuration, options = load_handler(args.target, args.command_parser)
+    given = {"base_url": args.base_url, "organization_id": args.organization_id}
+    if configuration is None:
+        configuration = Configuration(**given)
+    else:
+        configuration = attrs.evolve(configuration, **{key: value for key, value in given.items() if value})
+    tasks = Tasks(configuration, timeout=args.request_timeout, max_retries=args.max_retries)
+    flags = ("agent_id", "concurrency", "handler_timeout", "grace_period", "read_timeout", "invoke_port", "invoke_host")
+    options.update({name: getattr(args, name) for name in flags if getattr(args, name) is not None})
+    return Worker(handler, tasks=tasks, **options)
+
+
+def load_handler(
+    target: str, parser: argparse.ArgumentParser
+) -> tuple[Callable[..., Any], Configuration | None, dict[str, Any]]:
     """The function `MODULE:FUNCTION` names (the current directory importable first, as for `python -m`), and
-    the configuration `@on_task` was given for it (None when it was given none, or is not decorated)."""
+    the configuration and Worker options `@on_task` gave it (None and none when it is not decorated)."""
     module_name, _, name = target.partition(":")
     if not module_name or not name:
         parser.error(f"expected MODULE:FUNCTION, such as agent:handle, got {target!r}")
@@ -401,7 +400,7 @@ def load_handler(target: str, parser: argparse.ArgumentParser) -> tuple[Callable
     if not callable(handler):
         parser.error(f"{module_name!r} has no function {name!r}")
     registered = registered_handler(module.__name__, getattr(handler, "__qualname__", name))
-    return handler, None if registered is None else registered[1]
+    return (handler, None, {}) if registered is None else (handler, registered[1], dict(registered[2]))
 
 
 def interrupted(out: Output | None) -> int:

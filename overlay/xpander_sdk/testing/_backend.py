@@ -348,8 +348,8 @@ class FakeBackend(Routes):
         tasks = self.client()
         try:
             worker = SDKWorker(handler, tasks=tasks, agent_id=agent_id, **options)
-            worker.start()
             try:
+                worker.start()  # a TimeoutError leaves it trying to register: stopped below all the same
                 yield worker
             finally:
                 worker.stop(timeout=worker.grace_period + 30)

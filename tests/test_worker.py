@@ -158,12 +158,16 @@ def test_a_refused_key_stops_the_worker_naming_the_key_problem(backend: FakeBack
     assert len([r for r in backend.requests if r.operation == "register_worker"]) == 1, "not retried"
 
 
-def test_an_unknown_agent_stops_the_worker(backend: FakeBackend, url: str) -> None:
+def test_an_unknown_agent_is_waited_out_with_a_hint(
+    backend: FakeBackend, url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 404 may be an ingress in the middle of a deploy: the worker keeps trying, naming what to check."""
+    caplog.set_level(logging.WARNING, "xpander_sdk.worker")
     backend.respond_next(404, operation="register_worker")
-    worker = Worker(answer, configuration=configuration(backend, url), agent_id=AGENT, on_boot=())
-    with pytest.raises(WorkerError, match="XPANDER_AGENT_ID"):
-        worker.start(timeout=15)
-    worker.stop(timeout=15)
+    with running(backend, url, answer) as worker:
+        assert worker.stats.registrations == 1
+    (warning,) = [record.getMessage() for record in caplog.records if "reconnecting" in record.getMessage()]
+    assert "404" in warning and "XPANDER_AGENT_ID" in warning
 
 
 def test_an_environment_conflict_stops_the_worker(backend: FakeBackend, url: str) -> None:

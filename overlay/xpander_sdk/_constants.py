@@ -80,8 +80,9 @@ MAX_RETRY_AFTER = 60.0
 WORKER_CONCURRENCY = 6
 """Tasks a worker runs at once (the official worker's thread pool of 6), unless `XPANDER_WORKER_CONCURRENCY` says."""
 WORKER_CONCURRENCY_ENV = "XPANDER_WORKER_CONCURRENCY"
-WORKER_GRACE_PERIOD = 30.0
-"""Seconds a stopping worker lets its running handlers finish before it ends them (`error`, saying why)."""
+WORKER_GRACE_PERIOD = 15.0
+"""Seconds a stopping worker lets its running handlers finish before it ends them (`error`, saying why): with the
+report window after it, a stop takes under 30 s, the default time Kubernetes waits before it kills a pod."""
 WORKER_REPORT_WINDOW = 10.0
 """Seconds a stopping worker, its grace period over, still tries to save the tasks it ended."""
 WORKER_READ_TIMEOUT = 120.0

@@ -77,6 +77,9 @@ class ControllerLink:
         try:
             response = await self.requestor.aopen_stream(call, self.events_root, self._stream_options())
         except APIStatusError as error:
+            if error.status_code == 404:  # an unknown agent, or an ingress in the middle of a deploy: waited out
+                error.description += f" (check XPANDER_AGENT_ID {self.agent_id!r} and XPANDER_ORGANIZATION_ID)"
+                raise
             raise (self._refused(error) if not may_retry(error, True) else error) from None
         try:
             if "text/event-stream" not in response.headers.get("content-type", "").partition(";")[0].lower():
@@ -97,8 +100,6 @@ class ControllerLink:
         status = error.status_code
         if status in (401, 403):
             what = f"refused the API key ({status}): check XPANDER_API_KEY (or Configuration(api_key=...))"
-        elif status == 404:
-            what = f"does not know agent {self.agent_id!r} (404): check XPANDER_AGENT_ID and XPANDER_ORGANIZATION_ID"
         else:
             what = f"refused to register the worker ({status}: {error.description})"
         root = httpx.URL(self.events_root)

@@ -346,14 +346,15 @@ class WorkerSession:
         for part in parts:
             part.cancel()
         await asyncio.gather(*parts, return_exceptions=True)
-        if grace is not None:
-            await self._end_queued()
+        unstarted = self._take_queued() if grace is not None else []
+        ending = asyncio.ensure_future(self._end_unstarted(unstarted))  # alongside the grace period
         for _ in slots:
             self.queue.put_nowait(None)
         await asyncio.wait(slots, timeout=grace)
         if any(not slot.done() for slot in slots):
             self.context.abort.set()
             await asyncio.wait(slots, timeout=WORKER_REPORT_WINDOW)
+        await ending
         self.context.final.set()
         await asyncio.wait(slots, timeout=2.0)
         for slot in slots:
@@ -361,18 +362,22 @@ class WorkerSession:
         await _run_hooks(self.settings.on_shutdown, "shutdown")
         logger.info("Worker stopped")
 
-    async def _end_queued(self) -> None:
-        """End the tasks taken but not started (`error`, saying the worker stopped), within the report window."""
-        ended = []
+    def _take_queued(self) -> list[Task]:
+        """The tasks taken but not started, out of the queue (before a slot can take one)."""
+        unstarted = []
         while not self.queue.empty():
             dispatch = self.queue.get_nowait()
             if dispatch is not None:
                 self.stats.queued -= 1
                 self.stats.failed += 1
-                ended.append(end_unstarted(dispatch.task, self.context))
-        if ended:
-            logger.info("Ending %d queued task(s) that did not start", len(ended))
-            done = asyncio.gather(*ended, return_exceptions=True)
+                unstarted.append(dispatch.task)
+        return unstarted
+
+    async def _end_unstarted(self, unstarted: list[Task]) -> None:
+        """End them `error`, saying the worker stopped, within the report window."""
+        if unstarted:
+            logger.info("Ending %d queued task(s) that did not start", len(unstarted))
+            done = asyncio.gather(*(end_unstarted(task, self.context) for task in unstarted), return_exceptions=True)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(done, WORKER_REPORT_WINDOW)
 

@@ -375,7 +375,7 @@ def test_run_worker_that_cannot_register_stops_its_worker(backend: FakeBackend) 
     """`start()` timed out (the controller down for longer than it waits) and the worker's thread was left
     running, reconnecting forever on a closed client, after the test had moved on."""
     backend.controller_down(60)
-    with pytest.raises(TimeoutError), backend.run_worker(hang, agent_id=AGENT, on_boot=(), on_shutdown=()):
+    with pytest.raises(TimeoutError), backend.run_worker(hang, agent_id=AGENT, timeout=0.5, on_boot=(), on_shutdown=()):
         pass  # pragma: no cover - never reached
     alive = [thread for thread in threading.enumerate() if thread.name == "xpander-worker"]
     assert alive == []

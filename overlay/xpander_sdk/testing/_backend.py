@@ -339,17 +339,21 @@ class FakeBackend(Routes):
         return tasks_client(self.transport, self.api_key, self.base_url, self.organization_id, options)
 
     @contextlib.contextmanager
-    def run_worker(self, handler: Any, *, agent_id: str | None = None, **options: Any) -> Iterator[SDKWorker]:
+    def run_worker(
+        self, handler: Any, *, agent_id: str | None = None, timeout: float = 10.0, **options: Any
+    ) -> Iterator[SDKWorker]:
         """Run `handler` as a worker of `agent_id` (default: `XPANDER_AGENT_ID`) against this backend, in this
         process on a thread of its own, until the block ends; yields the `Worker` (`worker.stats`...). Every task
         created for that agent (and not scripted otherwise) is dispatched to it. `options` are the Worker's
         (`concurrency`, `handler_timeout`, `grace_period`, `on_boot=()`...). The block starts once the worker has
-        registered; at its end the worker stops as on SIGTERM (running handlers get `grace_period`)."""
+        registered (TimeoutError after `timeout` seconds); at its end the worker stops as on SIGTERM (running
+        handlers get `grace_period`)."""
         tasks = self.client()
         try:
             worker = SDKWorker(handler, tasks=tasks, agent_id=agent_id, **options)
             try:
-                worker.start()  # a TimeoutError leaves it trying to register: stopped below all the same
+                # a TimeoutError leaves it trying to register: stopped below all the same
+                worker.start(timeout=seconds(timeout, "timeout"))
                 yield worker
             finally:
                 worker.stop(timeout=worker.grace_period + 30)

@@ -10,7 +10,7 @@ saves per task and nothing else), gives the floor of this machine for the latenc
 CPU time is the scheduler's exact count of the worker's threads (/proc/PID/task/*/schedstat).
 
 1. Idle: after the registration and a short settle, the worker process's CPU time and RSS (/proc/PID/status)
-   over `worker_idle_s` seconds (60; quick: 5), with the requests it sent meanwhile (heartbeats). Target: under
+   over `worker_idle_s` seconds (60; quick: 1), with the requests it sent meanwhile (heartbeats). Target: under
    1% of a core.
 2. Dispatch to handler: `worker_latency_tasks` tasks one at a time, from the controller's `time.monotonic()` just
    before it writes the `agent-execution` frame to the handler's own `time.monotonic()` at its first line
@@ -89,7 +89,7 @@ COUNTS: dict[str, dict[str, int]] = {
         "worker_warmup_16": 200,
     },
     "quick": {
-        "worker_idle_s": 5,
+        "worker_idle_s": 1,
         "worker_settle_s": 1,
         "worker_latency_tasks": 10,
         "worker_tasks_1": 50,

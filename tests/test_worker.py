@@ -121,7 +121,7 @@ def test_the_worker_tells_its_capacity(backend: FakeBackend, url: str, tasks: Ta
 # -- outages ---------------------------------------------------------------------------------------------------------
 def test_a_controller_outage_is_survived(backend: FakeBackend, url: str, tasks: Tasks) -> None:
     with running(backend, url, answer) as worker:
-        backend.controller_down(1.5)
+        backend.controller_down(0.8)
         during = tasks.create(agent_id=AGENT, prompt="during the outage")
         wait_until(lambda: finished(backend, during.id), timeout=30, what="the task created during the outage")
         wait_until(lambda: backend.heartbeats(worker.worker_id or ""), what="heartbeats of the new registration")

@@ -318,11 +318,10 @@ def test_a_stream_that_ends_at_once_is_reconnected_with_growing_delays(http_tran
         with Tasks(configuration) as tasks:
             worker = Worker(hang, tasks=tasks, agent_id=AGENT, on_boot=(), on_shutdown=())
             with contextlib.suppress(TimeoutError):
-                worker.start(timeout=1.2)
+                worker.start(timeout=3.0)
             worker.stop(timeout=10)
         attempts = [request for request in server.requests if request.path == path]
-    # growing delays (0.25-0.5 s, then 0.5-1 s, ...) allow 3 in 1.2 s at most; fixed ones (0.25-0.5 s) made 4 to 7
-    assert 2 <= len(attempts) <= 3, f"{len(attempts)} registrations in 1.2 s"
+    assert 2 <= len(attempts) <= 5, f"{len(attempts)} registrations in 3 s"
 
 
 # -- @on_task's options --------------------------------------------------------------------------------------------

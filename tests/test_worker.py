@@ -10,17 +10,16 @@ import asyncio
 import contextlib
 import logging
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from xpander_sdk import Configuration, Task, Tasks, Worker, WorkerError
+from tests.worker_kit import AGENT, served_configuration, wait_until
+from xpander_sdk import Task, Tasks, Worker, WorkerError
 from xpander_sdk._worker_run import NOT_STARTED, STOPPED
 from xpander_sdk.testing import FakeBackend
 
-AGENT = "agent-1"
 pytestmark = pytest.mark.usefixtures("http_transport")
 
 
@@ -39,28 +38,14 @@ def url(backend: FakeBackend) -> Iterator[str]:
 
 @pytest.fixture
 def tasks(backend: FakeBackend, url: str) -> Iterator[Tasks]:
-    with Tasks(configuration(backend, url), max_retries=0) as client:
+    with Tasks(served_configuration(backend, url), max_retries=0) as client:
         yield client
-
-
-def configuration(backend: FakeBackend, url: str, api_key: str | None = None) -> Configuration:
-    return Configuration(api_key=api_key or backend.api_key, base_url=url, organization_id=backend.organization_id)
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = 15.0, what: str = "the condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @contextlib.contextmanager
 def running(backend: FakeBackend, url: str, handler: Any, **options: Any) -> Iterator[Worker]:
     options = {"heartbeat_interval": 0.05, "grace_period": 5.0, "on_boot": (), "on_shutdown": (), **options}
-    worker = Worker(handler, configuration=configuration(backend, url), agent_id=AGENT, **options)
+    worker = Worker(handler, configuration=served_configuration(backend, url), agent_id=AGENT, **options)
     worker.start(timeout=15)
     try:
         yield worker
@@ -147,7 +132,9 @@ def test_an_api_outage_does_not_leave_a_task_executing(backend: FakeBackend, url
 
 
 def test_a_refused_key_stops_the_worker_naming_the_key_problem(backend: FakeBackend, url: str) -> None:
-    worker = Worker(answer, configuration=configuration(backend, url, "wrong-key-123"), agent_id=AGENT, on_boot=())
+    worker = Worker(
+        answer, configuration=served_configuration(backend, url, "wrong-key-123"), agent_id=AGENT, on_boot=()
+    )
     with pytest.raises(WorkerError) as raised:
         worker.start(timeout=15)
     worker.stop(timeout=15)
@@ -313,7 +300,7 @@ def test_the_stop_ends_the_running_and_the_queued_tasks_with_a_reason(
 
     worker = Worker(
         hang,
-        configuration=configuration(backend, url),
+        configuration=served_configuration(backend, url),
         agent_id=AGENT,
         concurrency=1,
         grace_period=0.3,
@@ -350,7 +337,7 @@ def test_drain_runs_every_task_taken(backend: FakeBackend, url: str, tasks: Task
         await asyncio.sleep(0.1)
         return await answer(task)
 
-    worker = Worker(slow, configuration=configuration(backend, url), agent_id=AGENT, concurrency=1, on_boot=())
+    worker = Worker(slow, configuration=served_configuration(backend, url), agent_id=AGENT, concurrency=1, on_boot=())
     worker.start(timeout=15)
     created = [tasks.create(agent_id=AGENT, prompt=f"t{n}") for n in range(3)]
     wait_until(lambda: worker.stats.dispatched == 3, what="every dispatch")

@@ -13,10 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.worker_kit import AGENT, served_configuration
 from xpander_sdk import Configuration, InvalidArgumentError, Task, Tasks, Worker, _invoke_server
 from xpander_sdk.testing import FakeBackend
 
-AGENT = "agent-1"
 OTHER_AGENT = "agent-elsewhere"
 pytestmark = pytest.mark.usefixtures("http_transport")
 
@@ -33,10 +33,6 @@ def url(backend: FakeBackend) -> Iterator[str]:
         yield served
 
 
-def configuration(backend: FakeBackend, url: str) -> Configuration:
-    return Configuration(api_key=backend.api_key, base_url=url, organization_id=backend.organization_id)
-
-
 async def answer(task: Task) -> Task:
     await asyncio.sleep(0.2 if task.input.text == "slow" else 0)
     task.result = f"invoked: {task.input.text}"
@@ -45,7 +41,9 @@ async def answer(task: Task) -> Task:
 
 @pytest.fixture
 def worker(backend: FakeBackend, url: str) -> Iterator[Worker]:
-    started = Worker(answer, configuration=configuration(backend, url), agent_id=AGENT, invoke_port=0, on_boot=())
+    started = Worker(
+        answer, configuration=served_configuration(backend, url), agent_id=AGENT, invoke_port=0, on_boot=()
+    )
     started.start(timeout=15)
     yield started
     started.stop(timeout=30)
@@ -53,7 +51,7 @@ def worker(backend: FakeBackend, url: str) -> Iterator[Worker]:
 
 def a_task(backend: FakeBackend, url: str, prompt: str = "hello") -> dict[str, Any]:
     """A task for an agent without a worker (nothing dispatches it), as a caller of /invoke sends it."""
-    with Tasks(configuration(backend, url)) as tasks:
+    with Tasks(served_configuration(backend, url)) as tasks:
         return tasks.create(agent_id=OTHER_AGENT, prompt=prompt).to_dict()
 
 
@@ -63,7 +61,7 @@ def invoke(worker: Worker, body: Any, key: str | None) -> httpx.Response:
 
 
 def test_no_server_unless_asked(backend: FakeBackend, url: str) -> None:
-    quiet = Worker(answer, configuration=configuration(backend, url), agent_id=AGENT, on_boot=())
+    quiet = Worker(answer, configuration=served_configuration(backend, url), agent_id=AGENT, on_boot=())
     quiet.start(timeout=15)
     try:
         assert quiet.invoke_url is None
@@ -133,7 +131,7 @@ def test_a_body_over_the_cap_is_refused_unread(
 
 
 def test_the_stop_closes_the_server(backend: FakeBackend, url: str) -> None:
-    worker = Worker(answer, configuration=configuration(backend, url), agent_id=AGENT, invoke_port=0, on_boot=())
+    worker = Worker(answer, configuration=served_configuration(backend, url), agent_id=AGENT, invoke_port=0, on_boot=())
     worker.start(timeout=15)
     served = worker.invoke_url
     worker.stop(timeout=30)
@@ -146,7 +144,7 @@ def test_a_port_in_use_is_refused_naming_invoke_port(backend: FakeBackend, url: 
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        worker = Worker(answer, configuration=configuration(backend, url), agent_id=AGENT, invoke_port=port)
+        worker = Worker(answer, configuration=served_configuration(backend, url), agent_id=AGENT, invoke_port=port)
         with pytest.raises(InvalidArgumentError, match="invoke_port"):
             worker.start(timeout=15)
         worker.stop(timeout=15)

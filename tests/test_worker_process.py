@@ -10,13 +10,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.worker_kit import wait_until
 from xpander_sdk import Configuration, InvalidArgumentError, Task, Tasks, on_boot, on_shutdown, on_task
 from xpander_sdk._on_task import registered_handler
 from xpander_sdk._worker_run import STOPPED
@@ -86,16 +86,6 @@ def worker_env(url: str, transport: str = "aiohttp", api_key: str = API_KEY, **e
 
 def start(command: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = 20.0, what: str = "the condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def stopped(process: subprocess.Popen[str], signum: int = signal.SIGTERM) -> tuple[int, str, str]:

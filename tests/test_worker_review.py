@@ -10,7 +10,6 @@ import contextlib
 import logging
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,8 @@ import pytest
 
 from tests.faultserver import Stream
 from tests.faultserver import running as running_fault_server
-from tests.test_worker_process import SCRIPT, run_as_main, start, stopped, wait_until, worker_env
+from tests.test_worker_process import SCRIPT, run_as_main, start, stopped, worker_env
+from tests.worker_kit import AGENT, run, run_context, wait_until
 from xpander_sdk import (
     AgentExecutionStatus,
     Configuration,
@@ -32,28 +32,10 @@ from xpander_sdk import (
 )
 from xpander_sdk._cli_args import build_parser, parse
 from xpander_sdk._constants import WORKER_READ_TIMEOUT
-from xpander_sdk._retry import RetryPolicy
 from xpander_sdk._worker_link import ControllerLink
-from xpander_sdk._worker_run import NOT_STARTED, STOPPED, RunContext, run_task
+from xpander_sdk._worker_run import NOT_STARTED, STOPPED, run_task
 from xpander_sdk.cli import make_worker
 from xpander_sdk.testing import API_KEY, ORGANIZATION_ID, FakeBackend
-
-AGENT = "agent-1"
-FAST_RETRY = RetryPolicy(max_retries=0, initial_delay=0.01, max_delay=0.05)
-
-
-@pytest.fixture
-def client(backend: FakeBackend) -> Iterator[Tasks]:
-    with backend.client(max_retries=0) as tasks:
-        yield tasks
-
-
-def context(tasks: Tasks, handler: Any) -> RunContext:
-    return RunContext(handler, None, tasks.requestor.options({}, retry_unsafe=True), FAST_RETRY)
-
-
-def run(task: Task, run_context: RunContext) -> AgentExecutionStatus | None:
-    return asyncio.run(run_task(task, run_context))
 
 
 class Unprintable:
@@ -62,16 +44,16 @@ class Unprintable:
 
 
 # -- what a handler leaves in its task -----------------------------------------------------------------------------
-def test_a_status_set_as_text_is_read_as_the_status(backend: FakeBackend, client: Tasks) -> None:
+def test_a_status_set_as_text_is_read_as_the_status(backend: FakeBackend, tasks: Tasks) -> None:
     """`task.status = "completed"` (the official model takes it) killed the slot and left the task `executing`."""
-    task = client.create(agent_id=AGENT, prompt="p")
+    task = tasks.create(agent_id=AGENT, prompt="p")
 
     async def handle(given: Task) -> Task:
         given.status = "completed"  # type: ignore[assignment]
         given.result = "done"
         return given
 
-    assert run(task, context(client, handle)) == AgentExecutionStatus.Completed
+    assert run(task, run_context(tasks, handle)) == AgentExecutionStatus.Completed
     assert (backend.tasks[task.id].status.value, backend.tasks[task.id].result) == ("completed", "done")
 
 
@@ -85,32 +67,32 @@ def test_a_status_set_as_text_is_read_as_the_status(backend: FakeBackend, client
     ],
 )
 def test_a_task_the_handler_left_unsendable_still_ends_error(
-    backend: FakeBackend, client: Tasks, field: str, value: object
+    backend: FakeBackend, tasks: Tasks, field: str, value: object
 ) -> None:
     """What the handler left cannot be sent: the task is saved as it was dispatched, `error`, saying why (it was
     left `executing`, or the slot died)."""
-    task = client.create(agent_id=AGENT, prompt="p")
+    task = tasks.create(agent_id=AGENT, prompt="p")
 
     async def handle(given: Task) -> Task:
         object.__setattr__(given, field, value)
         return given
 
-    assert run(task, context(client, handle)) == AgentExecutionStatus.Error
+    assert run(task, run_context(tasks, handle)) == AgentExecutionStatus.Error
     stored = backend.tasks[task.id]
     assert stored.status.value == "error"
     assert "could not be reported" in (stored.result or "")
 
 
-def test_a_final_save_the_api_refuses_still_ends_the_task(backend: FakeBackend, client: Tasks) -> None:
+def test_a_final_save_the_api_refuses_still_ends_the_task(backend: FakeBackend, tasks: Tasks) -> None:
     """A 422 on the handler's task (a field the API will not take): the task is ended `error` all the same."""
-    task = client.create(agent_id=AGENT, prompt="p")
+    task = tasks.create(agent_id=AGENT, prompt="p")
 
     async def handle(given: Task) -> Task:
         backend.respond_next(422, operation="update_task")
         given.result = "refused"
         return given
 
-    assert run(task, context(client, handle)) == AgentExecutionStatus.Error
+    assert run(task, run_context(tasks, handle)) == AgentExecutionStatus.Error
     stored = backend.tasks[task.id]
     assert stored.status.value == "error"
     assert "could not be reported" in (stored.result or "")
@@ -135,22 +117,22 @@ def sync_exits(task: Task) -> Task:
 
 @pytest.mark.parametrize("handler", [raises_cancelled, sync_raises_cancelled, exits, sync_exits])
 def test_a_handler_raising_a_base_exception_ends_its_task_error(
-    backend: FakeBackend, client: Tasks, handler: Any
+    backend: FakeBackend, tasks: Tasks, handler: Any
 ) -> None:
     """Its own CancelledError or SystemExit escaped `run_task` (the slot died, or the worker's
     loop with it) and left the task `executing`."""
-    task = client.create(agent_id=AGENT, prompt="p")
-    assert run(task, context(client, handler)) == AgentExecutionStatus.Error
+    task = tasks.create(agent_id=AGENT, prompt="p")
+    assert run(task, run_context(tasks, handler)) == AgentExecutionStatus.Error
     stored = backend.tasks[task.id]
     assert stored.status.value == "error"
     assert stored.result
 
 
 # -- the stop ------------------------------------------------------------------------------------------------------
-def test_a_handler_is_not_started_once_the_grace_period_is_over(backend: FakeBackend, client: Tasks) -> None:
+def test_a_handler_is_not_started_once_the_grace_period_is_over(backend: FakeBackend, tasks: Tasks) -> None:
     """The stop ended the grace period while the task was being marked `executing`: the sync handler was started
     anyway (its side effects happen) and its task reported stopped."""
-    task = client.create(agent_id=AGENT, prompt="p")
+    task = tasks.create(agent_id=AGENT, prompt="p")
     calls: list[str] = []
 
     def handle(given: Task) -> Task:
@@ -158,9 +140,9 @@ def test_a_handler_is_not_started_once_the_grace_period_is_over(backend: FakeBac
         return given
 
     async def main() -> AgentExecutionStatus | None:
-        run_context = context(client, handle)
-        run_context.abort.set()
-        return await run_task(task, run_context)
+        context = run_context(tasks, handle)
+        context.abort.set()
+        return await run_task(task, context)
 
     assert asyncio.run(main()) == AgentExecutionStatus.Error
     threading.Event().wait(0.2)
@@ -173,15 +155,15 @@ class UnprintableError(Exception):
         raise ZeroDivisionError("no text")
 
 
-def test_a_handler_raising_an_error_without_text_ends_its_task_error(backend: FakeBackend, client: Tasks) -> None:
+def test_a_handler_raising_an_error_without_text_ends_its_task_error(backend: FakeBackend, tasks: Tasks) -> None:
     """`str()` of the handler's exception raised too: it escaped `run_task`, the slot died, the task stayed
     `executing`."""
-    task = client.create(agent_id=AGENT, prompt="p")
+    task = tasks.create(agent_id=AGENT, prompt="p")
 
     async def handle(given: Task) -> Task:
         raise UnprintableError
 
-    assert run(task, context(client, handle)) == AgentExecutionStatus.Error
+    assert run(task, run_context(tasks, handle)) == AgentExecutionStatus.Error
     assert (backend.tasks[task.id].status.value, backend.tasks[task.id].result) == ("error", "UnprintableError")
 
 
@@ -199,17 +181,17 @@ async def until(condition: Any, what: str, timeout: float = 15.0) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_a_cancelled_arun_still_ends_its_running_and_queued_tasks(backend: FakeBackend, client: Tasks) -> None:
+def test_a_cancelled_arun_still_ends_its_running_and_queued_tasks(backend: FakeBackend, tasks: Tasks) -> None:
     """Cancelling the task of `arun()` (Ctrl-C under `asyncio.run(worker.arun())`, an app's shutdown) cancelled
     the handlers and left their tasks `executing` forever."""
     shutdown: list[str] = []
 
     async def main() -> None:
         options: dict[str, Any] = {"concurrency": 1, "heartbeat_interval": 0.05, "on_boot": ()}
-        worker = Worker(hang, tasks=client, agent_id=AGENT, on_shutdown=(lambda: shutdown.append("hook"),), **options)
+        worker = Worker(hang, tasks=tasks, agent_id=AGENT, on_shutdown=(lambda: shutdown.append("hook"),), **options)
         running = asyncio.ensure_future(worker.arun())
         await until(lambda: backend.workers, "the registration")
-        created = [client.create(agent_id=AGENT, prompt=prompt) for prompt in ("runs", "waits")]
+        created = [tasks.create(agent_id=AGENT, prompt=prompt) for prompt in ("runs", "waits")]
         await until(lambda: worker.stats.running == 1 and worker.stats.queued == 1, "one running, one queued")
         running.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -287,16 +269,16 @@ def test_a_connection_setting_refused_locally_stops_the_worker(monkeypatch: pyte
 
 
 # -- a stop after a stop -------------------------------------------------------------------------------------------
-def test_a_stop_after_a_drain_ends_a_handler_that_does_not_finish(backend: FakeBackend, client: Tasks) -> None:
+def test_a_stop_after_a_drain_ends_a_handler_that_does_not_finish(backend: FakeBackend, tasks: Tasks) -> None:
     """`adrain()` waits for the running handlers without limit; a `astop(grace_period=0)` after it was ignored (the
     worker was stopping already), so a hung handler held the worker forever."""
 
     async def main() -> None:
         options: dict[str, Any] = {"concurrency": 1, "heartbeat_interval": 0.05, "on_boot": (), "on_shutdown": ()}
-        worker = Worker(hang, tasks=client, agent_id=AGENT, **options)
+        worker = Worker(hang, tasks=tasks, agent_id=AGENT, **options)
         running = asyncio.ensure_future(worker.arun())
         await until(lambda: backend.workers, "the registration")
-        task = client.create(agent_id=AGENT, prompt="hangs")
+        task = tasks.create(agent_id=AGENT, prompt="hangs")
         await until(lambda: worker.stats.running == 1, "the handler")
         draining = asyncio.ensure_future(worker.adrain())
         await asyncio.sleep(0.1)
@@ -355,17 +337,17 @@ def test_on_task_refuses_an_option_the_worker_does_not_have() -> None:
     assert refused.value.parameter == "concurency"
 
 
-def test_a_handler_returning_another_task_still_ends_the_task_it_was_given(backend: FakeBackend, client: Tasks) -> None:
+def test_a_handler_returning_another_task_still_ends_the_task_it_was_given(backend: FakeBackend, tasks: Tasks) -> None:
     """The returned task's fields were taken with its id: the final save went to the other task, and the one
     dispatched stayed `executing`."""
-    task, other = (client.create(agent_id=AGENT, prompt=prompt) for prompt in ("given", "other"))
+    task, other = (tasks.create(agent_id=AGENT, prompt=prompt) for prompt in ("given", "other"))
 
     async def handle(given: Task) -> Task:
-        returned = client.get(other.id)
+        returned = tasks.get(other.id)
         returned.status, returned.result = AgentExecutionStatus.Executing, "the answer"
         return returned
 
-    assert run(task, context(client, handle)) == AgentExecutionStatus.Completed
+    assert run(task, run_context(tasks, handle)) == AgentExecutionStatus.Completed
     assert (backend.tasks[task.id].status.value, backend.tasks[task.id].result) == ("completed", "the answer")
     assert backend.tasks[other.id].status.value == "pending"
 
@@ -373,7 +355,7 @@ def test_a_handler_returning_another_task_still_ends_the_task_it_was_given(backe
 # -- the testing kit -----------------------------------------------------------------------------------------------
 def test_run_worker_that_cannot_register_stops_its_worker(backend: FakeBackend) -> None:
     """`start()` timed out (the controller down for longer than it waits) and the worker's thread was left
-    running, reconnecting forever on a closed client, after the test had moved on."""
+    running, reconnecting forever on a closed tasks, after the test had moved on."""
     backend.controller_down(60)
     with pytest.raises(TimeoutError), backend.run_worker(hang, agent_id=AGENT, timeout=0.5, on_boot=(), on_shutdown=()):
         pass  # pragma: no cover - never reached
@@ -403,15 +385,15 @@ def test_run_under_a_running_loop_is_refused_and_leaves_that_loop_alone() -> Non
     asyncio.run(main())
 
 
-def test_a_final_save_refused_for_the_task_itself_is_not_sent_again(backend: FakeBackend, client: Tasks) -> None:
+def test_a_final_save_refused_for_the_task_itself_is_not_sent_again(backend: FakeBackend, tasks: Tasks) -> None:
     """A 404 or 409 is about the task, not what the handler put in it: no second save as dispatched."""
-    task = client.create(agent_id=AGENT, prompt="p")
+    task = tasks.create(agent_id=AGENT, prompt="p")
 
     async def handle(given: Task) -> Task:
         backend.respond_next(409, operation="update_task")
         return given
 
-    run(task, context(client, handle))
+    run(task, run_context(tasks, handle))
     statuses = [r.json["status"] for r in backend.requests if r.operation == "update_task"]
     assert statuses == ["executing", "completed"]
 
@@ -510,7 +492,7 @@ def test_an_unexpected_error_of_a_heartbeat_does_not_end_the_heartbeats(
 
 
 def test_a_metrics_report_failing_unexpectedly_leaves_the_saved_task_as_it_is(
-    backend: FakeBackend, client: Tasks, monkeypatch: pytest.MonkeyPatch
+    backend: FakeBackend, tasks: Tasks, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The metrics come after the final save: whatever they raise, the task saved `completed` stays so."""
 
@@ -518,12 +500,12 @@ def test_a_metrics_report_failing_unexpectedly_leaves_the_saved_task_as_it_is(
         raise RuntimeError("a fault of the SDK")
 
     monkeypatch.setattr(Task, "areport_metrics", fails)
-    task = client.create(agent_id=AGENT, prompt="p")
+    task = tasks.create(agent_id=AGENT, prompt="p")
 
     async def handle(given: Task) -> Task:
         given.tokens = TokenUsage(prompt_tokens=1, completion_tokens=1)
         return given
 
-    assert run(task, context(client, handle)) == AgentExecutionStatus.Completed
+    assert run(task, run_context(tasks, handle)) == AgentExecutionStatus.Completed
     statuses = [r.json["status"] for r in backend.requests if r.operation == "update_task"]
     assert statuses == ["executing", "completed"]

@@ -25,11 +25,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from tests.official_recording import record_or_check
+from tests.worker_kit import wait_until
 from xpander_sdk import Configuration, Tasks
 from xpander_sdk.testing import API_KEY, ORGANIZATION_ID, FakeBackend
 from xpander_sdk.testing._requests import RecordedRequest
@@ -138,16 +139,6 @@ def task_of(request: dict[str, Any]) -> str | None:
 
 
 # -- driving a worker ----------------------------------------------------------------------------------------------
-def wait_until(condition: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def _quiet(backend: FakeBackend, settle: float, timeout: float) -> None:
     """Wait until no request but a heartbeat has come for `settle` seconds."""
     deadline = time.monotonic() + timeout

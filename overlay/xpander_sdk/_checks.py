@@ -143,6 +143,23 @@ def positive_seconds(parameter: str, value: object) -> float:
     return float(value)
 
 
+def seconds_or_zero(parameter: str, value: object) -> float:
+    """`positive_seconds`, or 0 (a worker's grace period: 0 ends the running handlers at once)."""
+    if value == 0 and not isinstance(value, bool):
+        return 0.0
+    return positive_seconds(parameter, value)
+
+
+MAX_PORT = 65535
+
+
+def port(parameter: str, value: object) -> int:
+    """A TCP port number, 0 (any free one) to 65535."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_PORT:
+        return value
+    raise refuse(parameter, f"a port number from 0 to {MAX_PORT}", value)
+
+
 def check_timeout(value: object, parameter: str = "timeout") -> httpx.Timeout:
     """A positive number of seconds, or an httpx.Timeout. None (wait forever) is refused on purpose."""
     if isinstance(value, httpx.Timeout):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import itertools
 from collections.abc import Sequence
 from enum import IntEnum
@@ -67,11 +66,11 @@ def positive_seconds(text: str) -> float:
 
 
 def seconds_or_zero(text: str) -> float:
-    """A number of seconds, 0 or more (a worker's grace period: 0 ends the running handlers at once)."""
-    with contextlib.suppress(ValueError):
-        if float(text) == 0:
-            return 0.0
-    return positive_seconds(text)
+    """A number of seconds, 0 or more (`_checks.seconds_or_zero`), in argparse's words."""
+    try:
+        return checks.seconds_or_zero("seconds", float(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, 0 or more, got {text!r}") from None
 
 
 def retry_count(text: str) -> int:
@@ -232,15 +231,17 @@ def _add_worker_arguments(worker: argparse.ArgumentParser) -> None:
         help=f"seconds of silence before the stream is reconnected (default: @on_task's, else {WORKER_READ_TIMEOUT:g})",
     )
     worker.add_argument(
-        "--invoke-port", metavar="PORT", type=_port, help="serve POST /invoke and GET /health there (0: a free port)"
+        "--invoke-port", metavar="PORT", type=port, help="serve POST /invoke and GET /health there (0: a free port)"
     )
     worker.add_argument("--invoke-host", metavar="HOST", help="the /invoke server's address (default 127.0.0.1)")
 
 
-def _port(text: str) -> int:
-    if not text.isdigit() or int(text) > 65535:
-        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, got {text!r}")
-    return int(text)
+def port(text: str) -> int:
+    """A port number (`_checks.port`), in argparse's words."""
+    try:
+        return checks.port("port", int(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to {checks.MAX_PORT}, got {text!r}") from None
 
 
 def _at_least_one(text: str) -> int:

@@ -31,7 +31,7 @@ from typing import Any, TypeVar, overload
 from ._checks import refuse
 from ._constants import WORKER_AUTOSTART_ENV
 from ._worker import Worker, exit_for_configuration
-from ._worker_session import BOOT_HOOKS, SHUTDOWN_HOOKS
+from ._worker_session import BOOT_HOOKS, SHUTDOWN_HOOKS, Hook
 from .configuration import Configuration
 from .exceptions import InvalidArgumentError
 
@@ -123,30 +123,25 @@ def _ended(started: asyncio.Task[None]) -> None:
 def on_boot(_func: F | None = None, *, configuration: Configuration | None = None) -> Any:
     """Run this function (sync or async, no arguments) before the worker starts; returns it unchanged.
     `configuration` is accepted for the official signature and not used (the hooks are process-wide)."""
-
-    def register(func: F) -> F:
-        _check_hook(func, "on_boot")
-        BOOT_HOOKS.append(func)
-        return func
-
-    return register(_func) if _func is not None else register
+    return _hook(BOOT_HOOKS, "on_boot", _func)
 
 
 def on_shutdown(_func: F | None = None, *, configuration: Configuration | None = None) -> Any:
     """Run this function (sync or async, no arguments) after the worker stopped; returns it unchanged. Its
     errors are logged and the other hooks still run."""
+    return _hook(SHUTDOWN_HOOKS, "on_shutdown", _func)
+
+
+def _hook(hooks: list[Hook], decorator: str, func: F | None) -> Any:
+    """`@on_boot`/`@on_shutdown`, with or without parentheses: `func` added to `hooks`, returned unchanged."""
 
     def register(func: F) -> F:
-        _check_hook(func, "on_shutdown")
-        SHUTDOWN_HOOKS.append(func)
+        if not callable(func):
+            raise refuse(decorator, "a function without arguments", func)
+        hooks.append(func)
         return func
 
-    return register(_func) if _func is not None else register
-
-
-def _check_hook(func: object, decorator: str) -> None:
-    if not callable(func):
-        raise refuse(decorator, "a function without arguments", func)
+    return register(func) if func is not None else register
 
 
 def registered_handler(

@@ -23,7 +23,15 @@ import threading
 from collections.abc import Coroutine, Sequence
 from typing import Any, NoReturn
 
-from ._checks import check_path_id, environment_whole_number, positive_seconds, refuse, whole_number
+from ._checks import (
+    check_path_id,
+    environment_whole_number,
+    port,
+    positive_seconds,
+    refuse,
+    seconds_or_zero,
+    whole_number,
+)
 from ._constants import (
     WORKER_CONCURRENCY,
     WORKER_CONCURRENCY_ENV,
@@ -39,7 +47,6 @@ from .configuration import Configuration
 from .exceptions import InvalidArgumentError, WorkerError
 
 logger = logging.getLogger("xpander_sdk.worker")
-MAX_PORT = 65535
 ABANDON_WAIT = 2.0
 """Seconds the tasks left when a worker's loop ends get to end once cancelled (see `run_loop`)."""
 
@@ -87,13 +94,11 @@ class Worker:
             else whole_number("concurrency", concurrency, 1, "an int >= 1")
         )
         self.handler_timeout = None if handler_timeout is None else positive_seconds("handler_timeout", handler_timeout)
-        self.grace_period = _seconds_or_zero("grace_period", grace_period)
+        self.grace_period = seconds_or_zero("grace_period", grace_period)
         self.read_timeout = positive_seconds("read_timeout", read_timeout)
         self.heartbeat_interval = positive_seconds("heartbeat_interval", heartbeat_interval)
         self._hooks = (None if on_boot is None else tuple(on_boot), None if on_shutdown is None else tuple(on_shutdown))
-        self.invoke_port = None if invoke_port is None else whole_number("invoke_port", invoke_port, 0, "a port")
-        if self.invoke_port is not None and self.invoke_port > MAX_PORT:
-            raise refuse("invoke_port", f"a port number from 0 to {MAX_PORT}", invoke_port)
+        self.invoke_port = None if invoke_port is None else port("invoke_port", invoke_port)
         if not isinstance(invoke_host, str) or not invoke_host:
             raise refuse("invoke_host", "a host name or address to listen on", invoke_host)
         self.invoke_host = invoke_host
@@ -181,7 +186,7 @@ class Worker:
         if run is None:
             return
         name = signal.Signals(signum).name
-        if run.stopping is None:
+        if not run.stopping:
             logger.info("%s: stopping (running handlers have %g s to finish)", name, self.grace_period)
             run.request_stop(self.grace_period, reason=name)
         else:
@@ -194,7 +199,7 @@ class Worker:
         run = self._run
         if run is None:
             return
-        grace = self.grace_period if grace_period is None else _seconds_or_zero("grace_period", grace_period)
+        grace = self.grace_period if grace_period is None else seconds_or_zero("grace_period", grace_period)
         run.request_stop(grace, reason="stop()")
         await run.finished.wait()
 
@@ -243,7 +248,7 @@ class Worker:
         run, thread = self._run, self._thread
         if run is None or thread is None:
             return
-        grace = self.grace_period if grace_period is None else _seconds_or_zero("grace_period", grace_period)
+        grace = self.grace_period if grace_period is None else seconds_or_zero("grace_period", grace_period)
         with contextlib.suppress(RuntimeError):  # its loop has closed: it has stopped already
             run.loop.call_soon_threadsafe(run.request_stop, grace, "stop()")
         thread.join(timeout)
@@ -289,9 +294,3 @@ def exit_for_configuration(error: WorkerError | InvalidArgumentError) -> NoRetur
     """End the process for a configuration a worker cannot run with: one line on stderr, status 78."""
     print(f"xpander worker: {error.description}", file=sys.stderr)
     raise SystemExit(WORKER_CONFIG_EXIT_STATUS) from None
-
-
-def _seconds_or_zero(parameter: str, value: object) -> float:
-    if value == 0 and not isinstance(value, bool):
-        return 0.0
-    return positive_seconds(parameter, value)

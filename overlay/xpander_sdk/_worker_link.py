@@ -27,7 +27,7 @@ from ._failures import transport_error
 from ._request import CallOptions
 from ._retry import RetryPolicy, may_retry
 from ._task_model import Task
-from .exceptions import APIStatusError, InvalidResponseError, ModuleException, WorkerError
+from .exceptions import APIStatusError, InvalidResponseError, WorkerError
 
 if TYPE_CHECKING:
     from ._requestor import Requestor
@@ -171,8 +171,3 @@ def _conflict(data: str) -> str:
     except (ValueError, AttributeError, RecursionError):
         error = None
     return error if isinstance(error, str) and error else "worker-environment-conflict"
-
-
-def is_fatal(error: ModuleException) -> bool:
-    """Whether a worker must stop on `error` (a WorkerError) rather than reconnect through it."""
-    return isinstance(error, WorkerError)

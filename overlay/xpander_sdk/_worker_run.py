@@ -27,7 +27,7 @@ from attrs import define, field
 
 from . import _routes
 from ._request import CallOptions
-from ._retry import RetryPolicy
+from ._retry import RetryPolicy, may_retry
 from ._task_model import Task
 from ._task_plan import plan_following_status
 from .exceptions import APIConnectionError, APIStatusError, ModuleException
@@ -55,7 +55,8 @@ class RunContext:
     handler: Handler
     handler_timeout: float | None
     save_options: CallOptions
-    report_retry: RetryPolicy
+    backoff: RetryPolicy
+    """The pauses of the worker's own retries: a save through an outage, a reconnect to the controller."""
     abort: asyncio.Event = field(factory=asyncio.Event)
     final: asyncio.Event = field(factory=asyncio.Event)
 
@@ -323,29 +324,19 @@ async def _save_until_landed(task: Task, context: RunContext) -> str | None:
             await _save(task, context)
             return None
         except (APIConnectionError, APIStatusError) as error:
-            if not _transient(error) or context.final.is_set():
+            if not may_retry(error, True) or context.final.is_set():  # an outage (any save is safe to repeat)
                 logger.error("Task %s: could not save it %s (%s)", task.id, task.status.value, error)
                 refused_body = isinstance(error, APIStatusError) and error.status_code in (400, 413, 422)
                 return error.description if refused_body else _NOT_SAVED
             failures += 1
-            delay = context.report_retry.backoff(failures)
+            delay = context.backoff.backoff(failures)
             status = task.status.value
             logger.warning("Task %s: saving it %s failed (%s); again in %.1f s", task.id, status, error, delay)
         except ModuleException as error:
             logger.error("Task %s: could not save it %s (%s)", task.id, task.status.value, error)
             return error.description
-        final = asyncio.ensure_future(context.final.wait())
-        try:
-            await asyncio.wait({final}, timeout=delay)
-        finally:
-            final.cancel()
-
-
-def _transient(error: ModuleException) -> bool:
-    """An outage (no answer, a 408, 429 or 5xx): worth saving again; any other answer is final."""
-    if isinstance(error, APIStatusError):
-        return error.status_code in (408, 429) or error.status_code >= 500
-    return isinstance(error, APIConnectionError)
+        with contextlib.suppress(TimeoutError):  # the pause, cut short when the report window ends
+            await asyncio.wait_for(context.final.wait(), delay)
 
 
 async def _save(task: Task, context: RunContext) -> None:

@@ -114,7 +114,7 @@ class WorkerSession:
         self.queue: asyncio.Queue[Dispatch | None] = asyncio.Queue()
         self.active: set[str] = set()
         self.recent: OrderedDict[str, int] = OrderedDict()
-        self.stopping: asyncio.Event | None = None
+        self.stopping = False
         self.finished = asyncio.Event()
         self.fatal: BaseException | None = None
         self.on_registered: Callable[[], None] = lambda: None
@@ -167,11 +167,11 @@ class WorkerSession:
     def request_stop(self, grace: float | None, reason: str) -> None:
         """Start stopping: `grace` seconds for the running handlers (None: drain, without limit). Asked again while
         stopping (a stop after a drain), the running handlers are ended `grace` seconds from now at the latest."""
-        if self.stopping is not None:
+        if self.stopping:
             if grace is not None:
                 self.loop.call_later(grace, self.context.abort.set)
             return
-        self.stopping = asyncio.Event()
+        self.stopping = True
         self._stop_request = (grace, reason)
         self._stop_requested.set()
 
@@ -194,7 +194,7 @@ class WorkerSession:
                 logger.exception("The worker's stream failed unexpectedly (%s)", type(error).__name__)
                 failures += 1
                 why = type(error).__name__
-            delay = self.context.report_retry.backoff(failures)
+            delay = self.context.backoff.backoff(failures)
             log = logger.warning if failures in (1, 5) or failures % 50 == 0 else logger.info
             log("Controller unreachable or stream ended (%s); reconnecting in %.1f s (try %d)", why, delay, failures)
             await asyncio.sleep(delay)
@@ -323,7 +323,7 @@ class WorkerSession:
                 self.stats.running -= 1
                 self.active.discard(dispatch.task.id)
             self._count(status)
-            if self.stats.running < self.settings.concurrency and not self.stats.queued and self.stopping is None:
+            if self.stats.running < self.settings.concurrency and not self.stats.queued and not self.stopping:
                 self.tell_capacity(False)  # free again (not when a waiting task takes the slot at once: official)
 
     def _busy(self) -> None:

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Sequence
 
 from ._backend import FakeBackend
-from ._sdk import API_KEY_ENV, BASE_URL_ENV, ORGANIZATION_ID_ENV
+from ._sdk import API_KEY_ENV, BASE_URL_ENV, ORGANIZATION_ID_ENV, port
 from ._wire import serve_on_loopback
 
 PROG = "python -m xpander_sdk.testing"
@@ -38,7 +38,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         epilog="Ctrl-C (or SIGTERM) stops it.",
     )
     port_help = f"the port to listen on (default {DEFAULT_PORT}; 0: a free one)"
-    parser.add_argument("--port", type=_port, default=DEFAULT_PORT, help=port_help)
+    parser.add_argument("--port", type=port, default=DEFAULT_PORT, help=port_help)
     parser.add_argument(
         "--delay",
         type=_seconds,
@@ -46,12 +46,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="seconds before the demo agent starts a task, and about as many again until it completes it (default 0.5)",
     )
     return parser.parse_args(argv)
-
-
-def _port(text: str) -> int:
-    if not text.isdigit() or int(text) > 65535:
-        raise argparse.ArgumentTypeError(f"a port is a number from 0 to 65535, got {text!r}")
-    return int(text)
 
 
 def _seconds(text: str) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .. import _pool
 from .._agents import clear_agent_cache
+from .._cli_args import port
 from .._constants import API_KEY_ENV, BASE_URL_ENV, DEFAULT_TIMEOUT, ORGANIZATION_ID_ENV, SDK_HEADERS, STAGING_ENV
 from .._deadline import DEADLINE_REACHED, Deadline
 from .._facade import Tasks
@@ -36,4 +37,5 @@ __all__ = [
     "Worker",
     "_pool",
     "clear_agent_cache",
+    "port",
 ]
